@@ -1,0 +1,1 @@
+"""Configuration (``settings``) and the database engine (``db``)."""

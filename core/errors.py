@@ -1,0 +1,149 @@
+"""Every failure a Charla user can meet, as one exception tree.
+
+::
+
+    CharlaError                 base; ``code`` names the i18n text, ``params`` fill it in
+    ├── ConfigError             a configuration key has a wrong value (raised at start)
+    ├── InputError              the user's input cannot be used (empty message, out-of-range setting)
+    ├── NotFound                a chat or message id that does not exist
+    │   ├── ChatNotFound
+    │   └── MessageNotFound
+    └── ProviderError           the model server, translated at the provider boundary
+        ├── ServerUnreachable   connection refused / DNS failure: the server is not running there
+        ├── WrongURL            something answers, but not an OpenAI-compatible API (404, HTML …)
+        ├── AuthenticationFailed  401/403: missing or wrong API key
+        ├── NoModelLoaded       the server has no model to answer with
+        ├── ModelNotFound       the requested model id is unknown to the server
+        ├── ContextOverflow     the conversation does not fit the model's context
+        ├── ProviderTimeout     no answer (or no next token) within the configured time
+        ├── ServerFailure       5xx or a crashed model
+        ├── BadRequest          any other 4xx: the server refused the parameters
+        ├── StreamFailed        an ``{"error": …}`` frame inside a 200 stream
+        ├── StreamInterrupted   the stream ended without ``[DONE]`` (server crash, network cut)
+        └── EmptyAnswer         the server finished without producing any text
+
+``str(error)`` is an English sentence that says what happened *and what to do*; pages show
+``core.i18n.error_text(error, lang)`` to get it in the user's language. ``detail`` keeps the
+server's own words (never the API key: the provider scrubs it before building an error).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+
+class CharlaError(Exception):
+    """Base of every error Charla raises on purpose."""
+
+    code = "error.unexpected"
+
+    def __init__(self, detail: str = "", **params: Any) -> None:
+        self.detail = detail
+        self.params: dict[str, Any] = {"detail": detail, **params}
+        super().__init__(self.user_message("en"))
+
+    def user_message(self, lang: str = "en") -> str:
+        from core.i18n import t  # local import: i18n is a leaf module, errors must stay importable
+
+        return t(self.code, lang, **self.params)
+
+
+class ConfigError(CharlaError):
+    code = "error.config"
+
+    def __init__(self, key: str, problem: str) -> None:
+        self.key = key
+        super().__init__(problem, key=key)
+
+
+class InputError(CharlaError):
+    """Input the app refuses; ``reason`` is an i18n code for the specific rule broken."""
+
+    code = "error.input"
+
+    def __init__(self, reason: str, **params: Any) -> None:
+        self.reason = reason
+        super().__init__(reason, **params)
+
+    def user_message(self, lang: str = "en") -> str:
+        from core.i18n import t
+
+        return t(self.reason, lang, **self.params)
+
+
+class NotFound(CharlaError):
+    code = "error.not_found"
+
+
+class ChatNotFound(NotFound):
+    code = "error.chat_not_found"
+
+    def __init__(self, chat_id: int) -> None:
+        self.chat_id = chat_id
+        super().__init__("", chat_id=chat_id)
+
+
+class MessageNotFound(NotFound):
+    code = "error.message_not_found"
+
+    def __init__(self, message_id: int) -> None:
+        self.message_id = message_id
+        super().__init__("", message_id=message_id)
+
+
+class ProviderError(CharlaError):
+    code = "error.provider"
+
+    def __init__(self, detail: str = "", *, status: int | None = None, **params: Any) -> None:
+        self.status = status
+        params.setdefault("url", "")
+        params.setdefault("model", "")
+        super().__init__(detail, **params)
+
+
+class ServerUnreachable(ProviderError):
+    code = "error.server_unreachable"
+
+
+class WrongURL(ProviderError):
+    code = "error.wrong_url"
+
+
+class AuthenticationFailed(ProviderError):
+    code = "error.auth"
+
+
+class NoModelLoaded(ProviderError):
+    code = "error.no_model"
+
+
+class ModelNotFound(ProviderError):
+    code = "error.model_not_found"
+
+
+class ContextOverflow(ProviderError):
+    code = "error.context_overflow"
+
+
+class ProviderTimeout(ProviderError):
+    code = "error.timeout"
+
+
+class ServerFailure(ProviderError):
+    code = "error.server_failure"
+
+
+class BadRequest(ProviderError):
+    code = "error.bad_request"
+
+
+class StreamFailed(ProviderError):
+    code = "error.stream_failed"
+
+
+class StreamInterrupted(ProviderError):
+    code = "error.stream_interrupted"
+
+
+class EmptyAnswer(ProviderError):
+    code = "error.empty_answer"

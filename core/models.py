@@ -1,0 +1,113 @@
+"""The database tables, in SQLAlchemy 2.0 declarative style.
+
+``chats`` keeps, besides its title, the per-chat overrides of the generation settings (NULL means
+"use the app default"), and two denormalised columns, ``message_count`` and ``last_activity``, that
+the repositories keep up to date so the chat list never has to count or scan messages.
+
+``messages`` keeps the seed's ``sender`` (``"user"``/``"llm"``) and ``content``, the model's
+reasoning apart from its answer, the status of an answer (``complete``, ``streaming`` while it is
+being written, ``stopped``, ``error``) and what was measured while it streamed.
+
+Times are stored as UTC. SQLite has no time zones, so :class:`UTCDateTime` stores naive UTC and hands
+back aware datetimes on every backend.
+
+Schema changes are made with Alembic (``migrations/``); this module is the target they describe.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy.engine import Dialect
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+SENDERS = ("user", "llm")
+STATUSES = ("complete", "streaming", "stopped", "error")
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """A timestamp that is always UTC and always timezone-aware in Python."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=UTC)
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+class Base(DeclarativeBase):
+    pass
+
+
+class Chat(Base):
+    __tablename__ = "chats"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    title: Mapped[str] = mapped_column(String(200), default="")
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_activity: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    message_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Per-chat overrides of the app defaults; NULL = use the default.
+    model: Mapped[str | None] = mapped_column(String(300))
+    system_prompt: Mapped[str | None] = mapped_column(Text)
+    temperature: Mapped[float | None] = mapped_column(Float)
+    max_tokens: Mapped[int | None] = mapped_column(Integer)
+    options: Mapped[dict[str, Any] | None] = mapped_column(JSON)  # top_p, top_k, seed, stop, …
+
+    messages: Mapped[list[Message]] = relationship(
+        back_populates="chat", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    __table_args__ = (Index("ix_chats_last_activity", "last_activity", "id"),)
+
+
+class Message(Base):
+    __tablename__ = "messages"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    sender: Mapped[str] = mapped_column(String(8))
+    content: Mapped[str] = mapped_column(Text, default="")
+    reasoning: Mapped[str] = mapped_column(Text, default="")
+    status: Mapped[str] = mapped_column(String(16), default="complete")
+    error: Mapped[str | None] = mapped_column(Text)
+    model: Mapped[str | None] = mapped_column(String(300))
+    params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    prompt_tokens: Mapped[int | None] = mapped_column(Integer)
+    completion_tokens: Mapped[int | None] = mapped_column(Integer)
+    time_to_first_token: Mapped[float | None] = mapped_column(Float)  # seconds
+    tokens_per_second: Mapped[float | None] = mapped_column(Float)
+    finish_reason: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    chat: Mapped[Chat] = relationship(back_populates="messages")
+
+    # A chat's messages in order: every page and the LLM context read them this way.
+    __table_args__ = (Index("ix_messages_chat_id_id", "chat_id", "id"),)
+
+
+class AppSetting(Base):
+    """App-wide defaults chosen on the settings page, one JSON value per key."""
+
+    __tablename__ = "app_settings"
+
+    key: Mapped[str] = mapped_column(String(64), primary_key=True)
+    value: Mapped[Any] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -1,0 +1,138 @@
+"""Translate what an HTTP server says into :mod:`core.errors`, in one place.
+
+Servers disagree on error bodies (``{"error": {"message", "code"}}``, ``{"error": "text"}``,
+vLLM's ``{"object": "error", "message"}``, HTML pages), so every body is parsed defensively and
+classified by status code, error code and the well-known messages LM Studio, llama-server, Ollama and
+vLLM use. The API key is scrubbed from every text before it becomes part of an error.
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import httpx
+
+from core import errors
+
+_MAX_DETAIL = 500
+
+_CONTEXT_MARKERS = (
+    "context the overflows",
+    "context overflow",
+    "context length",
+    "context window",
+    "context size",
+    "maximum context",
+    "exceeds the context",
+    "exceed context",
+    "too many tokens",
+    "n_ctx",
+    "trying to keep the first",
+    "prompt is too long",
+)
+
+
+def scrub(text: str, secret: str | None) -> str:
+    return text.replace(secret, "***") if secret else text
+
+
+def error_message(body: Any) -> tuple[str, str | None]:
+    """(message, code) from any error body shape; ``message`` may be empty."""
+    if isinstance(body, dict):
+        err = body.get("error", body if body.get("object") == "error" else None)
+        if isinstance(err, dict):
+            return str(err.get("message") or err.get("msg") or json.dumps(err)), (
+                str(err["code"]) if err.get("code") is not None else None
+            )
+        if isinstance(err, str):
+            return err, None
+        if "message" in body:
+            return str(body["message"]), None
+        if "detail" in body:
+            return str(body["detail"]), None
+        return json.dumps(body)[:_MAX_DETAIL], None
+    if isinstance(body, str):
+        return body, None
+    return "", None
+
+
+def _classify(message: str, code: str | None) -> type[errors.ProviderError] | None:
+    text = message.lower()
+    if "no models loaded" in text or "no model loaded" in text or code == "no_models_loaded":
+        return errors.NoModelLoaded
+    if code == "model_not_found" or "invalid model identifier" in text:
+        return errors.ModelNotFound
+    if "model" in text and ("not found" in text or "does not exist" in text):
+        return errors.ModelNotFound
+    if code in ("context_length_exceeded", "context_overflow") or any(
+        marker in text for marker in _CONTEXT_MARKERS
+    ):
+        return errors.ContextOverflow
+    if "has crashed" in text:
+        return errors.ServerFailure
+    return None
+
+
+def _looks_like_json(response: httpx.Response) -> bool:
+    return "json" in response.headers.get("content-type", "")
+
+
+def from_response(
+    response: httpx.Response, body_text: str, *, url: str, model: str, secret: str | None
+) -> errors.ProviderError:
+    """The error for a non-2xx response whose body has been read as ``body_text``."""
+    status = response.status_code
+    try:
+        body: Any = json.loads(body_text) if body_text else None
+    except ValueError:
+        body = body_text
+    message, code = error_message(body)
+    message = scrub(message.strip(), secret)[:_MAX_DETAIL]
+    params: dict[str, Any] = {"status": status, "url": url, "model": model}
+    if status in (401, 403):
+        return errors.AuthenticationFailed(message, **params)
+    specific = _classify(message, code)
+    if specific is not None:
+        return specific(message, **params)
+    if status == 404:
+        # A 404 without an OpenAI-style error body means the endpoint does not exist here.
+        if not _looks_like_json(response) or "unexpected endpoint" in message.lower():
+            return errors.WrongURL(message or f"HTTP 404 for {response.request.url.path}", **params)
+        return errors.ModelNotFound(message, **params)
+    if status == 408 or status == 504:
+        return errors.ProviderTimeout(message or f"HTTP {status}", **params)
+    if status >= 500:
+        return errors.ServerFailure(message or f"HTTP {status}", **params)
+    if not _looks_like_json(response) and body_text.lstrip().startswith("<"):
+        return errors.WrongURL(f"HTTP {status} with an HTML page", **params)
+    return errors.BadRequest(message or f"HTTP {status}", **params)
+
+
+def from_stream_frame(frame: dict[str, Any], *, url: str, model: str, secret: str | None) -> errors.ProviderError:
+    """The error for an ``{"error": …}`` frame that arrived inside a 200 stream."""
+    message, code = error_message(frame)
+    message = scrub(message.strip(), secret)[:_MAX_DETAIL] or "unknown error"
+    kind = _classify(message, code) or errors.StreamFailed
+    return kind(message, url=url, model=model)
+
+
+def from_transport(exc: httpx.HTTPError, *, url: str, model: str, started: bool) -> errors.ProviderError:
+    """The error for an exception raised by httpx (no response, or a response cut short).
+
+    ``started`` tells whether any byte of a streamed answer had arrived: a connection lost after
+    that is an interrupted stream, before it the server could not be reached.
+    """
+    params: dict[str, Any] = {"url": url, "model": model}
+    if isinstance(exc, httpx.ConnectTimeout):
+        return errors.ServerUnreachable(f"no answer to the connection within the time limit ({exc})", **params)
+    if isinstance(exc, httpx.TimeoutException):
+        what = "waiting for the next token" if started else "waiting for the first token"
+        return errors.ProviderTimeout(what, **params)
+    if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
+        return errors.WrongURL(str(exc), **params)
+    if isinstance(exc, httpx.ConnectError):
+        return errors.ServerUnreachable(str(exc), **params)
+    if started or isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
+        return errors.StreamInterrupted(str(exc) or type(exc).__name__, **params)
+    return errors.ServerUnreachable(str(exc) or type(exc).__name__, **params)

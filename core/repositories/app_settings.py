@@ -1,0 +1,52 @@
+"""``AppSettingsRepository``: the defaults chosen on the settings page, kept across restarts.
+
+Stored one key per row (``app_settings``) so adding a setting never needs a migration. The
+generation defaults are read and written as one :class:`core.schemas.ChatSettings`; the UI language
+is its own key.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from core.models import AppSetting, utcnow
+from core.repositories.validation import check_setting
+from core.schemas import ChatSettings
+
+GENERATION_KEYS = tuple(ChatSettings.__dataclass_fields__)
+
+
+class AppSettingsRepository:
+    def __init__(self, db: Session) -> None:
+        self.db = db
+
+    def get_all(self) -> dict[str, Any]:
+        return {row.key: row.value for row in self.db.scalars(select(AppSetting))}
+
+    def get(self, key: str, default: Any = None) -> Any:
+        row = self.db.get(AppSetting, key)
+        return default if row is None else row.value
+
+    def set(self, key: str, value: Any) -> None:
+        row = self.db.get(AppSetting, key)
+        if row is None:
+            self.db.add(AppSetting(key=key, value=value, updated_at=utcnow()))
+        else:
+            row.value = value
+        self.db.flush()
+
+    def generation_defaults(self) -> ChatSettings:
+        stored = self.get_all()
+        values = {key: stored.get(key) for key in GENERATION_KEYS}
+        if values["stop"]:
+            values["stop"] = tuple(values["stop"])
+        return ChatSettings(**values)
+
+    def set_generation_defaults(self, settings: ChatSettings) -> None:
+        """Validate and store every generation default (``None`` clears one)."""
+        checked = {key: check_setting(key, getattr(settings, key)) for key in GENERATION_KEYS}
+        for key, value in checked.items():
+            self.set(key, list(value) if isinstance(value, tuple) else value)

@@ -1,0 +1,139 @@
+"""``ChatRepository``: create, read, rename, delete chats and keep their settings."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import delete, func, select, update
+from sqlalchemy.orm import Session
+
+from core.errors import ChatNotFound, InputError
+from core.models import Chat, Message, utcnow
+from core.repositories.validation import MAX_TITLE_CHARS, check_setting, check_text
+from core.schemas import OPTION_KEYS, ChatSettings, ChatSummary
+
+DEFAULT_TITLE_CHARS = 60
+
+
+def title_from_message(text: str, limit: int = DEFAULT_TITLE_CHARS) -> str:
+    """A chat title from the start of its first message: one line, cut at a word boundary."""
+    line = " ".join(text.split())
+    if len(line) <= limit:
+        return line
+    cut = line[:limit].rsplit(" ", 1)[0] if " " in line[:limit] else line[:limit]
+    return cut.rstrip(" ,.;:") + "…"
+
+
+def _settings_of(chat: Chat) -> ChatSettings:
+    options = chat.options or {}
+    stop = options.get("stop")
+    return ChatSettings(
+        model=chat.model,
+        system_prompt=chat.system_prompt,
+        temperature=chat.temperature,
+        max_tokens=chat.max_tokens,
+        top_p=options.get("top_p"),
+        top_k=options.get("top_k"),
+        repeat_penalty=options.get("repeat_penalty"),
+        seed=options.get("seed"),
+        stop=tuple(stop) if stop else None,
+    )
+
+
+def _summary(chat: Chat) -> ChatSummary:
+    return ChatSummary(
+        id=chat.id,
+        title=chat.title,
+        created_at=chat.created_at,
+        last_activity=chat.last_activity,
+        message_count=chat.message_count,
+        model=chat.model,
+        settings=_settings_of(chat),
+    )
+
+
+def _clean_title(title: str) -> str:
+    title = " ".join(title.split())
+    if not title:
+        raise InputError("input.empty_title")
+    return check_text(title, limit=MAX_TITLE_CHARS)
+
+
+class ChatRepository:
+    def __init__(self, db: Session) -> None:
+        self.db = db
+
+    def _get(self, chat_id: int) -> Chat:
+        chat = self.db.get(Chat, chat_id)
+        if chat is None:
+            raise ChatNotFound(chat_id)
+        return chat
+
+    def create(self, title: str = "", settings: ChatSettings | None = None) -> ChatSummary:
+        now = utcnow()
+        chat = Chat(title=" ".join(title.split())[:MAX_TITLE_CHARS], created_at=now, last_activity=now)
+        self.db.add(chat)
+        self.db.flush()
+        if settings is not None:
+            self._apply_settings(chat, settings)
+            self.db.flush()
+        return _summary(chat)
+
+    def get(self, chat_id: int) -> ChatSummary:
+        return _summary(self._get(chat_id))
+
+    def exists(self, chat_id: int) -> bool:
+        return self.db.scalar(select(Chat.id).where(Chat.id == chat_id)) is not None
+
+    def rename(self, chat_id: int, title: str) -> ChatSummary:
+        chat = self._get(chat_id)
+        chat.title = _clean_title(title)
+        self.db.flush()
+        return _summary(chat)
+
+    def delete(self, chat_id: int) -> None:
+        """Delete a chat and all its messages."""
+        # Delete messages explicitly too: a database without ON DELETE CASCADE support (or with
+        # foreign keys off) must not keep orphans.
+        self._get(chat_id)
+        self.db.execute(delete(Message).where(Message.chat_id == chat_id))
+        self.db.execute(delete(Chat).where(Chat.id == chat_id))
+        self.db.expire_all()
+
+    def _apply_settings(self, chat: Chat, settings: ChatSettings) -> None:
+        chat.model = check_setting("model", settings.model) or None
+        chat.system_prompt = check_setting("system_prompt", settings.system_prompt)
+        chat.temperature = check_setting("temperature", settings.temperature)
+        chat.max_tokens = check_setting("max_tokens", settings.max_tokens)
+        options: dict[str, Any] = {}
+        for key in OPTION_KEYS:
+            value = check_setting(key, getattr(settings, key))
+            if value is not None:
+                options[key] = list(value) if key == "stop" else value
+        chat.options = options or None
+
+    def update_settings(self, chat_id: int, settings: ChatSettings) -> ChatSummary:
+        """Replace the chat's own settings (fields left ``None`` fall back to the app defaults)."""
+        chat = self._get(chat_id)
+        self._apply_settings(chat, settings)
+        self.db.flush()
+        return _summary(chat)
+
+    def touch(self, chat_id: int) -> None:
+        self.db.execute(update(Chat).where(Chat.id == chat_id).values(last_activity=utcnow()))
+
+    def list_chats(
+        self, *, limit: int = 50, offset: int = 0, search: str | None = None
+    ) -> list[ChatSummary]:
+        """Chats, most recent activity first, with message count and last activity (paged).
+
+        ``search`` matches the title only: the history page's content search lives in
+        :mod:`core.services.history`.
+        """
+        query = select(Chat).order_by(Chat.last_activity.desc(), Chat.id.desc())
+        if search:
+            query = query.where(Chat.title.icontains(search, autoescape=True))
+        return [_summary(chat) for chat in self.db.scalars(query.limit(limit).offset(offset))]
+
+    def count(self) -> int:
+        return self.db.scalar(select(func.count()).select_from(Chat)) or 0

@@ -1,0 +1,81 @@
+"""Plain, immutable records that the repositories hand to services and pages.
+
+ORM objects expire at commit and hold a session; pages must never see them. These dataclasses are
+built from rows once and are safe to cache, pass between threads and keep across reruns.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+# The generation options a chat or the app defaults may set, besides model/system prompt/temperature/
+# max_tokens which have their own columns.
+OPTION_KEYS = ("top_p", "top_k", "repeat_penalty", "seed", "stop")
+
+
+@dataclass(frozen=True)
+class ChatSettings:
+    """Generation settings. ``None`` means "not set here": fall back to the next level."""
+
+    model: str | None = None
+    system_prompt: str | None = None
+    temperature: float | None = None
+    max_tokens: int | None = None
+    top_p: float | None = None
+    top_k: int | None = None
+    repeat_penalty: float | None = None
+    seed: int | None = None
+    stop: tuple[str, ...] | None = None
+
+    def merged_over(self, fallback: ChatSettings) -> ChatSettings:
+        """These settings, with every unset field taken from ``fallback``."""
+        values = {
+            name: getattr(self, name) if getattr(self, name) is not None else getattr(fallback, name)
+            for name in self.__dataclass_fields__
+        }
+        return ChatSettings(**values)
+
+    def options(self) -> dict[str, Any]:
+        """The extra options that are set, as a JSON-ready dict."""
+        result: dict[str, Any] = {}
+        for key in OPTION_KEYS:
+            value = getattr(self, key)
+            if value is not None:
+                result[key] = list(value) if key == "stop" else value
+        return result
+
+
+@dataclass(frozen=True)
+class ChatSummary:
+    id: int
+    title: str
+    created_at: datetime
+    last_activity: datetime
+    message_count: int
+    model: str | None
+    settings: ChatSettings = field(default_factory=ChatSettings)
+
+
+@dataclass(frozen=True)
+class MessageRecord:
+    id: int
+    chat_id: int
+    sender: str
+    content: str
+    reasoning: str
+    status: str
+    error: str | None
+    model: str | None
+    params: dict[str, Any] | None
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    time_to_first_token: float | None
+    tokens_per_second: float | None
+    finish_reason: str | None
+    created_at: datetime
+
+    @property
+    def role(self) -> str:
+        return "assistant" if self.sender == "llm" else "user"

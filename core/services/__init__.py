@@ -1,0 +1,1 @@
+"""Use cases that combine storage and the provider: the chat flow and the history."""

@@ -1,0 +1,433 @@
+"""The chat flow: store the user's message, ask the model, keep the answer whatever happens.
+
+Two entry points:
+
+- :func:`complete_chat_flow` — the seed's async, non-streamed flow, with one change: the user's
+  message is committed before the model is called, so a failing server never loses it.
+- :class:`ChatService` — what the chat page uses. ``send()`` (and ``regenerate()``,
+  ``edit_and_resend()``) return a :class:`ChatReply`: iterate it and you get the answer's text
+  chunks, which ``st.write_stream`` consumes directly; reasoning goes to an ``on_reasoning``
+  callback so the page can show it apart.
+
+What a ``ChatReply`` guarantees:
+
+1. before the model is called, the user's message and an empty answer row (status ``streaming``)
+   are committed;
+2. while the answer streams, the text received so far is saved every ``save_interval`` seconds
+   (0.5 s), so a killed process loses at most about that much;
+3. when the stream ends the row is finished as ``complete``, ``stopped`` (the consumer closed it:
+   Stop, a rerun, leaving the ``with`` block) or ``error`` (with the error's message), always with
+   the text received, the parameters used and the measured statistics;
+4. errors never escape as exceptions from iteration: ``reply.error`` holds a
+   :class:`core.errors.CharlaError` whose message says what to do.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, replace
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from core import errors
+from core.conf.db import SessionLocal, write_session
+from core.providers.llm_studio_api import LMStudioAPIProvider, ReplyStream, get_provider
+from core.providers.reasoning import CONTENT, REASONING, RECLASSIFY
+from core.repositories.app_settings import AppSettingsRepository
+from core.repositories.chats import ChatRepository, title_from_message
+from core.repositories.messages import MessageRepository
+from core.repositories.validation import check_user_message
+from core.schemas import ChatSettings, MessageRecord
+from core.services.context import TokenEstimator, fit_context
+
+log = logging.getLogger("charla.chat")
+
+DEFAULT_CONTEXT_LIMIT = 20  # the seed's default number of past messages sent to the model
+SAVE_INTERVAL = 0.5  # seconds between progressive saves of a streaming answer
+DEFAULT_SYSTEM_PROMPT = "You are a helpful, concise assistant."
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A turn ready to stream: the rows written and the request to send."""
+
+    user_message: MessageRecord
+    answer_id: int
+    messages: list[dict[str, str]]
+    settings: ChatSettings
+    dropped: int
+
+
+class ChatReply:
+    """One streamed answer. Iterate for its text; read ``result``/``error`` when it is over."""
+
+    def __init__(
+        self,
+        service: ChatService,
+        prepared: Prepared,
+        on_reasoning: Callable[[str], None] | None = None,
+    ) -> None:
+        self.service = service
+        self.prepared = prepared
+        self.user_message = prepared.user_message
+        self.answer_id = prepared.answer_id
+        self.on_reasoning = on_reasoning
+        self.content = ""
+        self.reasoning = ""
+        self.status = "streaming"
+        self.error: errors.CharlaError | None = None
+        self.result: MessageRecord | None = None
+        self._gen = self._run()
+
+    def __iter__(self) -> Iterator[str]:
+        return self._gen
+
+    def __enter__(self) -> ChatReply:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def close(self) -> None:
+        """Stop the answer (if still running): closes the HTTP stream and saves it as stopped."""
+        self._gen.close()
+
+    def consume(self) -> ChatReply:
+        """Read the whole answer without displaying it (tests, scripts)."""
+        for _ in self._gen:
+            pass
+        return self
+
+    def _run(self) -> Iterator[str]:
+        service, prepared = self.service, self.prepared
+        settings = prepared.settings
+        content: list[str] = []
+        reasoning: list[str] = []
+        stream: ReplyStream | None = None
+        status = "stopped"  # unless the stream completes or fails, the consumer stopped it
+        error: errors.CharlaError | None = None
+        last_save = time.monotonic()
+        saved = (0, 0)
+        try:
+            stream = service.provider.stream_reply(
+                prepared.messages,
+                model=settings.model,
+                system_message=settings.system_prompt or None,
+                temperature=settings.temperature,
+                max_tokens=settings.max_tokens,
+                **settings.options(),
+            )
+            for kind, text in stream:
+                if kind == CONTENT:
+                    content.append(text)
+                    yield text
+                elif kind == REASONING:
+                    reasoning.append(text)
+                    self._reasoning_changed(reasoning)
+                elif kind == RECLASSIFY:
+                    reasoning.extend(content)
+                    content.clear()
+                    self._reasoning_changed(reasoning)
+                now = time.monotonic()
+                if now - last_save >= service.save_interval and (len(content), len(reasoning)) != saved:
+                    service._save_progress(self.answer_id, "".join(content), "".join(reasoning))
+                    last_save, saved = now, (len(content), len(reasoning))
+            if not "".join(content).strip() and not reasoning:
+                raise errors.EmptyAnswer(url=service.provider.base_url, model=settings.model or "")
+            status = "complete"
+        except errors.CharlaError as exc:
+            status, error = "error", exc
+        except Exception as exc:  # a bug must not lose the answer: keep it, explain, log the trace
+            log.exception("unexpected failure while streaming an answer")
+            status, error = "error", errors.CharlaError(f"{type(exc).__name__}: {exc}")
+        finally:
+            if stream is not None:
+                stream.close()
+            self.content, self.reasoning = "".join(content), "".join(reasoning)
+            self.status, self.error = status, error
+            self.result = service._finish(self, stream)
+
+    def _reasoning_changed(self, reasoning: list[str]) -> None:
+        if self.on_reasoning is not None:
+            self.on_reasoning("".join(reasoning))
+
+
+class ChatService:
+    """The chat use cases. Stateless but for the provider, the token estimator and timing knobs."""
+
+    def __init__(
+        self,
+        provider: LMStudioAPIProvider | None = None,
+        *,
+        session_factory: Callable[[], Session] | None = None,
+        write_session_factory: Callable[[], Session] | None = None,
+        save_interval: float = SAVE_INTERVAL,
+        context_limit: int = DEFAULT_CONTEXT_LIMIT,
+    ) -> None:
+        self._provider = provider
+        self._session = session_factory or SessionLocal
+        self._write_session = write_session_factory or session_factory or write_session
+        self.save_interval = save_interval
+        self.context_limit = context_limit
+        self.estimator = TokenEstimator()
+
+    @property
+    def provider(self) -> LMStudioAPIProvider:
+        return self._provider or get_provider()
+
+    # --- settings -----------------------------------------------------------------------------
+    def effective_settings(self, chat_id: int | None = None) -> ChatSettings:
+        """Chat overrides, over the app defaults, over the configuration (model from .env)."""
+        db = self._session()
+        try:
+            defaults = AppSettingsRepository(db).generation_defaults()
+            chat = ChatRepository(db).get(chat_id).settings if chat_id is not None else ChatSettings()
+        finally:
+            db.close()
+        base = ChatSettings(model=self.provider.model, system_prompt=DEFAULT_SYSTEM_PROMPT)
+        return chat.merged_over(defaults).merged_over(base)
+
+    # --- the turns ----------------------------------------------------------------------------
+    def send(
+        self, chat_id: int, text: str, *, on_reasoning: Callable[[str], None] | None = None
+    ) -> ChatReply:
+        """Store ``text`` as the user's message and start the answer (streamed when iterated)."""
+        text = check_user_message(text)
+        return ChatReply(self, self._prepare(chat_id, text), on_reasoning)
+
+    def regenerate(self, chat_id: int, *, on_reasoning: Callable[[str], None] | None = None) -> ChatReply:
+        """Replace the last answer (or answer the last message if it has none): also "Retry"."""
+        return self._redo(chat_id, None, on_reasoning)
+
+    def edit_and_resend(
+        self, chat_id: int, text: str, *, on_reasoning: Callable[[str], None] | None = None
+    ) -> ChatReply:
+        """Replace the last user message by ``text`` (dropping its answer) and answer it again."""
+        return self._redo(chat_id, check_user_message(text), on_reasoning)
+
+    def _redo(self, chat_id: int, new_text: str | None, on_reasoning: Callable[[str], None] | None) -> ChatReply:
+        db = self._write_session()
+        try:
+            messages = MessageRepository(db)
+            ChatRepository(db).get(chat_id)
+            tail = messages.list_for_chat(chat_id, limit=2)
+            if tail and tail[-1].sender == "llm":
+                messages.delete_message(tail[-1].id)
+                tail = tail[:-1]
+            if not tail or tail[-1].sender != "user":
+                raise errors.InputError("input.nothing_to_regenerate")
+            last_user = tail[-1]
+            messages.delete_message(last_user.id)
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+        finally:
+            db.close()
+        return ChatReply(self, self._prepare(chat_id, new_text or last_user.content), on_reasoning)
+
+    def _prepare(self, chat_id: int, text: str) -> Prepared:
+        settings = self.effective_settings(chat_id)
+        model = settings.model or self._default_model()
+        settings = replace(settings, model=model)
+        info = self.provider.model_info(model)
+        db = self._write_session()
+        try:
+            chats, messages = ChatRepository(db), MessageRepository(db)
+            chat = chats.get(chat_id)
+            history = messages.get_chat_context_for_llm(chat_id, limit=self.context_limit)
+            new = {"role": "user", "content": text}
+            to_send, dropped = fit_context(
+                history,
+                new,
+                system_prompt=settings.system_prompt,
+                context_length=info.context_length if info else None,
+                max_tokens=settings.max_tokens,
+                estimator=self.estimator,
+                model=model,
+            )
+            user = messages.create_message(chat_id, "user", text)
+            if not chat.title:
+                chats.rename(chat_id, title_from_message(text))
+            answer = messages.create_message(
+                chat_id, "llm", "", status="streaming", model=model, params=_params(settings)
+            )
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+        finally:
+            db.close()
+        if dropped:
+            log.info("chat %s: %d old messages left out to fit the context", chat_id, dropped)
+        return Prepared(user, answer.id, to_send, settings, dropped)
+
+    def _default_model(self) -> str | None:
+        try:
+            return self.provider.default_model()
+        except errors.ProviderError:
+            return None  # the request itself will explain what is wrong
+
+    # --- progressive saving -------------------------------------------------------------------
+    def _save_progress(self, answer_id: int, content: str, reasoning: str) -> None:
+        db = self._write_session()
+        try:
+            MessageRepository(db).update_message(answer_id, content=content, reasoning=reasoning)
+            db.commit()
+        except errors.CharlaError:
+            db.rollback()
+            raise
+        except Exception:
+            db.rollback()
+            log.exception("could not save the answer's progress; will retry at the next chunk")
+        finally:
+            db.close()
+
+    def _finish(self, reply: ChatReply, stream: ReplyStream | None) -> MessageRecord | None:
+        fields: dict[str, Any] = {
+            "content": reply.content,
+            "reasoning": reply.reasoning,
+            "status": reply.status,
+            "error": reply.error.user_message("en") if reply.error else None,
+        }
+        if stream is not None:
+            fields.update(_stats(stream))
+            self.estimator.learn(
+                [{"role": "system", "content": reply.prepared.settings.system_prompt or ""}, *reply.prepared.messages],
+                fields.get("prompt_tokens"),
+                stream.model,
+            )
+        db = self._write_session()
+        try:
+            repo = MessageRepository(db)
+            repo.update_message(reply.answer_id, **fields)
+            db.commit()
+            return repo.get(reply.answer_id)
+        except errors.MessageNotFound:
+            db.rollback()  # the chat was deleted while the answer streamed: nothing to keep
+            return None
+        except Exception:
+            db.rollback()
+            log.exception("could not save the finished answer %s", reply.answer_id)
+            return None
+        finally:
+            db.close()
+
+
+def _params(settings: ChatSettings) -> dict[str, Any]:
+    params: dict[str, Any] = {"temperature": settings.temperature, "max_tokens": settings.max_tokens}
+    params.update(settings.options())
+    if settings.system_prompt:
+        params["system_prompt"] = settings.system_prompt
+    return {k: v for k, v in params.items() if v is not None}
+
+
+def _stats(stream: ReplyStream) -> dict[str, Any]:
+    usage = stream.usage or {}
+    completion = usage.get("completion_tokens") or stream.assembler.deltas or None
+    generating = (
+        stream.finished_at - stream.first_token_at
+        if stream.finished_at is not None and stream.first_token_at is not None
+        else None
+    )
+    return {
+        "model": stream.model,
+        "finish_reason": stream.finish_reason,
+        "prompt_tokens": usage.get("prompt_tokens"),
+        "completion_tokens": completion,
+        "time_to_first_token": stream.time_to_first_token,
+        "tokens_per_second": completion / generating if completion and generating and generating > 0 else None,
+    }
+
+
+def mark_interrupted_answers() -> int:
+    """At start-up: answers a dead process left ``streaming`` become stopped/interrupted."""
+    from datetime import timedelta
+
+    from core.models import utcnow
+
+    db = write_session()
+    try:
+        # A live process saves at least every SAVE_INTERVAL; rows created in the last minute may
+        # belong to another running app process, so leave them alone.
+        count = MessageRepository(db).mark_interrupted(older_than=utcnow() - timedelta(minutes=1))
+        db.commit()
+        return count
+    finally:
+        db.close()
+
+
+async def complete_chat_flow(
+    chat_id: int,
+    user_message: str,
+    *,
+    provider: LMStudioAPIProvider | None = None,
+    system_message: str = "Eres un asistente inteligente y útil.",
+    temperature: float = 0.7,
+    limit: int = DEFAULT_CONTEXT_LIMIT,
+) -> str:
+    """The seed's complete flow (non-streamed). The user's message is stored first and kept even
+    when the model call fails; a failure is stored as an answer with status ``error``."""
+    provider = provider or get_provider()
+    user_message = check_user_message(user_message)
+    db = SessionLocal()
+    try:
+        message_repo = MessageRepository(db)
+        context = message_repo.get_chat_context_for_llm(chat_id, limit=limit)
+        context.append({"role": "user", "content": user_message})
+        db.commit()  # end the read transaction before writing (SQLite WAL)
+        message_repo.create_message(chat_id, "user", user_message)
+        db.commit()
+        started = time.perf_counter()
+        try:
+            response = await provider.chat_completion(
+                messages=context, system_message=system_message, temperature=temperature
+            )
+        except errors.ProviderError as exc:
+            message_repo.create_message(chat_id, "llm", "", status="error", error=exc.user_message("en"), model=provider.model)
+            db.commit()
+            raise
+        llm_response = str(response["choices"][0]["message"].get("content") or "")
+        usage = response.get("usage") or {}
+        message_repo.create_message(
+            chat_id,
+            "llm",
+            llm_response,
+            reasoning=str(response["choices"][0]["message"].get("reasoning_content") or ""),
+            model=response.get("model"),
+            params={"temperature": temperature, "system_prompt": system_message},
+            prompt_tokens=usage.get("prompt_tokens"),
+            completion_tokens=usage.get("completion_tokens"),
+            finish_reason=response["choices"][0].get("finish_reason"),
+            time_to_first_token=time.perf_counter() - started,
+        )
+        db.commit()
+        return llm_response
+    except Exception:
+        db.rollback()
+        raise
+    finally:
+        db.close()
+
+
+def new_chat(title: str = "", settings: ChatSettings | None = None) -> int:
+    """Create an empty chat and return its id."""
+    db = write_session()
+    try:
+        chat = ChatRepository(db).create(title, settings)
+        db.commit()
+        return chat.id
+    finally:
+        db.close()
+
+
+def chat_messages(chat_id: int, *, limit: int | None = None, before_id: int | None = None) -> Sequence[MessageRecord]:
+    db = SessionLocal()
+    try:
+        ChatRepository(db).get(chat_id)
+        return MessageRepository(db).list_for_chat(chat_id, limit=limit, before_id=before_id)
+    finally:
+        db.close()

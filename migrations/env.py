@@ -1,0 +1,44 @@
+"""Alembic environment: migrates the database named by ``sqlalchemy.url`` (set by
+``core.conf.db.init_db``) or, from the command line, by ``DATABASE_URL`` / ``.env``."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from core.conf.db import create_db_engine
+from core.conf.settings import get_settings
+from core.models import Base
+
+config = context.config
+target_metadata = Base.metadata
+
+
+def run_migrations_offline() -> None:
+    context.configure(
+        url=config.get_main_option("sqlalchemy.url") or get_settings().database_url,
+        target_metadata=target_metadata,
+        literal_binds=True,
+        render_as_batch=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+def run_migrations_online() -> None:
+    engine = create_db_engine(config.get_main_option("sqlalchemy.url") or get_settings().database_url)
+    try:
+        with engine.connect() as connection:
+            # render_as_batch: SQLite can only ALTER tables by copying them; batch mode does that.
+            context.configure(
+                connection=connection, target_metadata=target_metadata, render_as_batch=True
+            )
+            with context.begin_transaction():
+                context.run_migrations()
+    finally:
+        engine.dispose()
+
+
+if context.is_offline_mode():
+    run_migrations_offline()
+else:
+    run_migrations_online()
