@@ -1,0 +1,13 @@
+"""Every user-facing text, by area. Add a module here and list it below; keys must be unique."""
+
+from __future__ import annotations
+
+from core.locales import errors
+
+_AREAS = (errors.TEXTS,)
+
+TEXTS: dict[str, dict[str, str]] = {}
+for _area in _AREAS:
+    _clash = TEXTS.keys() & _area.keys()
+    assert not _clash, f"duplicate text keys: {sorted(_clash)}"
+    TEXTS.update(_area)
