@@ -20,5 +20,7 @@ def start() -> Settings:
     init_db(get_engine())
     interrupted = mark_interrupted_answers()
     if interrupted:
-        log.warning("%d answer(s) were interrupted by an earlier stop; marked as interrupted", interrupted)
+        log.warning(
+            "%d answer(s) were interrupted by an earlier stop; marked as interrupted", interrupted
+        )
     return settings

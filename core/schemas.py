@@ -32,7 +32,9 @@ class ChatSettings:
     def merged_over(self, fallback: ChatSettings) -> ChatSettings:
         """These settings, with every unset field taken from ``fallback``."""
         values = {
-            name: getattr(self, name) if getattr(self, name) is not None else getattr(fallback, name)
+            name: getattr(self, name)
+            if getattr(self, name) is not None
+            else getattr(fallback, name)
             for name in self.__dataclass_fields__
         }
         return ChatSettings(**values)

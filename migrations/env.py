@@ -25,7 +25,9 @@ def run_migrations_offline() -> None:
 
 
 def run_migrations_online() -> None:
-    engine = create_db_engine(config.get_main_option("sqlalchemy.url") or get_settings().database_url)
+    engine = create_db_engine(
+        config.get_main_option("sqlalchemy.url") or get_settings().database_url
+    )
     try:
         with engine.connect() as connection:
             # render_as_batch: SQLite can only ALTER tables by copying them; batch mode does that.

@@ -119,6 +119,12 @@ def configure(url: str | None = None) -> Engine:
     return engine
 
 
+def reset() -> None:
+    """Forget the engine (closing its connections); the next use builds it from the settings."""
+    _engine.set(None)
+    SessionLocal.configure(bind=None)
+
+
 def __getattr__(name: str) -> Any:
     # ``from core.conf.db import engine`` keeps working, and still builds the engine lazily.
     if name == "engine":

@@ -124,14 +124,18 @@ def load_settings(
     database = get("DATABASE_URL")
     language = (get("APP_LANGUAGE") or "en").lower()
     if language not in SUPPORTED_LANGUAGES:
-        raise ConfigError("APP_LANGUAGE", f"{language!r} is not one of {', '.join(SUPPORTED_LANGUAGES)}")
+        raise ConfigError(
+            "APP_LANGUAGE", f"{language!r} is not one of {', '.join(SUPPORTED_LANGUAGES)}"
+        )
 
     def seconds(key: str, default: float) -> float:
         raw = get(key)
         return default if raw is None else _positive_float(key, raw)
 
     return Settings(
-        lm_studio_url=_url("LM_STUDIO_URL", url, ("http", "https")) if url else DEFAULT_LM_STUDIO_URL,
+        lm_studio_url=_url("LM_STUDIO_URL", url, ("http", "https"))
+        if url
+        else DEFAULT_LM_STUDIO_URL,
         lm_studio_model=model,
         lm_studio_api_key=SecretStr(get("LM_STUDIO_API_KEY") or ""),
         database_url=_database_url("DATABASE_URL", database) if database else DEFAULT_DATABASE_URL,

@@ -12,7 +12,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Configuration key {key} is wrong: {detail}. Fix it in .env or the environment and restart.",
         "es": "La clave de configuración {key} es incorrecta: {detail}. Corrígela en .env o en el entorno y reinicia.",
     },
-    "error.input": {"en": "This input cannot be used: {detail}", "es": "No se puede usar esta entrada: {detail}"},
+    "error.input": {
+        "en": "This input cannot be used: {detail}",
+        "es": "No se puede usar esta entrada: {detail}",
+    },
     "input.empty_message": {
         "en": "The message is empty. Type something before sending.",
         "es": "El mensaje está vacío. Escribe algo antes de enviarlo.",

@@ -109,7 +109,9 @@ def from_response(
     return errors.BadRequest(message or f"HTTP {status}", **params)
 
 
-def from_stream_frame(frame: dict[str, Any], *, url: str, model: str, secret: str | None) -> errors.ProviderError:
+def from_stream_frame(
+    frame: dict[str, Any], *, url: str, model: str, secret: str | None
+) -> errors.ProviderError:
     """The error for an ``{"error": …}`` frame that arrived inside a 200 stream."""
     message, code = error_message(frame)
     message = scrub(message.strip(), secret)[:_MAX_DETAIL] or "unknown error"
@@ -117,7 +119,9 @@ def from_stream_frame(frame: dict[str, Any], *, url: str, model: str, secret: st
     return kind(message, url=url, model=model)
 
 
-def from_transport(exc: httpx.HTTPError, *, url: str, model: str, started: bool) -> errors.ProviderError:
+def from_transport(
+    exc: httpx.HTTPError, *, url: str, model: str, started: bool
+) -> errors.ProviderError:
     """The error for an exception raised by httpx (no response, or a response cut short).
 
     ``started`` tells whether any byte of a streamed answer had arrived: a connection lost after
@@ -125,7 +129,9 @@ def from_transport(exc: httpx.HTTPError, *, url: str, model: str, started: bool)
     """
     params: dict[str, Any] = {"url": url, "model": model}
     if isinstance(exc, httpx.ConnectTimeout):
-        return errors.ServerUnreachable(f"no answer to the connection within the time limit ({exc})", **params)
+        return errors.ServerUnreachable(
+            f"no answer to the connection within the time limit ({exc})", **params
+        )
     if isinstance(exc, httpx.TimeoutException):
         what = "waiting for the next token" if started else "waiting for the first token"
         return errors.ProviderTimeout(what, **params)

@@ -34,8 +34,8 @@ import random
 import ssl
 import threading
 import time
-from collections.abc import AsyncIterator, Iterator, Sequence
-from dataclasses import asdict, dataclass, field
+from collections.abc import AsyncIterator, Generator, Iterator, Sequence
+from dataclasses import asdict, dataclass
 from typing import Any
 
 import httpx
@@ -132,7 +132,11 @@ def parse_models(path: str, payload: Any) -> list[ModelInfo] | None:
         models = []
         for item in items:
             instances = item.get("loaded_instances") or []
-            loaded_ctx = _int(((instances[0] or {}).get("config") or {}).get("context_length")) if instances else None
+            loaded_ctx = (
+                _int(((instances[0] or {}).get("config") or {}).get("context_length"))
+                if instances
+                else None
+            )
             quant = item.get("quantization")
             kind = item.get("type") or "llm"
             models.append(
@@ -157,7 +161,8 @@ def parse_models(path: str, payload: Any) -> list[ModelInfo] | None:
                 id=str(item["id"]),
                 type=item.get("type") or "llm",
                 loaded=item.get("state") == "loaded" if "state" in item else None,
-                context_length=_int(item.get("loaded_context_length")) or _int(item.get("max_context_length")),
+                context_length=_int(item.get("loaded_context_length"))
+                or _int(item.get("max_context_length")),
                 max_context_length=_int(item.get("max_context_length")),
                 quantization=item.get("quantization"),
                 publisher=item.get("publisher"),
@@ -170,9 +175,15 @@ def parse_models(path: str, payload: Any) -> list[ModelInfo] | None:
     for item in items:
         if not isinstance(item, dict) or "id" not in item:
             continue
-        meta = item.get("meta") if isinstance(item.get("meta"), dict) else {}
-        context = _int(item.get("max_model_len")) or _int(meta.get("n_ctx")) or _int(meta.get("n_ctx_train"))
-        models.append(ModelInfo(id=str(item["id"]), type=_guess_type(str(item["id"])), context_length=context))
+        meta: dict[str, Any] = item["meta"] if isinstance(item.get("meta"), dict) else {}
+        context = (
+            _int(item.get("max_model_len"))
+            or _int(meta.get("n_ctx"))
+            or _int(meta.get("n_ctx_train"))
+        )
+        models.append(
+            ModelInfo(id=str(item["id"]), type=_guess_type(str(item["id"])), context_length=context)
+        )
     return models
 
 
@@ -212,7 +223,7 @@ def build_payload(
 class ReplyAssembler:
     """Turns chunk dicts into (kind, text) events and remembers what the stream reported."""
 
-    __slots__ = ("_splitter", "model", "finish_reason", "usage", "deltas")
+    __slots__ = ("_splitter", "deltas", "finish_reason", "model", "usage")
 
     def __init__(self) -> None:
         self._splitter = ThinkSplitter()
@@ -280,17 +291,23 @@ class _StreamDecoder:
             chunk = json.loads(data)
         except ValueError:
             raise errors.StreamFailed(
-                "the server sent a malformed chunk (not JSON)", url=self.ctx.url, model=self.ctx.model
+                "the server sent a malformed chunk (not JSON)",
+                url=self.ctx.url,
+                model=self.ctx.model,
             ) from None
         if not isinstance(chunk, dict):
-            raise errors.StreamFailed("the server sent a malformed chunk", url=self.ctx.url, model=self.ctx.model)
+            raise errors.StreamFailed(
+                "the server sent a malformed chunk", url=self.ctx.url, model=self.ctx.model
+            )
         if chunk.get("error") or chunk.get("object") == "error":
             raise translate.from_stream_frame(chunk, **self.ctx.kw())
         return chunk
 
     def end(self) -> None:
         if not self.done:
-            raise errors.StreamInterrupted("the stream ended without [DONE]", url=self.ctx.url, model=self.ctx.model)
+            raise errors.StreamInterrupted(
+                "the stream ended without [DONE]", url=self.ctx.url, model=self.ctx.model
+            )
 
 
 def _json_body_as_chunks(text: str, ctx: _Context) -> list[dict[str, Any]]:
@@ -298,7 +315,9 @@ def _json_body_as_chunks(text: str, ctx: _Context) -> list[dict[str, Any]]:
     try:
         body = json.loads(text)
     except ValueError:
-        raise errors.WrongURL("the answer was neither an event stream nor JSON", url=ctx.url, model=ctx.model) from None
+        raise errors.WrongURL(
+            "the answer was neither an event stream nor JSON", url=ctx.url, model=ctx.model
+        ) from None
     if not isinstance(body, dict):
         raise errors.WrongURL("unexpected answer", url=ctx.url, model=ctx.model)
     if body.get("error") or body.get("object") == "error":
@@ -313,7 +332,7 @@ def _is_event_stream(response: httpx.Response) -> bool:
 
 
 def _retry_delay(attempt: int) -> float:
-    return RETRY_BACKOFF * (2**attempt) * (0.5 + random.random())
+    return float(RETRY_BACKOFF * (2**attempt) * (0.5 + random.random()))
 
 
 def _retriable(exc: httpx.HTTPError) -> bool:
@@ -408,7 +427,8 @@ class LMStudioAPIProvider:
         )
 
     def __repr__(self) -> str:  # never show the key
-        return f"LMStudioAPIProvider({self.base_url!r}, model={self.model!r}, api_key={'set' if self._api_key else 'unset'})"
+        key = "set" if self._api_key else "unset"
+        return f"LMStudioAPIProvider({self.base_url!r}, model={self.model!r}, api_key={key})"
 
     @property
     def has_api_key(self) -> bool:
@@ -445,11 +465,15 @@ class LMStudioAPIProvider:
             self._client.close()
             self._client = None
 
-    def _error_for(self, response: httpx.Response, body: bytes, ctx: _Context) -> errors.ProviderError:
+    def _error_for(
+        self, response: httpx.Response, body: bytes, ctx: _Context
+    ) -> errors.ProviderError:
         return translate.from_response(response, body.decode("utf-8", "replace"), **ctx.kw())
 
     # --- sync requests --------------------------------------------------------------------------
-    def _open(self, method: str, path: str, ctx: _Context, payload: dict[str, Any] | None = None) -> httpx.Response:
+    def _open(
+        self, method: str, path: str, ctx: _Context, payload: dict[str, Any] | None = None
+    ) -> httpx.Response:
         """Send a request and return the response with its body unread (caller closes it)."""
         client = self.client
         request = client.build_request(method, path, json=payload)
@@ -462,7 +486,9 @@ class LMStudioAPIProvider:
                     time.sleep(_retry_delay(attempt))
                     attempt += 1
                     continue
-                raise translate.from_transport(exc, url=ctx.url, model=ctx.model, started=False) from exc
+                raise translate.from_transport(
+                    exc, url=ctx.url, model=ctx.model, started=False
+                ) from exc
             if response.status_code < 400:
                 return response
             try:
@@ -544,13 +570,17 @@ class LMStudioAPIProvider:
             if chosen is None:
                 raise errors.NoModelLoaded("", url=self.base_url)
             info = next((m for m in models if m.id == chosen), None)
-            return ConnectionStatus(True, self.base_url, chosen, info.loaded if info else None, tuple(models))
+            return ConnectionStatus(
+                True, self.base_url, chosen, info.loaded if info else None, tuple(models)
+            )
         except errors.ProviderError as exc:
             return ConnectionStatus(False, self.base_url, model or self.model, error=exc)
 
     def complete(self, messages: Sequence[Message], **kwargs: Any) -> dict[str, Any]:
         """A non-streamed chat completion (sync)."""
-        payload = build_payload(messages, stream=False, model=kwargs.pop("model", None) or self.model, **kwargs)
+        payload = build_payload(
+            messages, stream=False, model=kwargs.pop("model", None) or self.model, **kwargs
+        )
         ctx = self._ctx(payload.get("model"))
         response = self._open("POST", "/v1/chat/completions", ctx, payload)
         try:
@@ -566,7 +596,9 @@ class LMStudioAPIProvider:
         except ValueError:
             raise errors.WrongURL("the answer is not JSON", url=ctx.url, model=ctx.model) from None
         if not isinstance(body, dict) or body.get("error") or body.get("object") == "error":
-            raise translate.from_stream_frame(body if isinstance(body, dict) else {"error": str(body)}, **ctx.kw())
+            raise translate.from_stream_frame(
+                body if isinstance(body, dict) else {"error": str(body)}, **ctx.kw()
+            )
         if not body.get("choices"):
             raise errors.EmptyAnswer("the answer has no choices", url=ctx.url, model=ctx.model)
         return body
@@ -593,14 +625,16 @@ class LMStudioAPIProvider:
         )
         return ReplyStream(self, payload)
 
-    def _stream_events(self, payload: dict[str, Any], reply: ReplyStream) -> Iterator[Event]:
+    def _stream_events(self, payload: dict[str, Any], reply: ReplyStream) -> Generator[Event]:
         ctx = self._ctx(payload.get("model"))
         assembler = reply.assembler
         reply.started_at = time.perf_counter()
         response = self._open("POST", "/v1/chat/completions", ctx, payload)
         try:
             if not _is_event_stream(response):
-                chunks: Iterator[dict[str, Any]] = iter(_json_body_as_chunks(response.read().decode("utf-8", "replace"), ctx))
+                chunks: Iterator[dict[str, Any]] = iter(
+                    _json_body_as_chunks(response.read().decode("utf-8", "replace"), ctx)
+                )
                 decoder = None
             else:
                 decoder = _StreamDecoder(ctx)
@@ -615,14 +649,21 @@ class LMStudioAPIProvider:
                 decoder.end()
             yield from assembler.finish()
         except httpx.HTTPError as exc:
-            raise translate.from_transport(exc, **_where(ctx), started=reply.first_token_at is not None) from exc
+            raise translate.from_transport(
+                exc, **_where(ctx), started=reply.first_token_at is not None
+            ) from exc
         finally:
             reply.finished_at = time.perf_counter()
             response.close()
 
     # --- the seed's async API -------------------------------------------------------------------
     async def _aopen(
-        self, client: httpx.AsyncClient, method: str, path: str, ctx: _Context, payload: dict[str, Any] | None = None
+        self,
+        client: httpx.AsyncClient,
+        method: str,
+        path: str,
+        ctx: _Context,
+        payload: dict[str, Any] | None = None,
     ) -> httpx.Response:
         request = client.build_request(method, path, json=payload)
         attempt = 0
@@ -634,7 +675,9 @@ class LMStudioAPIProvider:
                     await asyncio.sleep(_retry_delay(attempt))
                     attempt += 1
                     continue
-                raise translate.from_transport(exc, url=ctx.url, model=ctx.model, started=False) from exc
+                raise translate.from_transport(
+                    exc, url=ctx.url, model=ctx.model, started=False
+                ) from exc
             if response.status_code < 400:
                 return response
             try:
@@ -674,10 +717,20 @@ class LMStudioAPIProvider:
         """
         if stream:
             return await self._assemble_stream(
-                messages, system_message=system_message, temperature=temperature, max_tokens=max_tokens, model=model, **options
+                messages,
+                system_message=system_message,
+                temperature=temperature,
+                max_tokens=max_tokens,
+                model=model,
+                **options,
             )
         payload = build_payload(
-            messages, model=model or self.model, system_message=system_message, temperature=temperature, max_tokens=max_tokens, **options
+            messages,
+            model=model or self.model,
+            system_message=system_message,
+            temperature=temperature,
+            max_tokens=max_tokens,
+            **options,
         )
         ctx = self._ctx(payload.get("model"))
         async with self._async_client() as client:
@@ -716,18 +769,20 @@ class LMStudioAPIProvider:
             started = False
             try:
                 if not _is_event_stream(response):
-                    for chunk in _json_body_as_chunks((await response.aread()).decode("utf-8", "replace"), ctx):
+                    for chunk in _json_body_as_chunks(
+                        (await response.aread()).decode("utf-8", "replace"), ctx
+                    ):
                         yield chunk
                     return
                 decoder = _StreamDecoder(ctx)
                 async for sse in EventSource(response).aiter_sse():
-                    chunk = decoder.decode(sse.data)
-                    if chunk is None:
+                    decoded = decoder.decode(sse.data)
+                    if decoded is None:
                         if decoder.done:
                             break
                         continue
                     started = True
-                    yield chunk
+                    yield decoded
                 decoder.end()
             except httpx.HTTPError as exc:
                 raise translate.from_transport(exc, **_where(ctx), started=started) from exc
@@ -753,11 +808,19 @@ class LMStudioAPIProvider:
         }
 
     async def simple_completion(
-        self, prompt: str, temperature: float | None = 0.7, max_tokens: int | None = None, *, model: str | None = None
+        self,
+        prompt: str,
+        temperature: float | None = 0.7,
+        max_tokens: int | None = None,
+        *,
+        model: str | None = None,
     ) -> str:
         """Answer one prompt, no history: the answer text."""
         response = await self.chat_completion(
-            [{"role": "user", "content": prompt}], temperature=temperature, max_tokens=max_tokens, model=model
+            [{"role": "user", "content": prompt}],
+            temperature=temperature,
+            max_tokens=max_tokens,
+            model=model,
         )
         return str(response["choices"][0]["message"].get("content") or "")
 

@@ -41,7 +41,7 @@ def _partial_tag_suffix(text: str, tag: str) -> int:
 class ThinkSplitter:
     """Feed content deltas with :meth:`feed`; call :meth:`flush` at the end of the stream."""
 
-    __slots__ = ("_state", "_pending", "_answer_seen")
+    __slots__ = ("_answer_seen", "_pending", "_state")
 
     def __init__(self) -> None:
         self._state = _START

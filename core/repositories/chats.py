@@ -71,7 +71,9 @@ class ChatRepository:
 
     def create(self, title: str = "", settings: ChatSettings | None = None) -> ChatSummary:
         now = utcnow()
-        chat = Chat(title=" ".join(title.split())[:MAX_TITLE_CHARS], created_at=now, last_activity=now)
+        chat = Chat(
+            title=" ".join(title.split())[:MAX_TITLE_CHARS], created_at=now, last_activity=now
+        )
         self.db.add(chat)
         self.db.flush()
         if settings is not None:

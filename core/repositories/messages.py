@@ -115,7 +115,10 @@ class MessageRepository:
             .order_by(Message.id.desc())
             .limit(limit)
         ).all()
-        return [{"role": ROLE_BY_SENDER[sender], "content": content} for sender, content in reversed(rows)]
+        return [
+            {"role": ROLE_BY_SENDER[sender], "content": content}
+            for sender, content in reversed(rows)
+        ]
 
     # --- what the pages and the chat service need -------------------------------------------------
     def get(self, message_id: int) -> MessageRecord:

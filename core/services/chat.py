@@ -26,7 +26,7 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Generator, Iterator, Sequence
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -101,7 +101,7 @@ class ChatReply:
             pass
         return self
 
-    def _run(self) -> Iterator[str]:
+    def _run(self) -> Generator[str]:
         service, prepared = self.service, self.prepared
         settings = prepared.settings
         content: list[str] = []
@@ -132,7 +132,10 @@ class ChatReply:
                     content.clear()
                     self._reasoning_changed(reasoning)
                 now = time.monotonic()
-                if now - last_save >= service.save_interval and (len(content), len(reasoning)) != saved:
+                if (
+                    now - last_save >= service.save_interval
+                    and (len(content), len(reasoning)) != saved
+                ):
                     service._save_progress(self.answer_id, "".join(content), "".join(reasoning))
                     last_save, saved = now, (len(content), len(reasoning))
             if not "".join(content).strip() and not reasoning:
@@ -184,7 +187,9 @@ class ChatService:
         db = self._session()
         try:
             defaults = AppSettingsRepository(db).generation_defaults()
-            chat = ChatRepository(db).get(chat_id).settings if chat_id is not None else ChatSettings()
+            chat = (
+                ChatRepository(db).get(chat_id).settings if chat_id is not None else ChatSettings()
+            )
         finally:
             db.close()
         base = ChatSettings(model=self.provider.model, system_prompt=DEFAULT_SYSTEM_PROMPT)
@@ -198,7 +203,9 @@ class ChatService:
         text = check_user_message(text)
         return ChatReply(self, self._prepare(chat_id, text), on_reasoning)
 
-    def regenerate(self, chat_id: int, *, on_reasoning: Callable[[str], None] | None = None) -> ChatReply:
+    def regenerate(
+        self, chat_id: int, *, on_reasoning: Callable[[str], None] | None = None
+    ) -> ChatReply:
         """Replace the last answer (or answer the last message if it has none): also "Retry"."""
         return self._redo(chat_id, None, on_reasoning)
 
@@ -208,7 +215,9 @@ class ChatService:
         """Replace the last user message by ``text`` (dropping its answer) and answer it again."""
         return self._redo(chat_id, check_user_message(text), on_reasoning)
 
-    def _redo(self, chat_id: int, new_text: str | None, on_reasoning: Callable[[str], None] | None) -> ChatReply:
+    def _redo(
+        self, chat_id: int, new_text: str | None, on_reasoning: Callable[[str], None] | None
+    ) -> ChatReply:
         db = self._write_session()
         try:
             messages = MessageRepository(db)
@@ -296,7 +305,10 @@ class ChatService:
         if stream is not None:
             fields.update(_stats(stream))
             self.estimator.learn(
-                [{"role": "system", "content": reply.prepared.settings.system_prompt or ""}, *reply.prepared.messages],
+                [
+                    {"role": "system", "content": reply.prepared.settings.system_prompt or ""},
+                    *reply.prepared.messages,
+                ],
                 fields.get("prompt_tokens"),
                 stream.model,
             )
@@ -318,7 +330,10 @@ class ChatService:
 
 
 def _params(settings: ChatSettings) -> dict[str, Any]:
-    params: dict[str, Any] = {"temperature": settings.temperature, "max_tokens": settings.max_tokens}
+    params: dict[str, Any] = {
+        "temperature": settings.temperature,
+        "max_tokens": settings.max_tokens,
+    }
     params.update(settings.options())
     if settings.system_prompt:
         params["system_prompt"] = settings.system_prompt
@@ -339,7 +354,9 @@ def _stats(stream: ReplyStream) -> dict[str, Any]:
         "prompt_tokens": usage.get("prompt_tokens"),
         "completion_tokens": completion,
         "time_to_first_token": stream.time_to_first_token,
-        "tokens_per_second": completion / generating if completion and generating and generating > 0 else None,
+        "tokens_per_second": completion / generating
+        if completion and generating and generating > 0
+        else None,
     }
 
 
@@ -387,7 +404,14 @@ async def complete_chat_flow(
                 messages=context, system_message=system_message, temperature=temperature
             )
         except errors.ProviderError as exc:
-            message_repo.create_message(chat_id, "llm", "", status="error", error=exc.user_message("en"), model=provider.model)
+            message_repo.create_message(
+                chat_id,
+                "llm",
+                "",
+                status="error",
+                error=exc.user_message("en"),
+                model=provider.model,
+            )
             db.commit()
             raise
         llm_response = str(response["choices"][0]["message"].get("content") or "")
@@ -424,7 +448,9 @@ def new_chat(title: str = "", settings: ChatSettings | None = None) -> int:
         db.close()
 
 
-def chat_messages(chat_id: int, *, limit: int | None = None, before_id: int | None = None) -> Sequence[MessageRecord]:
+def chat_messages(
+    chat_id: int, *, limit: int | None = None, before_id: int | None = None
+) -> Sequence[MessageRecord]:
     db = SessionLocal()
     try:
         ChatRepository(db).get(chat_id)

@@ -37,7 +37,9 @@ class TokenEstimator:
         total = sum(len(m["content"].encode("utf-8")) for m in messages)
         return int(total / ratio) + PER_MESSAGE_OVERHEAD * len(messages)
 
-    def learn(self, messages: Sequence[Message], prompt_tokens: int | None, model: str | None) -> None:
+    def learn(
+        self, messages: Sequence[Message], prompt_tokens: int | None, model: str | None
+    ) -> None:
         """Refine the ratio from a prompt the server counted as ``prompt_tokens``."""
         if not model or not prompt_tokens or prompt_tokens <= PER_MESSAGE_OVERHEAD * len(messages):
             return
@@ -71,7 +73,9 @@ def fit_context(
     fixed: list[Message] = [new_message]
     if system_prompt:
         fixed.append({"role": "system", "content": system_prompt})
-    budget = context_length - answer_reserve(context_length, max_tokens) - estimator.count(fixed, model)
+    budget = (
+        context_length - answer_reserve(context_length, max_tokens) - estimator.count(fixed, model)
+    )
     kept: list[Message] = []
     for message in reversed(history):
         cost = estimator.count([message], model)
