@@ -58,6 +58,7 @@ GENERATION_OPTIONS = ("top_p", "top_k", "repeat_penalty", "seed", "stop")
 Message = dict[str, str]
 Event = tuple[str, str]
 
+_json_decode = json.JSONDecoder().decode  # json.loads minus its per-call argument checks
 _ssl_lock = threading.Lock()
 _ssl_context: ssl.SSLContext | None = None
 
@@ -220,6 +221,9 @@ def build_payload(
     return payload
 
 
+_NO_EVENTS: tuple[Event, ...] = ()
+
+
 class ReplyAssembler:
     """Turns chunk dicts into (kind, text) events and remembers what the stream reported."""
 
@@ -232,7 +236,7 @@ class ReplyAssembler:
         self.usage: dict[str, Any] | None = None
         self.deltas = 0  # content/reasoning deltas: a token count when the server sends no usage
 
-    def feed(self, chunk: dict[str, Any]) -> list[Event]:
+    def feed(self, chunk: dict[str, Any]) -> Sequence[Event]:
         if self.model is None and chunk.get("model"):
             self.model = str(chunk["model"])
         usage = chunk.get("usage")
@@ -240,21 +244,26 @@ class ReplyAssembler:
             self.usage = usage
         choices = chunk.get("choices")
         if not choices:  # the usage chunk has choices: []
-            return []
+            return _NO_EVENTS
         choice = choices[0]
-        if choice.get("finish_reason"):
-            self.finish_reason = choice["finish_reason"]
-        delta = choice.get("delta") or choice.get("message") or {}
-        events: list[Event] = []
+        finish = choice.get("finish_reason")
+        if finish:
+            self.finish_reason = finish
+        delta = choice.get("delta") or choice.get("message")
+        if not delta:
+            return _NO_EVENTS
+        content = delta.get("content")
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
         if reasoning:
             self.deltas += 1
-            events.append((REASONING, reasoning))
-        content = delta.get("content")
+            events: list[Event] = [(REASONING, reasoning)]
+            if content:
+                events.extend(self._splitter.feed(content))
+            return events
         if content:
             self.deltas += 1
-            events.extend(self._splitter.feed(content))
-        return events
+            return self._splitter.feed(content)
+        return _NO_EVENTS
 
     def finish(self) -> list[Event]:
         return self._splitter.flush()
@@ -288,7 +297,7 @@ class _StreamDecoder:
         if not data:
             return None
         try:
-            chunk = json.loads(data)
+            chunk = _json_decode(data)
         except ValueError:
             raise errors.StreamFailed(
                 "the server sent a malformed chunk (not JSON)",
@@ -356,11 +365,8 @@ class ReplyStream:
         self.finished_at: float | None = None
         self._gen = provider._stream_events(payload, self)
 
-    def __iter__(self) -> ReplyStream:
-        return self
-
-    def __next__(self) -> Event:
-        return next(self._gen)
+    def __iter__(self) -> Iterator[Event]:
+        return self._gen  # the generator itself: no extra call per event
 
     def close(self) -> None:
         self._gen.close()
@@ -632,21 +638,31 @@ class LMStudioAPIProvider:
         response = self._open("POST", "/v1/chat/completions", ctx, payload)
         try:
             if not _is_event_stream(response):
-                chunks: Iterator[dict[str, Any]] = iter(
-                    _json_body_as_chunks(response.read().decode("utf-8", "replace"), ctx)
-                )
-                decoder = None
+                body = response.read().decode("utf-8", "replace")
+                for chunk in _json_body_as_chunks(body, ctx):
+                    yield from assembler.feed(chunk)
             else:
-                decoder = _StreamDecoder(ctx)
-                chunks = (c for c in map(decoder.decode, _sse_data(response)) if c is not None)
-            for chunk in chunks:
-                events = assembler.feed(chunk)
-                if events:
-                    if reply.first_token_at is None:
-                        reply.first_token_at = time.perf_counter()
-                    yield from events
-            if decoder is not None:
-                decoder.end()
+                # The hot loop (one pass per token): kept flat on purpose, with no generator
+                # layers between the socket and the consumer (see bench/streaming.py).
+                decode, feed = _StreamDecoder(ctx).decode, assembler.feed
+                done = False
+                for sse in EventSource(response).iter_sse():
+                    data = sse.data
+                    if data == "[DONE]":
+                        done = True
+                        break
+                    decoded = decode(data)
+                    if decoded is None:
+                        continue
+                    events = feed(decoded)
+                    if events:
+                        if reply.first_token_at is None:
+                            reply.first_token_at = time.perf_counter()
+                        yield from events
+                if not done:
+                    raise errors.StreamInterrupted(
+                        "the stream ended without [DONE]", url=ctx.url, model=ctx.model
+                    )
             yield from assembler.finish()
         except httpx.HTTPError as exc:
             raise translate.from_transport(
@@ -837,13 +853,6 @@ def _collect(parts: dict[str, list[str]], kind: str, text: str) -> None:
         parts[CONTENT].clear()
     else:
         parts[kind].append(text)
-
-
-def _sse_data(response: httpx.Response) -> Iterator[str]:
-    for sse in EventSource(response).iter_sse():
-        yield sse.data
-        if sse.data == "[DONE]":
-            return
 
 
 class _LazyProvider:

@@ -9,6 +9,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import ChatNotFound, InputError
 from core.models import Chat, Message, utcnow
+from core.repositories.messages import NO_SYNC
 from core.repositories.validation import MAX_TITLE_CHARS, check_setting, check_text
 from core.schemas import OPTION_KEYS, ChatSettings, ChatSummary
 
@@ -93,6 +94,15 @@ class ChatRepository:
         self.db.flush()
         return _summary(chat)
 
+    def set_title_if_empty(self, chat_id: int, title: str) -> None:
+        """Give an untitled chat ``title`` (one statement: safe if two turns race for it)."""
+        self.db.execute(
+            update(Chat)
+            .where(Chat.id == chat_id, Chat.title == "")
+            .values(title=title[:MAX_TITLE_CHARS]),
+            execution_options=NO_SYNC,
+        )
+
     def delete(self, chat_id: int) -> None:
         """Delete a chat and all its messages."""
         # Delete messages explicitly too: a database without ON DELETE CASCADE support (or with
@@ -122,7 +132,10 @@ class ChatRepository:
         return _summary(chat)
 
     def touch(self, chat_id: int) -> None:
-        self.db.execute(update(Chat).where(Chat.id == chat_id).values(last_activity=utcnow()))
+        self.db.execute(
+            update(Chat).where(Chat.id == chat_id).values(last_activity=utcnow()),
+            execution_options=NO_SYNC,
+        )
 
     def list_chats(
         self, *, limit: int = 50, offset: int = 0, search: str | None = None

@@ -48,6 +48,7 @@ log = logging.getLogger("charla.chat")
 DEFAULT_CONTEXT_LIMIT = 20  # the seed's default number of past messages sent to the model
 SAVE_INTERVAL = 0.5  # seconds between progressive saves of a streaming answer
 DEFAULT_SYSTEM_PROMPT = "You are a helpful, concise assistant."
+DEFAULTS_TTL = 2.0  # seconds the app defaults are reused between turns
 
 
 @dataclass(frozen=True)
@@ -176,24 +177,42 @@ class ChatService:
         self.save_interval = save_interval
         self.context_limit = context_limit
         self.estimator = TokenEstimator()
+        self._defaults_cache: tuple[float, ChatSettings] | None = None
 
     @property
     def provider(self) -> LMStudioAPIProvider:
         return self._provider or get_provider()
 
     # --- settings -----------------------------------------------------------------------------
-    def effective_settings(self, chat_id: int | None = None) -> ChatSettings:
-        """Chat overrides, over the app defaults, over the configuration (model from .env)."""
+    def app_defaults(self) -> ChatSettings:
+        """The app defaults (settings page) over the configuration; cached for a moment because
+        every turn needs them. The settings page calls :meth:`invalidate_defaults` after saving."""
+        cached = self._defaults_cache
+        if cached is not None and time.monotonic() - cached[0] < DEFAULTS_TTL:
+            return cached[1]
         db = self._session()
         try:
-            defaults = AppSettingsRepository(db).generation_defaults()
-            chat = (
-                ChatRepository(db).get(chat_id).settings if chat_id is not None else ChatSettings()
-            )
+            stored = AppSettingsRepository(db).generation_defaults()
         finally:
             db.close()
         base = ChatSettings(model=self.provider.model, system_prompt=DEFAULT_SYSTEM_PROMPT)
-        return chat.merged_over(defaults).merged_over(base)
+        defaults = stored.merged_over(base)
+        self._defaults_cache = (time.monotonic(), defaults)
+        return defaults
+
+    def invalidate_defaults(self) -> None:
+        self._defaults_cache = None
+
+    def effective_settings(self, chat_id: int | None = None) -> ChatSettings:
+        """Chat overrides, over the app defaults, over the configuration (model from .env)."""
+        if chat_id is None:
+            return self.app_defaults()
+        db = self._session()
+        try:
+            chat = ChatRepository(db).get(chat_id)
+        finally:
+            db.close()
+        return chat.settings.merged_over(self.app_defaults())
 
     # --- the turns ----------------------------------------------------------------------------
     def send(
@@ -239,28 +258,35 @@ class ChatService:
         return ChatReply(self, self._prepare(chat_id, new_text or last_user.content), on_reasoning)
 
     def _prepare(self, chat_id: int, text: str) -> Prepared:
-        settings = self.effective_settings(chat_id)
+        # Three phases, so that SQLite's write lock is held only for the inserts and never while
+        # the provider looks something up over the network: read, look up, write.
+        db = self._session()
+        try:
+            chat = ChatRepository(db).get(chat_id)
+            history = MessageRepository(db).get_chat_context_for_llm(
+                chat_id, limit=self.context_limit
+            )
+        finally:
+            db.close()
+        settings = chat.settings.merged_over(self.app_defaults())
         model = settings.model or self._default_model()
         settings = replace(settings, model=model)
-        info = self.provider.model_info(model)
+        info = self.provider.model_info(model)  # cached; None when the server does not say
+        to_send, dropped = fit_context(
+            history,
+            {"role": "user", "content": text},
+            system_prompt=settings.system_prompt,
+            context_length=info.context_length if info else None,
+            max_tokens=settings.max_tokens,
+            estimator=self.estimator,
+            model=model,
+        )
         db = self._write_session()
         try:
-            chats, messages = ChatRepository(db), MessageRepository(db)
-            chat = chats.get(chat_id)
-            history = messages.get_chat_context_for_llm(chat_id, limit=self.context_limit)
-            new = {"role": "user", "content": text}
-            to_send, dropped = fit_context(
-                history,
-                new,
-                system_prompt=settings.system_prompt,
-                context_length=info.context_length if info else None,
-                max_tokens=settings.max_tokens,
-                estimator=self.estimator,
-                model=model,
-            )
+            messages = MessageRepository(db)
             user = messages.create_message(chat_id, "user", text)
             if not chat.title:
-                chats.rename(chat_id, title_from_message(text))
+                ChatRepository(db).set_title_if_empty(chat_id, title_from_message(text))
             answer = messages.create_message(
                 chat_id, "llm", "", status="streaming", model=model, params=_params(settings)
             )

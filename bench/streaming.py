@@ -1,0 +1,228 @@
+"""Benchmark 1: streaming pipeline overhead.
+
+A loopback server replays one pre-built stream of N chunks (20,000; 2,000 with --quick) as fast as
+the socket takes it, so what is measured is the client side alone:
+
+(a) the floor: ``httpx`` + ``httpx-sse`` + ``json.loads`` per chunk, nothing else;
+(b) the peer: the official ``openai`` SDK streaming the same endpoint;
+(c) Charla's provider stream (``stream_reply``: decoding, reasoning separation, statistics);
+(d) Charla's chat service stream (``ChatService.send``: c + storing the user's message and the
+    answer, with progressive saving to SQLite).
+
+Every contender runs in alternation, several rounds; the medians are compared. Time to first chunk
+is reported for (c) and (d) as the difference from (a), measured in the same rounds.
+"""
+
+from __future__ import annotations
+
+import json
+import socket
+import tempfile
+import threading
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import httpx
+from httpx_sse import connect_sse
+
+from bench.common import Metric, interleaved, median
+
+MESSAGES = [{"role": "user", "content": "Count to a big number, please."}]
+MODELS_JSON = json.dumps({"object": "list", "data": [{"id": "bench", "object": "model"}]}).encode()
+
+
+def build_stream(chunks: int) -> bytes:
+    """The SSE body of an answer of ``chunks`` content deltas, as LM Studio sends it."""
+    frames = []
+    for i in range(chunks):
+        delta = {"role": "assistant", "content": " tok"} if i == 0 else {"content": f" t{i % 10}"}
+        chunk = {
+            "id": "chatcmpl-bench",
+            "object": "chat.completion.chunk",
+            "created": 1764000000,
+            "model": "bench",
+            "system_fingerprint": "bench",
+            "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": None}],
+        }
+        frames.append(b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n")
+    final = {"id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": 1764000000,
+             "model": "bench", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
+    usage = {"id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": 1764000000,
+             "model": "bench", "choices": [],
+             "usage": {"prompt_tokens": 12, "completion_tokens": chunks, "total_tokens": chunks + 12}}
+    frames.append(b"data: " + json.dumps(final).encode() + b"\n\n")
+    frames.append(b"data: " + json.dumps(usage).encode() + b"\n\n")
+    frames.append(b"data: [DONE]\n\n")
+    return b"".join(frames)
+
+
+class ReplayServer:
+    """Answers every POST with the same pre-built event stream, and GETs with a model list."""
+
+    def __init__(self, body: bytes) -> None:
+        self.body = body
+        self._sock = socket.create_server(("127.0.0.1", 0))
+        self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
+        self._stop = False
+        self._thread = threading.Thread(target=self._serve, daemon=True)
+
+    def __enter__(self) -> ReplayServer:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop = True
+        self._sock.close()
+
+    def _serve(self) -> None:
+        while not self._stop:
+            try:
+                conn, _ = self._sock.accept()
+            except OSError:
+                return
+            threading.Thread(target=self._handle, args=(conn,), daemon=True).start()
+
+    def _handle(self, conn: socket.socket) -> None:
+        with conn:
+            data = b""
+            while b"\r\n\r\n" not in data:
+                part = conn.recv(65536)
+                if not part:
+                    return
+                data += part
+            head, _, rest = data.partition(b"\r\n\r\n")
+            length = 0
+            for line in head.split(b"\r\n")[1:]:
+                name, _, value = line.partition(b":")
+                if name.strip().lower() == b"content-length":
+                    length = int(value)
+            while len(rest) < length:
+                rest += conn.recv(65536)
+            if head.startswith(b"GET"):
+                found = head.split(b" ")[1] == b"/v1/models"
+                body = MODELS_JSON if found else b'{"error":"not found"}'
+                status = b"200 OK" if found else b"404 Not Found"
+                conn.sendall(
+                    b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\nContent-Length: "
+                    + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body
+                )
+                return
+            conn.sendall(
+                b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
+                b"Connection: close\r\n\r\n" + self.body
+            )
+
+
+def _measure(first_and_total: Callable[[], tuple[float, float, int]], ttfc: list[float], expected: int) -> Callable[[], float]:
+    def run() -> float:
+        first, total, count = first_and_total()
+        if count < expected:
+            raise RuntimeError(f"got {count} chunks, expected {expected}")
+        ttfc.append(first)
+        return count / total
+
+    return run
+
+
+def run(quick: bool = False) -> list[Metric]:
+    from openai import OpenAI
+
+    from core.conf import db as conf_db
+    from core.providers.llm_studio_api import LMStudioAPIProvider
+    from core.providers.reasoning import CONTENT
+    from core.services.chat import ChatService, new_chat
+
+    chunks = 2_000 if quick else 20_000
+    rounds = 3 if quick else 7
+    body = build_stream(chunks)
+    ttfc: dict[str, list[float]] = {k: [] for k in ("floor", "openai", "provider", "service")}
+    with ReplayServer(body) as server, tempfile.TemporaryDirectory() as tmp:
+        conf_db.configure(f"sqlite:///{Path(tmp) / 'bench.db'}")
+        conf_db.init_db()
+        client = httpx.Client(base_url=server.url, timeout=60)
+        sdk = OpenAI(base_url=server.url + "/v1", api_key="bench", max_retries=0)
+        provider = LMStudioAPIProvider(server.url, "bench")
+        service = ChatService(provider)
+        payload = {"model": "bench", "messages": MESSAGES, "stream": True}
+
+        def floor() -> tuple[float, float, int]:
+            start = time.perf_counter()
+            first, count = 0.0, 0
+            with connect_sse(client, "POST", "/v1/chat/completions", json=payload) as source:
+                for sse in source.iter_sse():
+                    if sse.data == "[DONE]":
+                        break
+                    chunk = json.loads(sse.data)
+                    if chunk["choices"] and chunk["choices"][0]["delta"].get("content"):
+                        if not count:
+                            first = time.perf_counter() - start
+                        count += 1
+            return first, time.perf_counter() - start, count
+
+        def openai_sdk() -> tuple[float, float, int]:
+            start = time.perf_counter()
+            first, count = 0.0, 0
+            for chunk in sdk.chat.completions.create(model="bench", messages=MESSAGES, stream=True):  # type: ignore[arg-type]
+                if chunk.choices and chunk.choices[0].delta.content:
+                    if not count:
+                        first = time.perf_counter() - start
+                    count += 1
+            return first, time.perf_counter() - start, count
+
+        def charla_provider() -> tuple[float, float, int]:
+            start = time.perf_counter()
+            first, count = 0.0, 0
+            with provider.stream_reply(MESSAGES, model="bench") as stream:
+                for kind, _text in stream:
+                    if kind == CONTENT:
+                        if not count:
+                            first = time.perf_counter() - start
+                        count += 1
+            return first, time.perf_counter() - start, count
+
+        def charla_service() -> tuple[float, float, int]:
+            chat_id = new_chat("bench")
+            start = time.perf_counter()
+            first, count = 0.0, 0
+            with service.send(chat_id, MESSAGES[0]["content"]) as reply:
+                for _text in reply:
+                    if not count:
+                        first = time.perf_counter() - start
+                    count += 1
+            if reply.status != "complete":
+                raise RuntimeError(f"service answer ended as {reply.status}: {reply.error}")
+            return first, time.perf_counter() - start, count
+
+        runs = {
+            "floor": _measure(floor, ttfc["floor"], chunks),
+            "openai": _measure(openai_sdk, ttfc["openai"], chunks),
+            "provider": _measure(charla_provider, ttfc["provider"], chunks),
+            "service": _measure(charla_service, ttfc["service"], chunks),
+        }
+        for fn in runs.values():  # warm-up: imports, connection pools, SQLite pages
+            fn()
+        for values in ttfc.values():
+            values.clear()
+        rates = interleaved(runs, rounds)
+        client.close()
+        sdk.close()
+        provider.close()
+        conf_db.reset()
+
+    floor_rate = median(rates["floor"])
+    group = f"1 streaming ({chunks:,} chunks)"
+    floor_ttfc = median(ttfc["floor"]) * 1000
+    return [
+        Metric(group, "(a) floor httpx+httpx-sse+json", floor_rate, "chunks/s"),
+        Metric(group, "(b) openai SDK", median(rates["openai"]), "chunks/s", floor_rate, "floor"),
+        Metric(group, "(c) Charla provider", median(rates["provider"]), "chunks/s", floor_rate, "floor", ">= 0.9"),
+        Metric(group, "(c) Charla provider vs openai SDK", median(rates["provider"]), "chunks/s",
+               median(rates["openai"]), "openai", ">= 1.0"),
+        Metric(group, "(d) Charla chat service + SQLite", median(rates["service"]), "chunks/s", floor_rate, "floor", ">= 0.8"),
+        Metric(group, "time to first chunk (a)", floor_ttfc, "ms"),
+        Metric(group, "time to first chunk (c) − (a)", median(ttfc["provider"]) * 1000 - floor_ttfc, "ms",
+               target="< 2"),
+        Metric(group, "time to first chunk (d) − (a)", median(ttfc["service"]) * 1000 - floor_ttfc, "ms",
+               target="< 2"),
+    ]
