@@ -10,7 +10,7 @@ import traceback
 
 from bench.common import Metric, table, write_results
 
-SUITES = ("streaming",)
+SUITES = ("streaming", "engine", "storage")
 
 
 def main(argv: list[str] | None = None) -> int:

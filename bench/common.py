@@ -43,7 +43,12 @@ class Metric:
         if subject is None:
             return None
         limit = float(number)
-        return {">=": subject >= limit, "<=": subject <= limit, "<": subject < limit, ">": subject > limit}[op]
+        return {
+            ">=": subject >= limit,
+            "<=": subject <= limit,
+            "<": subject < limit,
+            ">": subject > limit,
+        }[op]
 
     def row(self) -> dict[str, Any]:
         data = asdict(self)
@@ -88,15 +93,16 @@ def _fmt(value: float | None) -> str:
 
 def table(metrics: Sequence[Metric]) -> str:
     lines = [
-        "| group | metric | value | unit | baseline | ratio | target | pass |",
-        "|---|---|---|---|---|---|---|---|",
+        "| group | metric | value | unit | baseline | ratio | target | pass | note |",
+        "|---|---|---|---|---|---|---|---|---|",
     ]
     for m in metrics:
         mark = {True: "yes", False: "**no**", None: "–"}[m.passed]
         base = f"{_fmt(m.baseline)} ({m.baseline_name})" if m.baseline is not None else "–"
         ratio = f"{m.ratio:.3f}" if m.ratio is not None else "–"
         lines.append(
-            f"| {m.group} | {m.name} | {_fmt(m.value)} | {m.unit} | {base} | {ratio} | {m.target or '–'} | {mark} |"
+            f"| {m.group} | {m.name} | {_fmt(m.value)} | {m.unit} | {base} | {ratio} "
+            f"| {m.target or '–'} | {mark} | {m.note} |"
         )
     return "\n".join(lines)
 

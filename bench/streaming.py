@@ -46,11 +46,21 @@ def build_stream(chunks: int) -> bytes:
             "choices": [{"index": 0, "delta": delta, "logprobs": None, "finish_reason": None}],
         }
         frames.append(b"data: " + json.dumps(chunk, separators=(",", ":")).encode() + b"\n\n")
-    final = {"id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": 1764000000,
-             "model": "bench", "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}]}
-    usage = {"id": "chatcmpl-bench", "object": "chat.completion.chunk", "created": 1764000000,
-             "model": "bench", "choices": [],
-             "usage": {"prompt_tokens": 12, "completion_tokens": chunks, "total_tokens": chunks + 12}}
+    final = {
+        "id": "chatcmpl-bench",
+        "object": "chat.completion.chunk",
+        "created": 1764000000,
+        "model": "bench",
+        "choices": [{"index": 0, "delta": {}, "finish_reason": "stop"}],
+    }
+    usage = {
+        "id": "chatcmpl-bench",
+        "object": "chat.completion.chunk",
+        "created": 1764000000,
+        "model": "bench",
+        "choices": [],
+        "usage": {"prompt_tokens": 12, "completion_tokens": chunks, "total_tokens": chunks + 12},
+    }
     frames.append(b"data: " + json.dumps(final).encode() + b"\n\n")
     frames.append(b"data: " + json.dumps(usage).encode() + b"\n\n")
     frames.append(b"data: [DONE]\n\n")
@@ -104,8 +114,12 @@ class ReplayServer:
                 body = MODELS_JSON if found else b'{"error":"not found"}'
                 status = b"200 OK" if found else b"404 Not Found"
                 conn.sendall(
-                    b"HTTP/1.1 " + status + b"\r\nContent-Type: application/json\r\nContent-Length: "
-                    + str(len(body)).encode() + b"\r\nConnection: close\r\n\r\n" + body
+                    b"HTTP/1.1 "
+                    + status
+                    + b"\r\nContent-Type: application/json\r\nContent-Length: "
+                    + str(len(body)).encode()
+                    + b"\r\nConnection: close\r\n\r\n"
+                    + body
                 )
                 return
             conn.sendall(
@@ -114,7 +128,9 @@ class ReplayServer:
             )
 
 
-def _measure(first_and_total: Callable[[], tuple[float, float, int]], ttfc: list[float], expected: int) -> Callable[[], float]:
+def _measure(
+    first_and_total: Callable[[], tuple[float, float, int]], ttfc: list[float], expected: int
+) -> Callable[[], float]:
     def run() -> float:
         first, total, count = first_and_total()
         if count < expected:
@@ -216,13 +232,46 @@ def run(quick: bool = False) -> list[Metric]:
     return [
         Metric(group, "(a) floor httpx+httpx-sse+json", floor_rate, "chunks/s"),
         Metric(group, "(b) openai SDK", median(rates["openai"]), "chunks/s", floor_rate, "floor"),
-        Metric(group, "(c) Charla provider", median(rates["provider"]), "chunks/s", floor_rate, "floor", ">= 0.9"),
-        Metric(group, "(c) Charla provider vs openai SDK", median(rates["provider"]), "chunks/s",
-               median(rates["openai"]), "openai", ">= 1.0"),
-        Metric(group, "(d) Charla chat service + SQLite", median(rates["service"]), "chunks/s", floor_rate, "floor", ">= 0.8"),
+        Metric(
+            group,
+            "(c) Charla provider",
+            median(rates["provider"]),
+            "chunks/s",
+            floor_rate,
+            "floor",
+            ">= 0.9",
+        ),
+        Metric(
+            group,
+            "(c) Charla provider vs openai SDK",
+            median(rates["provider"]),
+            "chunks/s",
+            median(rates["openai"]),
+            "openai",
+            ">= 1.0",
+        ),
+        Metric(
+            group,
+            "(d) Charla chat service + SQLite",
+            median(rates["service"]),
+            "chunks/s",
+            floor_rate,
+            "floor",
+            ">= 0.8",
+        ),
         Metric(group, "time to first chunk (a)", floor_ttfc, "ms"),
-        Metric(group, "time to first chunk (c) − (a)", median(ttfc["provider"]) * 1000 - floor_ttfc, "ms",
-               target="< 2"),
-        Metric(group, "time to first chunk (d) − (a)", median(ttfc["service"]) * 1000 - floor_ttfc, "ms",
-               target="< 2"),
+        Metric(
+            group,
+            "time to first chunk (c) − (a)",
+            median(ttfc["provider"]) * 1000 - floor_ttfc,
+            "ms",
+            target="< 2",
+        ),
+        Metric(
+            group,
+            "time to first chunk (d) − (a)",
+            median(ttfc["service"]) * 1000 - floor_ttfc,
+            "ms",
+            target="< 2",
+        ),
     ]
