@@ -96,6 +96,9 @@ class Message(Base):
     tokens_per_second: Mapped[float | None] = mapped_column(Float)
     finish_reason: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    # While status is "streaming": the writing process (core.services.liveness), so a crash is
+    # recognised at the next start.
+    writer: Mapped[str | None] = mapped_column(String(120))
 
     chat: Mapped[Chat] = relationship(back_populates="messages")
 
@@ -109,5 +112,5 @@ class AppSetting(Base):
     __tablename__ = "app_settings"
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
-    value: Mapped[Any] = mapped_column(JSON)
+    value: Mapped[Any] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -77,6 +77,7 @@ class MessageRecord:
     tokens_per_second: float | None
     finish_reason: str | None
     created_at: datetime
+    writer: str | None = None
 
     @property
     def role(self) -> str:

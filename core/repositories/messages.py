@@ -6,6 +6,7 @@ Writes add and flush but never commit: the caller owns the transaction, exactly 
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, cast
 
@@ -18,6 +19,7 @@ from core.repositories.validation import check_text
 from core.schemas import MessageRecord
 
 ROLE_BY_SENDER = {"user": "user", "llm": "assistant"}
+INTERRUPTED = "interrupted"  # the error text of an answer whose writing process died
 
 # create_message() is on the path to every answer's first token, so its two statements are built
 # once, with bind parameters, and run as Core statements: building and cache-keying a statement
@@ -53,6 +55,7 @@ _UPDATABLE = frozenset(
         "time_to_first_token",
         "tokens_per_second",
         "finish_reason",
+        "writer",
     }
 )
 
@@ -74,6 +77,7 @@ def to_record(message: Message) -> MessageRecord:
         tokens_per_second=message.tokens_per_second,
         finish_reason=message.finish_reason,
         created_at=message.created_at,
+        writer=message.writer,
     )
 
 
@@ -196,15 +200,23 @@ class MessageRepository:
         self.db.delete(message)
         self.db.flush()
 
-    def mark_interrupted(self, *, older_than: datetime | None = None) -> int:
-        """Answers left ``streaming`` by a process that died: mark them ``stopped`` as interrupted.
+    def streaming_answers(self) -> list[tuple[int, str | None, datetime]]:
+        """(id, writer, created_at) of every answer still marked ``streaming``."""
+        rows = self.db.execute(
+            select(Message.id, Message.writer, Message.created_at).where(
+                Message.status == "streaming"
+            )
+        ).all()
+        return [(row.id, row.writer, row.created_at) for row in rows]
 
-        Called at start-up; ``older_than`` protects answers another live process is writing.
-        """
-        query = update(Message).where(Message.status == "streaming")
-        if older_than is not None:
-            query = query.where(Message.created_at < older_than)
+    def mark_interrupted(self, message_ids: Sequence[int]) -> int:
+        """Mark answers whose writer died as ``stopped`` with error ``interrupted``."""
+        if not message_ids:
+            return 0
         result = self.db.execute(
-            query.values(status="stopped", error="interrupted"), execution_options=NO_SYNC
+            update(Message)
+            .where(Message.id.in_(list(message_ids)), Message.status == "streaming")
+            .values(status="stopped", error=INTERRUPTED, writer=None),
+            execution_options=NO_SYNC,
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]

@@ -34,14 +34,16 @@ from sqlalchemy.orm import Session
 
 from core import errors
 from core.conf.db import SessionLocal, write_session
+from core.models import utcnow
 from core.providers.llm_studio_api import LMStudioAPIProvider, ReplyStream, get_provider
 from core.providers.reasoning import CONTENT, REASONING, RECLASSIFY
 from core.repositories.app_settings import AppSettingsRepository
 from core.repositories.chats import ChatRepository, title_from_message
-from core.repositories.messages import MessageRepository
+from core.repositories.messages import INTERRUPTED, MessageRepository
 from core.repositories.validation import check_user_message
 from core.schemas import ChatSettings, MessageRecord
 from core.services.context import TokenEstimator, fit_context
+from core.services.liveness import FOREIGN_STALE_AFTER, process_token, writer_alive
 
 log = logging.getLogger("charla.chat")
 
@@ -288,7 +290,13 @@ class ChatService:
             if not chat.title:
                 ChatRepository(db).set_title_if_empty(chat_id, title_from_message(text))
             answer = messages.create_message(
-                chat_id, "llm", "", status="streaming", model=model, params=_params(settings)
+                chat_id,
+                "llm",
+                "",
+                status="streaming",
+                model=model,
+                params=_params(settings),
+                writer=process_token(),
             )
             db.commit()
         except BaseException:
@@ -327,6 +335,7 @@ class ChatService:
             "reasoning": reply.reasoning,
             "status": reply.status,
             "error": reply.error.user_message("en") if reply.error else None,
+            "writer": None,
         }
         if stream is not None:
             fields.update(_stats(stream))
@@ -386,17 +395,27 @@ def _stats(stream: ReplyStream) -> dict[str, Any]:
     }
 
 
+def is_interrupted(message: MessageRecord) -> bool:
+    """An answer whose writer died: marked so at start-up, or still ``streaming`` with a dead
+    writer (another process crashed while this one runs)."""
+    if message.status == "stopped" and message.error == INTERRUPTED:
+        return True
+    return message.status == "streaming" and writer_alive(message.writer) is False
+
+
 def mark_interrupted_answers() -> int:
-    """At start-up: answers a dead process left ``streaming`` become stopped/interrupted."""
-    from datetime import timedelta
-
-    from core.models import utcnow
-
+    """At start-up: answers whose writing process is gone become ``stopped``/``interrupted``."""
     db = write_session()
     try:
-        # A live process saves at least every SAVE_INTERVAL; rows created in the last minute may
-        # belong to another running app process, so leave them alone.
-        count = MessageRepository(db).mark_interrupted(older_than=utcnow() - timedelta(minutes=1))
+        repo = MessageRepository(db)
+        now = utcnow()
+        dead = [
+            message_id
+            for message_id, writer, created_at in repo.streaming_answers()
+            if (alive := writer_alive(writer)) is False
+            or (alive is None and now - created_at > FOREIGN_STALE_AFTER)
+        ]
+        count = repo.mark_interrupted(dead)
         db.commit()
         return count
     finally:

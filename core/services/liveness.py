@@ -1,0 +1,65 @@
+"""Which process is writing a streaming answer, and is it still alive?
+
+An answer row is ``streaming`` while some app process writes it. If that process dies (SIGKILL, a
+power cut), the row would stay ``streaming`` forever. So the writer leaves its token on the row —
+``host:pid:start`` where ``start`` is the process's start time in clock ticks since boot (from
+``/proc``), which tells a live process from a later one that reused the pid. At start-up, and when a
+page shows such a row, :func:`writer_alive` decides: a token from this host is checked against the
+process table; a token from another host (a team sharing PostgreSQL) cannot be checked, so such rows
+are left alone until they are older than :data:`FOREIGN_STALE_AFTER`.
+"""
+
+from __future__ import annotations
+
+import os
+import socket
+from datetime import timedelta
+from functools import cache
+
+# A foreign host's answer that has been "streaming" this long is certainly dead (no read timeout
+# allows an answer to run so long without its writer finishing it).
+FOREIGN_STALE_AFTER = timedelta(hours=6)
+
+
+def _start_ticks(pid: int) -> str:
+    """The process's start time (field 22 of /proc/PID/stat), or "" if it is gone or a zombie."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as handle:
+            stat = handle.read()
+    except OSError:
+        return ""
+    # The command name (field 2) may contain spaces: split after its closing parenthesis.
+    fields = stat.rsplit(b")", 1)[1].split()
+    return "" if fields[0] in (b"Z", b"X") else fields[19].decode()
+
+
+@cache
+def process_token() -> str:
+    """This process's writer token."""
+    pid = os.getpid()
+    return f"{socket.gethostname()}:{pid}:{_start_ticks(pid)}"
+
+
+def writer_alive(token: str | None) -> bool | None:
+    """True/False for a writer on this host; None when it cannot be told (another host)."""
+    if not token:
+        return False
+    parts = token.rsplit(":", 2)
+    if len(parts) != 3:
+        return False
+    host, pid_text, start = parts
+    if host != socket.gethostname():
+        return None
+    try:
+        pid = int(pid_text)
+    except ValueError:
+        return False
+    if pid == os.getpid():
+        return start == _start_ticks(pid)
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        pass  # exists, owned by someone else
+    return _start_ticks(pid) == start
