@@ -13,7 +13,7 @@ Design
 * One answer is described by a :class:`Reply`. Tests ``enqueue()`` replies; each
   ``POST /v1/chat/completions`` pops the oldest one (FIFO). When the queue is empty the server uses
   ``default_reply``, except for a few built-in model ids (``fake-no-model``, ``fake-slow``,
-  ``fake-think``) and unknown model ids (``model_not_found``), so a separately running fake can
+  ``fake-think``, ``fake-echo``) and unknown model ids (``model_not_found``), so a separately running fake can
   also be driven through the app's model setting alone. An enqueued reply always wins.
 * Streaming answers (``"stream": true``) are Server-Sent Events written without chunked encoding and
   with ``Connection: close``: the body ends when the server closes the socket, as with LM Studio
@@ -628,6 +628,19 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             if model_id == "fake-slow":
                 reply = Reply(chunks=["tick "], delay_between=0.05, repeat_forever=True)
+            elif model_id == "fake-echo":
+                # Answers with the last user message, so concurrent tests can tell replies apart.
+                last = next(
+                    (
+                        m.get("content", "")
+                        for m in reversed(request.get("messages") or [])
+                        if isinstance(m, dict) and m.get("role") == "user"
+                    ),
+                    "",
+                )
+                reply = Reply(
+                    chunks=["echo: ", *[w + " " for w in str(last).split()]], delay_between=0.002
+                )
             elif model_id == "fake-think":
                 reply = Reply(
                     chunks=["<think>", "Let me think", "</think>", "The answer", " is 42."]

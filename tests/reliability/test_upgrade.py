@@ -1,0 +1,100 @@
+"""A database made by the first schema, filled with real data, upgrades with nothing lost.
+
+The data goes in through plain SQL against revision 0001 (the code of that time wrote exactly these
+columns), including an answer left "streaming" by a crash under the old schema; then the database
+is upgraded to the newest revision through ``init_db()`` as the app does at start, on SQLite and on
+PostgreSQL. Every row must come back unchanged through today's repositories.
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from alembic import command
+from sqlalchemy import text
+
+from core.conf import db as conf_db
+from core.conf.db import SessionLocal, _alembic_config, get_engine
+from core.repositories.chats import ChatRepository
+from core.repositories.messages import MessageRepository
+
+TEXTS = [
+    "Hola, ¿cómo estás? 👋",
+    "مرحبا بالعالم — right-to-left",
+    'Line one\nline two, "quoted", with commas',
+    "=1+1 looks like a formula",
+]
+
+
+def test_first_schema_with_data_upgrades_to_newest_with_nothing_lost(db_url: str) -> None:
+    engine = conf_db.configure(db_url)
+    command.upgrade(_alembic_config(engine), "0001")
+    created = datetime(2026, 1, 2, 3, 4, 5, tzinfo=UTC)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO chats (id, title, created_at, last_activity, message_count, model,"
+                " system_prompt, temperature, max_tokens, options)"
+                " VALUES (1, 'Old chat ✨', :t, :t, 5, 'qwen3-8b', 'Be brief', 0.3, 256, :opts)"
+            ),
+            {"t": created.replace(tzinfo=None), "opts": '{"top_p": 0.9, "stop": ["###"]}'},
+        )
+        for i, content in enumerate(TEXTS, start=1):
+            connection.execute(
+                text(
+                    "INSERT INTO messages (id, chat_id, sender, content, reasoning, status, model,"
+                    " prompt_tokens, completion_tokens, created_at)"
+                    " VALUES (:id, 1, :sender, :content, :reasoning, 'complete', 'qwen3-8b', 10, 20, :t)"
+                ),
+                {
+                    "id": i,
+                    "sender": "user" if i % 2 else "llm",
+                    "content": content,
+                    "reasoning": "thought" if i % 2 == 0 else "",
+                    "t": created.replace(tzinfo=None),
+                },
+            )
+        connection.execute(
+            text(
+                "INSERT INTO messages (id, chat_id, sender, content, reasoning, status, created_at)"
+                " VALUES (5, 1, 'llm', 'half an answ', '', 'streaming', :t)"
+            ),
+            {"t": created.replace(tzinfo=None)},
+        )
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("SELECT setval('chats_id_seq', 1)"))
+            connection.execute(text("SELECT setval('messages_id_seq', 5)"))
+
+    conf_db.init_db(get_engine())
+
+    db = SessionLocal()
+    try:
+        chat = ChatRepository(db).get(1)
+        messages = MessageRepository(db).list_for_chat(1)
+        assert chat.title == "Old chat ✨"
+        assert chat.created_at == created
+        assert chat.message_count == 5
+        assert chat.settings.system_prompt == "Be brief"
+        assert chat.settings.temperature == 0.3
+        assert chat.settings.max_tokens == 256
+        assert chat.settings.top_p == 0.9
+        assert chat.settings.stop == ("###",)
+        assert [m.content for m in messages[:4]] == TEXTS
+        assert [m.reasoning for m in messages[:4]] == ["", "thought", "", "thought"]
+        assert all(m.created_at == created for m in messages)
+        assert messages[1].prompt_tokens == 10 and messages[1].completion_tokens == 20
+        # The answer a crash left "streaming" under the old schema is interrupted, text kept.
+        assert (messages[4].status, messages[4].error, messages[4].content) == (
+            "stopped",
+            "interrupted",
+            "half an answ",
+        )
+        # And the upgraded database takes new rows.
+        repo = MessageRepository(db)
+        new = repo.create_message(1, "user", "after the upgrade")
+        db.commit()
+        assert new.id == 6
+        assert ChatRepository(db).get(1).message_count == 6
+    finally:
+        db.close()
