@@ -96,6 +96,8 @@ class ProviderError(CharlaError):
 
     def __init__(self, detail: str = "", *, status: int | None = None, **params: Any) -> None:
         self.status = status
+        if status is not None:  # the texts of auth, server and request errors show it
+            params.setdefault("status", status)
         params.setdefault("url", "")
         params.setdefault("model", "")
         super().__init__(detail, **params)

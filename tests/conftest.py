@@ -25,6 +25,7 @@ import pytest
 
 from core.conf import db as conf_db
 from core.conf import settings as conf_settings
+from core.providers import llm_studio_api
 from tests.services import LlamaServer, PostgresServer, ServiceUnavailable
 
 T = TypeVar("T")
@@ -66,8 +67,10 @@ def isolated_env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> Iterator[No
     monkeypatch.setenv("DATABASE_URL", f"sqlite:///{tmp_path}/charla-env.db")
     monkeypatch.setenv("LM_STUDIO_URL", NOTHING_LISTENS_URL)
     conf_settings.reset_settings()
+    llm_studio_api.reset_provider()  # the process-wide provider was built from older settings
     yield
     conf_settings.reset_settings()
+    llm_studio_api.reset_provider()
     _reset_engine()
 
 
@@ -117,5 +120,6 @@ def fake_server(request: pytest.FixtureRequest, monkeypatch: pytest.MonkeyPatch)
     server = FakeLLMServer(**options).start()
     monkeypatch.setenv("LM_STUDIO_URL", server.url)
     conf_settings.reset_settings()
+    llm_studio_api.reset_provider()
     yield server
     server.stop()

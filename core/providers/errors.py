@@ -92,20 +92,27 @@ def from_response(
     params: dict[str, Any] = {"status": status, "url": url, "model": model}
     if status in (401, 403):
         return errors.AuthenticationFailed(message, **params)
+    if not _looks_like_json(response) and body_text.lstrip().startswith("<"):
+        # An HTML error page (a web server or proxy, not an API): never show the page itself.
+        return errors.WrongURL(f"HTTP {status} with an HTML page", **params)
     specific = _classify(message, code)
     if specific is not None:
         return specific(message, **params)
     if status == 404:
-        # A 404 without an OpenAI-style error body means the endpoint does not exist here.
-        if not _looks_like_json(response) or "unexpected endpoint" in message.lower():
+        # A 404 that does not speak of a model means the endpoint does not exist here (LM Studio's
+        # "Unexpected endpoint", FastAPI's {"detail": "Not Found"} from llama-cpp-python or vLLM).
+        lowered = message.lower()
+        if (
+            not _looks_like_json(response)
+            or "unexpected endpoint" in lowered
+            or "model" not in lowered
+        ):
             return errors.WrongURL(message or f"HTTP 404 for {response.request.url.path}", **params)
         return errors.ModelNotFound(message, **params)
     if status == 408 or status == 504:
         return errors.ProviderTimeout(message or f"HTTP {status}", **params)
     if status >= 500:
         return errors.ServerFailure(message or f"HTTP {status}", **params)
-    if not _looks_like_json(response) and body_text.lstrip().startswith("<"):
-        return errors.WrongURL(f"HTTP {status} with an HTML page", **params)
     return errors.BadRequest(message or f"HTTP {status}", **params)
 
 
@@ -116,7 +123,7 @@ def from_stream_frame(
     message, code = error_message(frame)
     message = scrub(message.strip(), secret)[:_MAX_DETAIL] or "unknown error"
     kind = _classify(message, code) or errors.StreamFailed
-    return kind(message, url=url, model=model)
+    return kind(message, url=url, model=model, status=200)  # it came inside an HTTP 200
 
 
 def from_transport(

@@ -312,11 +312,17 @@ class _StreamDecoder:
             raise translate.from_stream_frame(chunk, **self.ctx.kw())
         return chunk
 
-    def end(self) -> None:
+    def end(self, *, empty: bool = False) -> None:
         if not self.done:
-            raise errors.StreamInterrupted(
-                "the stream ended without [DONE]", url=self.ctx.url, model=self.ctx.model
-            )
+            raise _ended_early(self.ctx, empty=empty)
+
+
+def _ended_early(ctx: _Context, *, empty: bool) -> errors.ProviderError:
+    """A stream that ended without [DONE]: cut mid-answer, or closed before any text at all
+    (how llama.cpp's server answers a prompt longer than its context)."""
+    if empty:
+        return errors.EmptyAnswer("the stream ended before any text", url=ctx.url, model=ctx.model)
+    return errors.StreamInterrupted("the stream ended without [DONE]", url=ctx.url, model=ctx.model)
 
 
 def _json_body_as_chunks(text: str, ctx: _Context) -> list[dict[str, Any]]:
@@ -478,9 +484,20 @@ class LMStudioAPIProvider:
 
     # --- sync requests --------------------------------------------------------------------------
     def _open(
-        self, method: str, path: str, ctx: _Context, payload: dict[str, Any] | None = None
+        self,
+        method: str,
+        path: str,
+        ctx: _Context,
+        payload: dict[str, Any] | None = None,
+        *,
+        retries: int | None = None,
     ) -> httpx.Response:
-        """Send a request and return the response with its body unread (caller closes it)."""
+        """Send a request and return the response with its body unread (caller closes it).
+
+        ``retries`` defaults to ``max_retries`` (chat requests); look-ups pass 0: a status
+        badge must answer at once, and the user can ask again.
+        """
+        retries = self.max_retries if retries is None else retries
         client = self.client
         request = client.build_request(method, path, json=payload)
         attempt = 0
@@ -488,7 +505,7 @@ class LMStudioAPIProvider:
             try:
                 response = client.send(request, stream=True)
             except httpx.HTTPError as exc:
-                if _retriable(exc) and attempt < self.max_retries:
+                if _retriable(exc) and attempt < retries:
                     time.sleep(_retry_delay(attempt))
                     attempt += 1
                     continue
@@ -503,7 +520,7 @@ class LMStudioAPIProvider:
                 body = b""
             finally:
                 response.close()
-            if response.status_code >= 500 and attempt < self.max_retries:
+            if response.status_code >= 500 and attempt < retries:
                 time.sleep(_retry_delay(attempt))
                 attempt += 1
                 continue
@@ -512,7 +529,7 @@ class LMStudioAPIProvider:
     def _get_json(self, path: str, ctx: _Context) -> tuple[int, Any]:
         """(status, JSON) of a GET; 404/405 are returned, not raised (endpoint discovery)."""
         try:
-            response = self._open("GET", path, ctx)
+            response = self._open("GET", path, ctx, retries=0)
         except errors.WrongURL:
             return 404, None
         except errors.BadRequest as exc:
@@ -660,9 +677,7 @@ class LMStudioAPIProvider:
                             reply.first_token_at = time.perf_counter()
                         yield from events
                 if not done:
-                    raise errors.StreamInterrupted(
-                        "the stream ended without [DONE]", url=ctx.url, model=ctx.model
-                    )
+                    raise _ended_early(ctx, empty=reply.first_token_at is None)
             yield from assembler.finish()
         except httpx.HTTPError as exc:
             raise translate.from_transport(
@@ -799,7 +814,7 @@ class LMStudioAPIProvider:
                         continue
                     started = True
                     yield decoded
-                decoder.end()
+                decoder.end(empty=not started)
             except httpx.HTTPError as exc:
                 raise translate.from_transport(exc, **_where(ctx), started=started) from exc
             finally:

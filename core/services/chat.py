@@ -24,6 +24,7 @@ What a ``ChatReply`` guarantees:
 
 from __future__ import annotations
 
+import inspect
 import logging
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
@@ -96,6 +97,13 @@ class ChatReply:
 
     def close(self) -> None:
         """Stop the answer (if still running): closes the HTTP stream and saves it as stopped."""
+        if inspect.getgeneratorstate(self._gen) == inspect.GEN_CREATED:
+            # Closed before anything read it (a rerun before st.write_stream started): the
+            # generator's own clean-up never runs, so finish the answer row here.
+            self._gen.close()
+            self.status = "stopped"
+            self.result = self.service._finish(self, None)
+            return
         self._gen.close()
 
     def consume(self) -> ChatReply:
