@@ -56,6 +56,14 @@ class Base(DeclarativeBase):
     pass
 
 
+def exists_on(schema_object: Any, dialect: str) -> bool:
+    """Whether ``schema_object`` is created on ``dialect`` (some indexes are PostgreSQL-only,
+    declared with ``ddl_if``). Alembic's autogenerate does not know ``ddl_if``: migrations/env.py
+    passes this as its ``include_object`` filter."""
+    condition = getattr(schema_object, "_ddl_if", None)
+    return condition is None or condition.dialect in (None, dialect)
+
+
 class Chat(Base):
     __tablename__ = "chats"
 
@@ -75,7 +83,16 @@ class Chat(Base):
         back_populates="chat", cascade="all, delete-orphan", passive_deletes=True
     )
 
-    __table_args__ = (Index("ix_chats_last_activity", "last_activity", "id"),)
+    __table_args__ = (
+        Index("ix_chats_last_activity", "last_activity", "id"),
+        # PostgreSQL only (migration 0003): trigram index for the history's "contains" search.
+        Index(
+            "ix_chats_title_trgm",
+            "title",
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
 
 
 class Message(Base):
@@ -102,8 +119,18 @@ class Message(Base):
 
     chat: Mapped[Chat] = relationship(back_populates="messages")
 
-    # A chat's messages in order: every page and the LLM context read them this way.
-    __table_args__ = (Index("ix_messages_chat_id_id", "chat_id", "id"),)
+    __table_args__ = (
+        # A chat's messages in order: every page and the LLM context read them this way.
+        Index("ix_messages_chat_id_id", "chat_id", "id"),
+        # PostgreSQL only (migration 0003): trigram index for the history's "contains" search;
+        # without it, ILIKE '%text%' reads every message.
+        Index(
+            "ix_messages_content_trgm",
+            "content",
+            postgresql_using="gin",
+            postgresql_ops={"content": "gin_trgm_ops"},
+        ).ddl_if(dialect="postgresql"),
+    )
 
 
 class AppSetting(Base):

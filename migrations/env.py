@@ -7,7 +7,7 @@ from alembic import context
 
 from core.conf.db import create_db_engine
 from core.conf.settings import get_settings
-from core.models import Base
+from core.models import Base, exists_on
 
 config = context.config
 target_metadata = Base.metadata
@@ -31,8 +31,12 @@ def run_migrations_online() -> None:
     try:
         with engine.connect() as connection:
             # render_as_batch: SQLite can only ALTER tables by copying them; batch mode does that.
+            dialect = connection.dialect.name
             context.configure(
-                connection=connection, target_metadata=target_metadata, render_as_batch=True
+                connection=connection,
+                target_metadata=target_metadata,
+                render_as_batch=True,
+                include_object=lambda obj, *_: exists_on(obj, dialect),
             )
             with context.begin_transaction():
                 context.run_migrations()

@@ -332,10 +332,13 @@ def test_a_failed_export_leaves_no_file(
     target.parent.mkdir()
     target.write_bytes(b"previous export")
 
-    def broken(*_args: Any) -> Any:
+    real_queries = export._queries
+
+    def broken(*args: Any) -> Any:  # the first query's rows are written, then the export fails
+        yield from real_queries(*args)
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(export, "_rows", broken)
+    monkeypatch.setattr(export, "_queries", broken)
     with pytest.raises(RuntimeError):
         export_to_file(target, ExportScope.everything())
     assert list(target.parent.iterdir()) == [target]

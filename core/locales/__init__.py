@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from core.locales import errors
+from core.locales import app, chat, errors, history, settings
 
-_AREAS = (errors.TEXTS,)
+_AREAS = (errors.TEXTS, app.TEXTS, chat.TEXTS, settings.TEXTS, history.TEXTS)
 
 TEXTS: dict[str, dict[str, str]] = {}
 for _area in _AREAS:

@@ -1,0 +1,63 @@
+"""Texts of the chat page and of the message rendering shared with History (keys ``chat.*``, ``msg.*``)."""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    # --- one rendered message (ui/render.py, also used by History) -------------------------------
+    "msg.thinking": {"en": "Thinking", "es": "Razonamiento"},
+    "msg.tokens": {"en": "{count} tokens", "es": "{count} tokens"},
+    "msg.ttft": {"en": "first token {seconds:.2f} s", "es": "primer token {seconds:.2f} s"},
+    "msg.speed": {"en": "{rate:.1f} tok/s", "es": "{rate:.1f} tok/s"},
+    "msg.status_stopped": {"en": "stopped", "es": "detenida"},
+    "msg.status_interrupted": {"en": "interrupted", "es": "interrumpida"},
+    "msg.status_streaming": {"en": "being written", "es": "escribiéndose"},
+    "msg.status_error": {"en": "error: {detail}", "es": "error: {detail}"},
+    "msg.status_length": {"en": "cut by max_tokens", "es": "cortada por max_tokens"},
+    # --- chat page -------------------------------------------------------------------------------
+    "chat.placeholder": {"en": "Message the model…", "es": "Escribe al modelo…"},
+    "chat.welcome_title": {"en": "New chat", "es": "Chat nuevo"},
+    "chat.welcome": {
+        "en": "Type a message below to start a chat. It is saved as soon as you send it.",
+        "es": "Escribe un mensaje abajo para empezar un chat. Se guarda en cuanto lo envías.",
+    },
+    "chat.empty": {
+        "en": "No messages yet: type the first one below.",
+        "es": "Aún no hay mensajes: escribe el primero abajo.",
+    },
+    "chat.untitled": {"en": "Untitled chat", "es": "Chat sin título"},
+    "chat.new": {"en": "New chat", "es": "Chat nuevo"},
+    "chat.no_chats": {"en": "No chats yet.", "es": "Aún no hay chats."},
+    "chat.more_chats": {"en": "More chats", "es": "Más chats"},
+    "chat.manage": {"en": "Options", "es": "Opciones"},
+    "chat.rename_label": {"en": "Title", "es": "Título"},
+    "chat.rename": {"en": "Rename", "es": "Renombrar"},
+    "chat.renamed": {"en": "Chat renamed.", "es": "Chat renombrado."},
+    "chat.delete": {"en": "Delete chat", "es": "Borrar chat"},
+    "chat.delete_confirm": {
+        "en": "Delete «{title}» and all its messages? This cannot be undone.",
+        "es": "¿Borrar «{title}» y todos sus mensajes? No se puede deshacer.",
+    },
+    "chat.delete_yes": {"en": "Yes, delete", "es": "Sí, borrar"},
+    "chat.deleted": {"en": "Chat deleted.", "es": "Chat borrado."},
+    "chat.cancel": {"en": "Cancel", "es": "Cancelar"},
+    "chat.show_older": {
+        "en": "Show {count} older messages ({total} hidden)",
+        "es": "Mostrar {count} mensajes anteriores ({total} ocultos)",
+    },
+    "chat.regenerate": {"en": "Regenerate", "es": "Regenerar"},
+    "chat.retry": {"en": "Retry", "es": "Reintentar"},
+    "chat.edit": {"en": "Edit last message", "es": "Editar el último mensaje"},
+    "chat.edit_label": {"en": "Your last message", "es": "Tu último mensaje"},
+    "chat.resend": {"en": "Send again", "es": "Enviar de nuevo"},
+    "chat.answer_failed": {
+        "en": "The answer failed: {detail}",
+        "es": "La respuesta falló: {detail}",
+    },
+    "chat.draft_kept": {
+        "en": "Your message was not sent; here it is so you can fix it.",
+        "es": "Tu mensaje no se envió; aquí lo tienes para corregirlo.",
+    },
+    "chat.draft_label": {"en": "Your message", "es": "Tu mensaje"},
+    "chat.send_draft": {"en": "Send", "es": "Enviar"},
+    "chat.discard_draft": {"en": "Discard", "es": "Descartar"},
+}

@@ -1,0 +1,85 @@
+"""Texts of the History page: table, filters, reading a chat, CSV export (keys ``history.*``).
+
+Deleting reuses the chat page's confirmation texts (``chat.delete_confirm``, ``chat.delete_yes``,
+``chat.cancel``, ``chat.deleted``) and a long chat reuses ``chat.show_older``: one sentence, one key.
+"""
+
+from __future__ import annotations
+
+TEXTS: dict[str, dict[str, str]] = {
+    "history.title": {"en": "History", "es": "Historial"},
+    # --- filters -------------------------------------------------------------------------------
+    "history.search": {"en": "Search", "es": "Buscar"},
+    "history.search_placeholder": {
+        "en": "Words in a title or in any message",
+        "es": "Palabras de un título o de cualquier mensaje",
+    },
+    "history.search_help": {
+        "en": "Finds chats whose title or any message contains this text, ignoring upper and lower case. % and _ are searched as they are.",
+        "es": "Encuentra los chats cuyo título o algún mensaje contiene este texto, sin distinguir mayúsculas. % y _ se buscan tal cual.",
+    },
+    "history.dates": {"en": "Last activity (UTC days)", "es": "Última actividad (días UTC)"},
+    "history.dates_help": {
+        "en": "Chats whose last message falls between these days, both included. Pick one day for a single day.",
+        "es": "Chats cuyo último mensaje cae entre estos días, ambos incluidos. Elige un solo día para ver ese día.",
+    },
+    "history.model": {"en": "Model", "es": "Modelo"},
+    "history.all_models": {"en": "All models", "es": "Todos los modelos"},
+    # --- table ---------------------------------------------------------------------------------
+    "history.col_title": {"en": "Title", "es": "Título"},
+    "history.col_created": {"en": "Created (UTC)", "es": "Creado (UTC)"},
+    "history.col_last": {"en": "Last activity (UTC)", "es": "Última actividad (UTC)"},
+    "history.col_messages": {"en": "Messages", "es": "Mensajes"},
+    "history.col_model": {"en": "Model", "es": "Modelo"},
+    "history.no_chats": {
+        "en": "No chats yet: start one on the Chat page.",
+        "es": "Aún no hay chats: empieza uno en la página Chat.",
+    },
+    "history.no_match": {
+        "en": "No chat matches these filters.",
+        "es": "Ningún chat coincide con estos filtros.",
+    },
+    "history.page": {
+        "en": "Page {page} of {pages} · {total} chats",
+        "es": "Página {page} de {pages} · {total} chats",
+    },
+    "history.previous": {"en": "Previous", "es": "Anterior"},
+    "history.next": {"en": "Next", "es": "Siguiente"},
+    # --- reading one chat ------------------------------------------------------------------------
+    "history.pick": {"en": "Read a chat", "es": "Leer un chat"},
+    "history.pick_placeholder": {
+        "en": "Select a row in the table, or choose a chat here",
+        "es": "Selecciona una fila de la tabla o elige un chat aquí",
+    },
+    "history.meta": {
+        "en": "Created {created} · last activity {last} · {count} messages",
+        "es": "Creado {created} · última actividad {last} · {count} mensajes",
+    },
+    "history.empty_chat": {
+        "en": "This chat has no messages.",
+        "es": "Este chat no tiene mensajes.",
+    },
+    "history.open_in_chat": {"en": "Open in chat", "es": "Abrir en el chat"},
+    "history.delete": {"en": "Delete chat", "es": "Borrar chat"},
+    # --- export --------------------------------------------------------------------------------
+    "history.export": {"en": "Export to CSV", "es": "Exportar a CSV"},
+    "history.export_caption": {
+        "en": "One row per message: chat, time (UTC), sender, text, reasoning, model, status, tokens and speed. UTF-8, opens in Excel, LibreOffice and pandas.",
+        "es": "Una fila por mensaje: chat, hora (UTC), remitente, texto, razonamiento, modelo, estado, tokens y velocidad. UTF-8; se abre en Excel, LibreOffice y pandas.",
+    },
+    "history.safe": {"en": "Safe for spreadsheets", "es": "Seguro para hojas de cálculo"},
+    "history.safe_help": {
+        "en": "On: a cell that starts with =, +, -, @, a tab or a carriage return gets a ' in front, so Excel or LibreOffice shows it as text instead of running it as a formula (a message could otherwise contain a harmful formula). Off: exact text, for programs such as pandas.",
+        "es": "Activado: una celda que empieza por =, +, -, @, un tabulador o un retorno de carro lleva delante un ', así Excel o LibreOffice la muestran como texto en vez de ejecutarla como fórmula (un mensaje podría contener una fórmula dañina). Desactivado: texto exacto, para programas como pandas.",
+    },
+    "history.download_chat": {"en": "Selected chat", "es": "Chat seleccionado"},
+    "history.download_filtered": {
+        "en": "Filtered chats ({count})",
+        "es": "Chats filtrados ({count})",
+    },
+    "history.download_all": {"en": "Everything ({count})", "es": "Todo ({count})"},
+    "history.download_chat_help": {
+        "en": "Select a chat first.",
+        "es": "Primero selecciona un chat.",
+    },
+}
