@@ -63,7 +63,9 @@ from sqlalchemy import (
     Executable,
     Label,
     String,
+    Text,
     case,
+    cast,
     func,
     select,
     type_coerce,
@@ -171,8 +173,11 @@ def _line(dialect: str, safe: bool) -> Label[str]:
             value = _neutralised(free_text[name]) if safe else free_text[name]
             cell = '"' + type_coerce(func.replace(value, '"', '""'), String) + '"'
         else:
-            # SQL's || turns numbers into text by itself (SQLite and PostgreSQL alike).
-            cell = type_coerce(plain[name], String)
+            # || turns a number into text by itself, but COALESCE needs one type: cast the
+            # nullable numbers (PostgreSQL rejects COALESCE(integer, '')).
+            cell = (
+                type_coerce(plain[name], String) if name in _ALWAYS_SET else cast(plain[name], Text)
+            )
         # Only nullable columns need COALESCE (a NULL would blank the whole line).
         cells.append(cell if name in _ALWAYS_SET else func.coalesce(cell, ""))
     line = cells[0]
