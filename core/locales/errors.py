@@ -28,6 +28,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "The text contains a NUL character, which cannot be stored. Remove it and try again.",
         "es": "El texto contiene un carácter NUL, que no se puede guardar. Quítalo e inténtalo de nuevo.",
     },
+    "input.invalid_characters": {
+        "en": "The text contains characters that cannot be stored (a broken emoji or an unpaired surrogate). Remove them and try again.",
+        "es": "El texto contiene caracteres que no se pueden guardar (un emoji roto o un sustituto sin pareja). Quítalos e inténtalo de nuevo.",
+    },
     "input.out_of_range": {
         "en": "{name} must be between {low} and {high} (got {value}).",
         "es": "{name} debe estar entre {low} y {high} (se recibió {value}).",

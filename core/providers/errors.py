@@ -14,6 +14,7 @@ from typing import Any
 import httpx
 
 from core import errors
+from core.repositories.validation import storable
 
 _MAX_DETAIL = 500
 
@@ -34,7 +35,8 @@ _CONTEXT_MARKERS = (
 
 
 def scrub(text: str, secret: str | None) -> str:
-    return text.replace(secret, "***") if secret else text
+    """A server's text made safe to show and store: without the API key, NUL or lone surrogates."""
+    return storable(text.replace(secret, "***") if secret else text)
 
 
 def error_message(body: Any) -> tuple[str, str | None]:

@@ -45,6 +45,7 @@ from core import errors
 from core.conf.settings import Settings, get_settings
 from core.providers import errors as translate
 from core.providers.reasoning import CONTENT, REASONING, ThinkSplitter
+from core.repositories.validation import storable
 
 log = logging.getLogger("charla.provider")
 
@@ -310,6 +311,8 @@ class _StreamDecoder:
             )
         if chunk.get("error") or chunk.get("object") == "error":
             raise translate.from_stream_frame(chunk, **self.ctx.kw())
+        if "\\u" in data:  # rare: an escaped NUL or lone surrogate may hide in the text
+            _make_storable(chunk)
         return chunk
 
     def end(self, *, empty: bool = False) -> None:
@@ -323,6 +326,15 @@ def _ended_early(ctx: _Context, *, empty: bool) -> errors.ProviderError:
     if empty:
         return errors.EmptyAnswer("the stream ended before any text", url=ctx.url, model=ctx.model)
     return errors.StreamInterrupted("the stream ended without [DONE]", url=ctx.url, model=ctx.model)
+
+
+def _make_storable(chunk: dict[str, Any]) -> None:
+    """Replace NUL and lone surrogates in a chunk's texts (no database can store them)."""
+    for choice in chunk.get("choices") or ():
+        delta = choice.get("delta") or choice.get("message") or {}
+        for key in ("content", "reasoning_content", "reasoning"):
+            if isinstance(delta.get(key), str):
+                delta[key] = storable(delta[key])
 
 
 def _json_body_as_chunks(text: str, ctx: _Context) -> list[dict[str, Any]]:
@@ -339,6 +351,7 @@ def _json_body_as_chunks(text: str, ctx: _Context) -> list[dict[str, Any]]:
         raise translate.from_stream_frame(body, **ctx.kw())
     if "choices" not in body:
         raise errors.WrongURL("the answer has no choices", url=ctx.url, model=ctx.model)
+    _make_storable(body)
     return [body]
 
 
@@ -624,6 +637,7 @@ class LMStudioAPIProvider:
             )
         if not body.get("choices"):
             raise errors.EmptyAnswer("the answer has no choices", url=ctx.url, model=ctx.model)
+        _make_storable(body)
         return body
 
     def stream_reply(

@@ -23,11 +23,33 @@ RANGES: dict[str, tuple[float, float, bool]] = {
 
 
 def check_text(text: str, *, limit: int = MAX_MESSAGE_CHARS) -> str:
-    """Refuse text a database cannot store faithfully (NUL: PostgreSQL rejects it) or that is too long."""
+    """Refuse text a database cannot store faithfully, or that is too long.
+
+    NUL: PostgreSQL rejects it in text. Lone surrogates (``\\ud83d`` without its pair, which JSON
+    can carry): not encodable as UTF-8, so no database driver can store them.
+    """
     if "\x00" in text:
         raise InputError("input.nul_character")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise InputError("input.invalid_characters") from None
     if len(text) > limit:
         raise InputError("input.message_too_long", length=len(text), limit=limit)
+    return text
+
+
+def storable(text: str) -> str:
+    """Text from a model or a server, made storable: NUL and lone surrogates become U+FFFD (a
+    model's output is kept, never refused; a split surrogate pair is joined back first)."""
+    if "\x00" in text:
+        text = text.replace("\x00", "\ufffd")
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            text = text.encode("utf-16", "surrogatepass").decode("utf-16", "replace")
     return text
 
 

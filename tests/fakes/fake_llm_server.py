@@ -176,7 +176,12 @@ class _Aborted(Exception):
 
 
 def _dumps(obj: Any) -> str:
-    return json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    text = json.dumps(obj, ensure_ascii=False, separators=(",", ":"))
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:  # a lone surrogate: only a \\uXXXX escape can carry it, as real
+        return json.dumps(obj, separators=(",", ":"))  # servers send it
+    return text
 
 
 class _Server(ThreadingHTTPServer):
