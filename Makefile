@@ -7,7 +7,7 @@ VENV = .venv
 BIN = $(VENV)/bin
 PIP = $(BIN)/python -m pip
 ARGS ?=
-LINT_PATHS = core pages tests bench scripts streamlit_app.py
+LINT_PATHS = core ui pages tests bench scripts streamlit_app.py
 
 .DEFAULT_GOAL := help
 .PHONY: help venv install install-dev system-deps migrate run demo test lint bench clean

@@ -29,10 +29,36 @@ from sqlalchemy import Engine, insert, text
 
 from bench.common import Metric, median, percentile
 
-WORDS = (
-    "the model answers quickly and the history keeps every word of what was said about python "
-    "streams tokens context reasoning llama studio local privacy export table chart data"
-).split()
+WORDS = [
+    "the",
+    "model",
+    "answers",
+    "quickly",
+    "and",
+    "the",
+    "history",
+    "keeps",
+    "every",
+    "word",
+    "of",
+    "what",
+    "was",
+    "said",
+    "about",
+    "python",
+    "streams",
+    "tokens",
+    "context",
+    "reasoning",
+    "llama",
+    "studio",
+    "local",
+    "privacy",
+    "export",
+    "table",
+    "chart",
+    "data",
+]
 
 
 def _sentence(rng: random.Random, words: int) -> str:
@@ -150,11 +176,10 @@ EXPORT_CHILD = """
 import resource, sys, time
 from core.conf import db as conf_db
 conf_db.configure(sys.argv[1])
-from core.export import iter_csv
+from core.export import ExportScope, iter_csv
 start = time.perf_counter()
-rows = 0
 with open(sys.argv[2], "wb") as out:
-    for chunk in iter_csv(None, safe=True):
+    for chunk in iter_csv(ExportScope.everything(), safe=True):
         out.write(chunk)
 elapsed = time.perf_counter() - start
 peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024

@@ -303,10 +303,11 @@ class LlamaServer(_HTTPProcess):
     name = "llama"
     model = LLAMA_MODEL_ALIAS
 
-    def __init__(self, *, n_ctx: int = 2048, n_threads: int = 2) -> None:
+    def __init__(self, *, n_ctx: int = 2048, n_threads: int = 2, port: int = 0) -> None:
         super().__init__()
         self.n_ctx = n_ctx
         self.n_threads = n_threads
+        self.requested_port = port  # 0: a free one (``make demo`` asks for LM_STUDIO_URL's)
 
     def command(self, gguf: Path) -> list[str]:
         return [
@@ -327,7 +328,7 @@ class LlamaServer(_HTTPProcess):
                 "'make install-dev', which needs a C++ compiler and cmake)"
             )
         gguf = find_smollm2_gguf()
-        self.port = free_port()
+        self.port = self.requested_port or free_port()
         self._spawn(
             self.command(gguf), ready_path="/v1/models", timeout=LLAMA_START_TIMEOUT, env={}
         )

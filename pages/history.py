@@ -1,0 +1,44 @@
+"""History page: find chats, read one, open it in the chat page, delete it, export CSV.
+
+A short script over :mod:`ui.history`: filters (text in titles and messages, last-activity days,
+model) select one page of the table at a time; a chat is chosen by selecting its row (or in the
+"Read a chat" box) and drawn read-only with the chat page's own rendering (:mod:`ui.render`).
+Exports are streamed from the database when a download button is clicked
+(:mod:`core.export`), in "safe for spreadsheets" mode unless the toggle is turned off.
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.i18n import t
+from core.services.history import count_chats
+from ui import frame, state
+from ui import history as view
+
+lang = frame.page_setup()  # start-up and access checks, also when this page runs on its own
+state.show_flash()
+st.title(t("history.title", lang))
+
+flt = view.filters(lang)
+chats, page, pages, matching = view.load_page(flt)
+everything = matching if flt.is_empty else count_chats()
+
+if not everything:
+    st.info(t("history.no_chats", lang), icon=":material/history:")
+elif not chats:
+    st.info(t("history.no_match", lang), icon=":material/filter_alt_off:")
+else:
+    key = view.table_key(flt, page)
+    rows = view.table(chats, key, lang)
+    view.follow_table([chat.id for chat in chats], rows, key)
+    if pages > 1:
+        view.pager(page, pages, matching, lang)
+
+current = view.picked_chat()
+if chats or current is not None:
+    view.picker(chats, current, lang)
+view.exports(flt, matching, everything, current.id if current else None, lang)
+if current is not None:
+    st.divider()
+    view.show_chat(current, lang)

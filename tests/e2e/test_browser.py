@@ -1,0 +1,386 @@
+"""End to end: a real ``streamlit run`` of the app in headless Chromium (Playwright).
+
+Two model servers stand behind the app:
+
+- the real llama.cpp engine with SmolLM2-135M (``llama_server`` fixture) for what only a real model
+  shows: an answer streaming in, a long answer stopped half-way, parameters reaching the engine;
+- the project's fake server as a separate process (``python -m tests.fakes.fake_llm_server``),
+  scripted over its ``/__fake__/`` endpoints, for exact content (HTML in an answer, reasoning) and
+  to see from the server side that Stop closes the stream.
+
+Every test gets its own app process and SQLite file, and checks both the screen and the database.
+Waits are generous and event-based (script state, DOM mutations, database rows); nothing asserts
+on durations, so a slow machine only makes the tests slower.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import sqlite3
+import sys
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import httpx
+import pytest
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
+
+from tests.services import LlamaServer, StreamlitServer, _HTTPProcess, free_port
+
+pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+CHROMIUM = "/usr/bin/chromium"
+IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
+CHAT_INPUT = '[data-testid="stChatInputTextArea"]'
+STOP = '[data-testid="stChatInputStopButton"]'  # the send button while a script runs
+MESSAGE = '[data-testid="stChatMessage"]'
+ASSISTANT = f'{MESSAGE}:has([data-testid="stChatMessageAvatarAssistant"])'
+WAIT_MS = 120_000  # the longest wait for the app (a model on a slow CPU)
+WAIT_S = WAIT_MS / 1000
+SCREENSHOT = Path("/tmp/charla-chat.png")
+
+# Records every length the last assistant message's text takes, as the DOM changes.
+WATCH_GROWTH = """(selector) => {
+  window.__lengths = [];
+  const observer = new MutationObserver(() => {
+    const answers = document.querySelectorAll(selector);
+    const last = answers[answers.length - 1];
+    if (last) window.__lengths.push(last.innerText.length);
+  });
+  observer.observe(document.body, {subtree: true, childList: true, characterData: true});
+}"""
+
+
+class FakeServerProcess(_HTTPProcess):
+    """The fake LLM server in its own process (the app under test runs in another process)."""
+
+    name = "fake-llm"
+
+    def _start(self) -> None:
+        self.port = free_port()
+        command = [sys.executable, "-m", "tests.fakes.fake_llm_server", "--port", str(self.port)]
+        self._spawn(command, ready_path="/health", timeout=30, env={})
+
+    def enqueue(self, **reply: Any) -> None:
+        httpx.post(f"{self.url}/__fake__/enqueue", json=reply, timeout=10).raise_for_status()
+
+    def disconnects(self) -> int:
+        return int(httpx.get(f"{self.url}/__fake__/disconnects", timeout=10).json()["disconnects"])
+
+
+# --- fixtures ---------------------------------------------------------------------------------------
+@pytest.fixture(scope="session")
+def browser() -> Iterator[Any]:
+    if not os.path.exists(CHROMIUM):
+        reason = f"{CHROMIUM} is missing (Debian package 'chromium'; run 'make system-deps')"
+        if os.environ.get("CI") == "true":
+            pytest.fail(reason, pytrace=False)
+        pytest.skip(reason)
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM,
+            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def db_path(tmp_path: Path) -> Path:
+    return tmp_path / "charla-e2e.db"
+
+
+@pytest.fixture
+def start_app(db_path: Path) -> Iterator[Callable[[str, str], StreamlitServer]]:
+    """``start_app(llm_url, model)``: the app on a free port, with its own database."""
+    started: list[StreamlitServer] = []
+
+    def start(llm_url: str, model: str = "") -> StreamlitServer:
+        env = {
+            "DATABASE_URL": f"sqlite:///{db_path}",
+            "LM_STUDIO_URL": llm_url,
+            "LM_STUDIO_MODEL": model,
+            "APP_LANGUAGE": "en",
+            "CHARLA_PASSWORD": "",
+            "LM_STUDIO_API_KEY": "",
+        }
+        app = StreamlitServer(env=env).start()
+        started.append(app)
+        return app
+
+    yield start
+    for app in started:
+        app.stop()
+
+
+@pytest.fixture
+def engine_app(llama_server: LlamaServer, start_app: Any) -> StreamlitServer:
+    """The app talking to the real engine."""
+    return start_app(llama_server.url, llama_server.model)  # type: ignore[no-any-return]
+
+
+@pytest.fixture
+def fake_process() -> Iterator[FakeServerProcess]:
+    server = FakeServerProcess().start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def tab(browser: Any) -> Iterator[Any]:
+    context = browser.new_context(viewport={"width": 1280, "height": 900})
+    page = context.new_page()
+    page.set_default_timeout(WAIT_MS)
+    dialogs: list[str] = []
+    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
+    page.dialogs = dialogs  # type: ignore[attr-defined]
+    yield page
+    context.close()
+
+
+# --- helpers ----------------------------------------------------------------------------------------
+def rows(db_path: Path) -> list[dict[str, Any]]:
+    """The stored messages, oldest first."""
+    with sqlite3.connect(db_path) as conn:
+        conn.row_factory = sqlite3.Row
+        found = conn.execute(
+            "SELECT id, chat_id, sender, content, reasoning, status, params, completion_tokens,"
+            " finish_reason FROM messages ORDER BY id"
+        ).fetchall()
+    result = [dict(row) for row in found]
+    for row in result:
+        row["params"] = json.loads(row["params"]) if row["params"] else {}
+    return result
+
+
+def wait_for(check: Callable[[], Any], what: str, timeout: float = WAIT_S) -> Any:
+    """Poll ``check`` until it returns something truthy (not a timing assertion: a deadline)."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            value = check()
+        except sqlite3.OperationalError:  # the app has not created the tables yet
+            value = None
+        if value:
+            return value
+        if time.monotonic() > deadline:
+            raise AssertionError(f"gave up waiting for {what}")
+        time.sleep(0.1)
+
+
+def answers(db_path: Path) -> list[dict[str, Any]]:
+    return [row for row in rows(db_path) if row["sender"] == "llm"]
+
+
+def finished_answer(db_path: Path, count: int) -> dict[str, Any]:
+    """Wait until the ``count``-th answer is no longer streaming and return it."""
+
+    def done() -> dict[str, Any] | None:
+        found = answers(db_path)
+        if len(found) >= count and found[count - 1]["status"] != "streaming":
+            return found[count - 1]
+        return None
+
+    return wait_for(done, f"answer {count} to finish")  # type: ignore[no-any-return]
+
+
+def open_app(page: Any, url: str) -> None:
+    page.goto(url)
+    page.wait_for_selector(IDLE)
+    page.wait_for_selector(CHAT_INPUT)
+
+
+def type_message(page: Any, text: str) -> None:
+    page.fill(CHAT_INPUT, text)
+    page.keyboard.press("Enter")
+
+
+def wait_idle(page: Any) -> None:
+    page.wait_for_selector(IDLE)
+
+
+def last_answer_text(page: Any) -> str:
+    return str(page.locator(ASSISTANT).last.inner_text())
+
+
+# --- with the real engine -----------------------------------------------------------------------
+@pytest.mark.engine
+def test_answer_streams_in_and_is_stored(
+    llama_server: LlamaServer, engine_app: StreamlitServer, tab: Any, db_path: Path
+) -> None:
+    open_app(tab, engine_app.url)
+    tab.locator('[data-testid="stSidebar"]').get_by_text("Connected", exact=True).wait_for()
+    tab.evaluate(WATCH_GROWTH, ASSISTANT)
+    type_message(tab, "Tell me a short story about a lighthouse keeper.")
+
+    answer = finished_answer(db_path, 1)
+    wait_idle(tab)
+    tab.wait_for_selector(f"{ASSISTANT} [data-testid='stCaptionContainer']")  # stored rendering
+    assert answer["status"] == "complete" and answer["content"].strip()
+    lengths = tab.evaluate("window.__lengths")
+    grew = sorted({n for n in lengths if n > 0})
+    assert len(grew) >= 3, f"the answer did not stream in (lengths seen: {grew})"
+    shown = last_answer_text(tab)
+    assert (
+        answer["content"].strip()[:40] in shown.replace("\n", " ")
+        or answer["content"][:10] in shown
+    )
+    assert llama_server.model in shown  # the caption names the model
+    user = rows(db_path)[0]
+    assert (user["sender"], user["content"]) == (
+        "user",
+        "Tell me a short story about a lighthouse keeper.",
+    )
+    tab.screenshot(path=str(SCREENSHOT))
+
+
+@pytest.mark.engine
+def test_stop_keeps_the_partial_answer_marked_stopped(
+    engine_app: StreamlitServer, tab: Any, db_path: Path
+) -> None:
+    open_app(tab, engine_app.url)
+    # A tiny model may finish a "long" story before the click lands on a fast machine: try again
+    # with a new message rather than depend on speed.
+    for attempt in range(1, 6):
+        type_message(tab, f"Write a very long story, chapter {attempt}, with many details.")
+        tab.wait_for_function(
+            f"() => {{ const a = document.querySelectorAll('{ASSISTANT}');"
+            f" return a.length >= {attempt} && a[{attempt - 1}].innerText.length > 20; }}"
+        )
+        with contextlib.suppress(PlaywrightTimeout):  # gone: the answer finished first
+            tab.locator(STOP).click(timeout=5_000)
+        answer = finished_answer(db_path, attempt)
+        wait_idle(tab)
+        if answer["status"] == "stopped":
+            break
+    else:
+        pytest.fail("every long answer finished before Stop could be clicked")
+    assert answer["content"].strip(), "the partial answer is kept"
+    # The partial answer stays on screen; the next run shows it as stored, marked stopped.
+    type_message(tab, "Thanks.")
+    finished_answer(db_path, attempt + 1)
+    wait_idle(tab)
+    captions = tab.locator(f"{ASSISTANT} [data-testid='stCaptionContainer']").all_inner_texts()
+    assert any("stopped" in caption for caption in captions)
+
+
+@pytest.mark.engine
+def test_temperature_and_max_tokens_from_the_settings_page_reach_the_engine(
+    engine_app: StreamlitServer, tab: Any, db_path: Path
+) -> None:
+    tab.goto(f"{engine_app.url}/settings")
+    wait_idle(tab)
+    tab.wait_for_selector('[data-testid="stSlider"]')
+    # The connection badge is on every page.
+    tab.locator('[data-testid="stSidebar"]').get_by_text("Connected", exact=True).wait_for()
+
+    slider = tab.locator('[data-testid="stSlider"] input[type="range"]').first
+    assert slider.input_value() == "0.7"
+    slider.focus()
+    for _ in range(4):  # 0.70 -> 0.90 in steps of 0.05
+        tab.keyboard.press("ArrowRight")
+    tab.wait_for_function(
+        '() => document.querySelector(\'[data-testid="stSlider"] input[type="range"]\')'
+        ".value === '0.9'"
+    )
+    tab.locator('[data-testid="stSliderThumbValue"]').get_by_text("0.90").wait_for()
+    wait_idle(tab)
+    tab.get_by_text("No limit").click()
+    max_tokens = tab.get_by_role("spinbutton", name="Max tokens per answer")
+    tab.wait_for_function(
+        "() => !document.querySelector('input[aria-label=\"Max tokens per answer\"]').disabled"
+    )
+    max_tokens.fill("8")
+    max_tokens.press("Enter")
+    wait_idle(tab)
+    tab.get_by_role("button", name="Save as defaults").click()
+    tab.get_by_text("Defaults saved.").wait_for()
+
+    tab.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Chat").click()
+    tab.wait_for_selector(CHAT_INPUT)
+    wait_idle(tab)
+    type_message(tab, "Write a long essay about the history of Rome.")
+    answer = finished_answer(db_path, 1)
+    assert answer["params"]["temperature"] == pytest.approx(0.9)
+    assert answer["params"]["max_tokens"] == 8
+    assert answer["completion_tokens"] <= 8  # the engine obeyed it
+    wait_idle(tab)
+    caption = tab.locator(f"{ASSISTANT} [data-testid='stCaptionContainer']").last.inner_text()
+    if answer["finish_reason"] == "length":  # (a tiny model may still stop on its own)
+        assert "cut by max_tokens" in caption
+
+
+# --- with the fake server in its own process ---------------------------------------------------
+def test_html_in_an_answer_is_shown_as_text(
+    fake_process: FakeServerProcess, start_app: Any, tab: Any, db_path: Path
+) -> None:
+    payload = "<img src=x onerror=alert(1)>"
+    fake_process.enqueue(chunks=["Here: ", payload, " done"], reasoning=["Considering markup."])
+    app = start_app(fake_process.url)
+    open_app(tab, app.url)
+    type_message(tab, "Show me some HTML")
+    finished_answer(db_path, 1)
+    wait_idle(tab)
+    tab.wait_for_selector(f"{ASSISTANT} [data-testid='stCaptionContainer']")
+
+    answer = tab.locator(ASSISTANT).last
+    assert payload in answer.inner_text()
+    assert answer.locator("img").count() == 0
+    assert tab.dialogs == []  # type: ignore[attr-defined]
+    # The reasoning is in a collapsed "Thinking" expander, not in the answer text.
+    expander = answer.locator('[data-testid="stExpander"]')
+    assert "Thinking" in expander.inner_text()
+    assert not expander.locator('[data-testid="stExpanderDetails"]').is_visible()
+    assert "Considering markup." not in answer.inner_text()
+    expander.get_by_text("Thinking").click()
+    assert "Considering markup." in expander.inner_text()
+
+
+def test_stop_closes_the_stream_at_the_server(
+    fake_process: FakeServerProcess, start_app: Any, tab: Any, db_path: Path
+) -> None:
+    fake_process.enqueue(chunks=["tick "], delay_between=0.05, repeat_forever=True)
+    app = start_app(fake_process.url)
+    open_app(tab, app.url)
+    type_message(tab, "Never stop")
+    tab.wait_for_function(
+        f"() => {{ const a = document.querySelectorAll('{ASSISTANT}');"
+        " return a.length && a[0].innerText.includes('tick tick tick'); }"
+    )
+    tab.click(STOP)
+
+    answer = finished_answer(db_path, 1)
+    assert answer["status"] == "stopped"
+    assert answer["content"].startswith("tick tick tick")
+    wait_for(lambda: fake_process.disconnects() >= 1, "the server to see the client hang up")
+    wait_idle(tab)
+    assert "tick" in last_answer_text(tab)  # the partial answer stays on screen
+
+
+def test_a_fresh_server_asks_for_the_password_even_on_a_page_url(
+    fake_process: FakeServerProcess, tab: Any, db_path: Path
+) -> None:
+    # Streamlit's legacy pages/ mode would run pages/chat.py directly on the first request of a
+    # fresh process; the page must still go through the password check.
+    env = {
+        "DATABASE_URL": f"sqlite:///{db_path}",
+        "LM_STUDIO_URL": fake_process.url,
+        "CHARLA_PASSWORD": "letmein",
+    }
+    with StreamlitServer(env=env).start() as app:
+        tab.goto(f"{app.url}/chat")
+        tab.get_by_text("Charla is locked").wait_for()
+        wait_idle(tab)
+        assert tab.locator(CHAT_INPUT).count() == 0
+        tab.get_by_label("Password", exact=True).fill("letmein")
+        tab.get_by_role("button", name="Unlock").click()
+        tab.wait_for_selector(CHAT_INPUT)
+        sidebar = tab.locator('[data-testid="stSidebar"]')
+        sidebar.get_by_text("Connected", exact=True).wait_for()
+        assert "Model settings" in sidebar.inner_text()  # the app's navigation, not file names

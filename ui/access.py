@@ -1,0 +1,67 @@
+"""Who may see the app: the optional password, and a refusal to serve a network without one.
+
+Charla keeps a private chat history and has no user accounts. Two rules, checked by the entry file
+before anything else is drawn:
+
+1. If ``CHARLA_PASSWORD`` is set, every browser session must type it once (compared with
+   :func:`hmac.compare_digest`, so timing does not reveal how much of a guess was right). The flag
+   lives in ``st.session_state``: a reload asks again, which is acceptable for a local app.
+2. If Streamlit listens on anything but a loopback address (``server.address`` in
+   ``.streamlit/config.toml`` or ``--server.address``) and no password is set, the app refuses to
+   show anything and explains how to set ``CHARLA_PASSWORD`` — otherwise anyone on the network
+   could read the history.
+"""
+
+from __future__ import annotations
+
+import hmac
+import ipaddress
+
+import streamlit as st
+
+from core.conf.settings import Settings
+from core.i18n import t
+
+_UNLOCKED = "access_unlocked"
+
+
+def is_loopback(address: str | None) -> bool:
+    """Whether ``address`` (Streamlit's ``server.address``) only accepts local connections.
+
+    Empty means "every interface", which is not loopback.
+    """
+    if not address:
+        return False
+    if address.strip().lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(address.strip().strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name: it may resolve to a public interface
+
+
+def password_matches(typed: str, password: str) -> bool:
+    return hmac.compare_digest(typed.encode("utf-8"), password.encode("utf-8"))
+
+
+def require_access(settings: Settings, lang: str) -> None:
+    """Return if this session may use the app; otherwise draw the reason or the prompt and stop."""
+    password = settings.password.get()
+    if not password:
+        address = st.get_option("server.address")
+        if is_loopback(address):
+            return
+        st.error(t("app.exposed", lang, address=address or "0.0.0.0"), icon=":material/lock_open:")
+        st.stop()
+    if st.session_state.get(_UNLOCKED):
+        return
+    st.title(t("app.locked_title", lang))
+    with st.form("unlock"):
+        typed = st.text_input(t("app.password", lang), type="password", key="unlock-password")
+        submitted = st.form_submit_button(t("app.unlock", lang), type="primary")
+    if submitted:
+        if password_matches(typed, password):
+            st.session_state[_UNLOCKED] = True
+            st.rerun()
+        st.error(t("app.wrong_password", lang))
+    st.stop()

@@ -1,0 +1,104 @@
+"""The chat page's sidebar list of chats, and the rename / delete controls of the open chat.
+
+The list is a fragment: paging it ("More chats") reruns only the list, not the conversation. It
+asks the database for one page at a time (newest activity first, :data:`PAGE` more per click) plus
+one row to know whether there is a next page, so 10,000 chats cost the same as 30. Picking a chat or
+"New chat" changes the selection and reruns the whole app.
+
+"New chat" only clears the selection: the chat row is created by the first message, so abandoned
+empty chats never pile up. Deleting asks for confirmation in the main area (not inside the popover,
+which closes on every rerun).
+"""
+
+from __future__ import annotations
+
+import streamlit as st
+
+from core.conf.db import session_scope
+from core.errors import CharlaError
+from core.i18n import error_text, t
+from core.repositories.chats import ChatRepository
+from ui import state
+
+PAGE = 30  # chats listed per page
+LABEL_CHARS = 42  # longer titles are cut in the sidebar (the full title is the tooltip)
+_LIMIT = "chat_list_limit"
+_CONFIRM_DELETE = "confirm_delete"
+
+
+def _more() -> None:
+    st.session_state[_LIMIT] = st.session_state.get(_LIMIT, PAGE) + PAGE
+
+
+def _label(title: str, lang: str) -> str:
+    title = title or t("chat.untitled", lang)
+    return title if len(title) <= LABEL_CHARS else title[: LABEL_CHARS - 1].rstrip() + "…"
+
+
+@st.fragment
+def chat_list(current: int | None, lang: str) -> None:
+    """New chat, then the chats newest first, one page at a time."""
+    if st.button(
+        t("chat.new", lang), key="chat-new", icon=":material/edit_square:", width="stretch"
+    ):
+        state.select_chat(None)
+        st.rerun()
+    limit = st.session_state.get(_LIMIT, PAGE)
+    with session_scope() as db:
+        chats = ChatRepository(db).list_chats(limit=limit + 1)
+    if not chats:
+        st.caption(t("chat.no_chats", lang))
+    for chat in chats[:limit]:
+        if st.button(
+            _label(chat.title, lang),
+            key=f"chat-{chat.id}",
+            type="primary" if chat.id == current else "tertiary",
+            help=chat.title or None,
+            width="stretch",
+        ):
+            state.select_chat(chat.id)
+            st.rerun()
+    if len(chats) > limit:
+        st.button(t("chat.more_chats", lang), key="chat-more", on_click=_more, type="secondary")
+
+
+def chat_menu(chat_id: int, title: str, lang: str) -> None:
+    """A small menu beside the chat title: rename, delete (asks for confirmation below)."""
+    with st.popover(t("chat.manage", lang), icon=":material/more_horiz:"):
+        with st.form(f"rename-{chat_id}", border=False):
+            new_title = st.text_input(t("chat.rename_label", lang), value=title, max_chars=200)
+            if st.form_submit_button(t("chat.rename", lang), icon=":material/edit:"):
+                try:
+                    with session_scope(write=True) as db:
+                        ChatRepository(db).rename(chat_id, new_title)
+                except CharlaError as exc:
+                    st.warning(error_text(exc, lang))
+                else:
+                    state.flash(t("chat.renamed", lang))
+                    st.rerun()
+        if st.button(t("chat.delete", lang), key=f"delete-{chat_id}", icon=":material/delete:"):
+            st.session_state[_CONFIRM_DELETE] = chat_id
+            st.rerun()
+
+
+def delete_confirmation(chat_id: int, title: str, lang: str) -> None:
+    """If the user asked to delete this chat, ask once more; delete on "Yes"."""
+    if st.session_state.get(_CONFIRM_DELETE) != chat_id:
+        return
+    with st.container(border=True, key="delete-confirmation"):
+        st.warning(t("chat.delete_confirm", lang, title=title or t("chat.untitled", lang)))
+        yes, no = st.columns(2)
+        if yes.button(t("chat.delete_yes", lang), key="delete-yes", type="primary"):
+            st.session_state.pop(_CONFIRM_DELETE, None)
+            try:
+                with session_scope(write=True) as db:
+                    ChatRepository(db).delete(chat_id)
+            except CharlaError as exc:
+                st.error(error_text(exc, lang))
+                return
+            state.select_chat(None)
+            state.flash(t("chat.deleted", lang))
+            st.rerun()
+        if no.button(t("chat.cancel", lang), key="delete-no"):
+            st.session_state.pop(_CONFIRM_DELETE, None)
+            st.rerun()

@@ -1,0 +1,377 @@
+"""The History page's pieces: filters, the paged table of chats, reading one chat, delete, export.
+
+How the page stays fast with 10,000 chats: the table shows one page of :data:`PAGE` chats, asked from
+the database with ``LIMIT``/``OFFSET`` (:func:`core.services.history.search_chats`), plus the counts
+the pager and the download labels need (:func:`load_page` skips the filtered count when the first
+page already holds every match); the model filter's list of models is cached for a minute.
+
+Which chat is being read: ``st.session_state["hist.pick"]``, the key of the "Read a chat" select box
+(a keyboard-friendly fallback to clicking a row, and what tests drive). Selecting a row in the table
+writes the same key, but only when the table's selection *changed* (:func:`follow_table`), so the
+select box can still choose another chat while a row stays highlighted. The table's key includes
+the filter and the page, so a new view starts without a stale highlighted row, and without
+forgetting the chat being read.
+
+Delete asks for confirmation; "Yes" runs in a button callback, before the next run draws anything,
+so the select box can be cleared safely. Downloads are built only when clicked
+(:func:`core.export.deferred_csv`), from plain values captured now.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import math
+from collections.abc import Sequence
+from datetime import date, datetime
+
+import pandas as pd
+import streamlit as st
+
+from core import export
+from core.conf.db import session_scope
+from core.conf.settings import get_settings
+from core.errors import CharlaError, ChatNotFound
+from core.i18n import error_text, t
+from core.repositories.chats import ChatRepository
+from core.repositories.messages import MessageRepository
+from core.schemas import ChatSummary
+from core.services.history import (
+    PAGE_SIZE,
+    HistoryFilter,
+    count_chats,
+    latest_models,
+    list_models_used,
+    search_chats,
+)
+from ui import state
+from ui.render import render_messages
+
+PAGE = PAGE_SIZE  # chats per page of the table
+WINDOW = 50  # messages of the chat being read drawn at first, and added by "Show older"
+MODELS_TTL = 60  # seconds the model filter's list is reused
+
+PICK = "hist.pick"  # the chat being read (the select box's key)
+_PAGE = "hist.page"
+_VIEW = "hist.view"  # the filter the page number belongs to
+_SEEN = "hist.table_seen"  # (table key, selected rows) at the last run
+_CONFIRM = "hist.confirm_delete"
+_ERROR = "hist.error"
+
+
+# --- filters --------------------------------------------------------------------------------------
+@st.cache_data(ttl=MODELS_TTL, show_spinner=False)
+def _models_used(database_url: str) -> list[str]:
+    # database_url only keys the cache: tests and a changed .env use another database.
+    return list_models_used()
+
+
+def _date_range(value: object) -> tuple[date | None, date | None]:
+    """``st.date_input`` in range mode gives (), (day,) while picking, or (first, last)."""
+    days = [d for d in value if isinstance(d, date)] if isinstance(value, tuple | list) else []
+    if not days:
+        return None, None
+    return days[0], days[-1]
+
+
+def filters(lang: str) -> HistoryFilter:
+    """Draw the text, dates and model filters; return what they select."""
+    models = _models_used(get_settings().database_url)
+    chosen = st.session_state.get("hist.model") or ""
+    options = ["", *models] + ([chosen] if chosen and chosen not in models else [])
+    text_col, dates_col, model_col = st.columns([5, 4, 3], vertical_alignment="bottom")
+    text = text_col.text_input(
+        t("history.search", lang),
+        key="hist.text",
+        placeholder=t("history.search_placeholder", lang),
+        help=t("history.search_help", lang),
+        icon=":material/search:",
+    )
+    dates = dates_col.date_input(
+        t("history.dates", lang),
+        value=(),  # type: ignore[arg-type]  # an empty range: "any date" (the stubs lack it)
+        key="hist.dates",
+        format="YYYY-MM-DD",
+        help=t("history.dates_help", lang),
+    )
+    model = model_col.selectbox(
+        t("history.model", lang),
+        options,
+        key="hist.model",
+        format_func=lambda name: name or t("history.all_models", lang),
+    )
+    date_from, date_to = _date_range(dates)
+    return HistoryFilter(
+        text=text or None, date_from=date_from, date_to=date_to, model=model or None
+    )
+
+
+# --- the table ------------------------------------------------------------------------------------
+def load_page(flt: HistoryFilter) -> tuple[list[ChatSummary], int, int, int]:
+    """(the chats of the current page, page, pages, chats matching): back to the first page
+    whenever the filter changes, and to the last one if the current page no longer exists.
+
+    A filtered count costs a scan of the messages; when the first page is not full it *is* the
+    count, so the common "few matches" search reads the messages once, not twice.
+    """
+    if st.session_state.get(_VIEW) != flt:
+        st.session_state[_VIEW] = flt
+        st.session_state[_PAGE] = 0
+    page = max(0, int(st.session_state.get(_PAGE, 0)))
+    chats = search_chats(None, flt, PAGE, page * PAGE)
+    matching = len(chats) if page == 0 and len(chats) < PAGE else count_chats(flt)
+    pages = max(1, math.ceil(matching / PAGE))
+    if page >= pages:  # deleted chats, or a change in another tab, shortened the list
+        page = pages - 1
+        chats = search_chats(None, flt, PAGE, page * PAGE)
+    st.session_state[_PAGE] = page
+    return chats, page, pages, matching
+
+
+def _step(delta: int) -> None:
+    st.session_state[_PAGE] = int(st.session_state.get(_PAGE, 0)) + delta
+
+
+def pager(page: int, pages: int, total: int, lang: str) -> None:
+    with st.container(horizontal=True, vertical_alignment="center", key="hist-pager"):
+        st.button(
+            t("history.previous", lang),
+            key="hist.prev",
+            icon=":material/chevron_left:",
+            disabled=page == 0,
+            on_click=_step,
+            args=(-1,),
+        )
+        st.caption(t("history.page", lang, page=page + 1, pages=pages, total=f"{total:,}"))
+        st.button(
+            t("history.next", lang),
+            key="hist.next",
+            icon=":material/chevron_right:",
+            icon_position="right",
+            disabled=page >= pages - 1,
+            on_click=_step,
+            args=(1,),
+        )
+
+
+def table_key(flt: HistoryFilter, page: int) -> str:
+    digest = hashlib.sha1(repr(flt).encode("utf-8"), usedforsecurity=False).hexdigest()[:12]
+    return f"hist.table.{digest}.{page}"
+
+
+def _title(summary: ChatSummary, lang: str) -> str:
+    return summary.title or t("chat.untitled", lang)
+
+
+def table(chats: Sequence[ChatSummary], key: str, lang: str) -> list[int]:
+    """Draw the page of chats; return the selected row positions."""
+    models = latest_models([chat.id for chat in chats])
+    frame = pd.DataFrame(
+        {
+            "title": [_title(chat, lang) for chat in chats],
+            "created": pd.to_datetime([chat.created_at for chat in chats], utc=True),
+            "last": pd.to_datetime([chat.last_activity for chat in chats], utc=True),
+            "messages": [chat.message_count for chat in chats],
+            "model": [models.get(chat.id, "") for chat in chats],
+        }
+    )
+    event = st.dataframe(
+        frame,
+        key=key,
+        hide_index=True,
+        on_select="rerun",
+        selection_mode="single-row",
+        column_config={
+            "title": st.column_config.TextColumn(t("history.col_title", lang), width="large"),
+            "created": st.column_config.DatetimeColumn(
+                t("history.col_created", lang), format="YYYY-MM-DD HH:mm"
+            ),
+            "last": st.column_config.DatetimeColumn(
+                t("history.col_last", lang), format="YYYY-MM-DD HH:mm"
+            ),
+            "messages": st.column_config.NumberColumn(t("history.col_messages", lang)),
+            "model": st.column_config.TextColumn(t("history.col_model", lang)),
+        },
+    )
+    return list(event.selection.rows)
+
+
+def follow_table(ids: Sequence[int], rows: Sequence[int], key: str) -> None:
+    """Make a row the user just selected (or unselected) the chat being read."""
+    seen = st.session_state.get(_SEEN)
+    now = (key, tuple(rows))
+    if seen == now:
+        return
+    st.session_state[_SEEN] = now
+    same_table = seen is not None and seen[0] == key
+    if rows or same_table:  # a new table with nothing selected keeps the chat being read
+        st.session_state[PICK] = ids[rows[0]] if rows and rows[0] < len(ids) else None
+
+
+# --- the chat being read --------------------------------------------------------------------------
+def picked_chat() -> ChatSummary | None:
+    """The chat being read, if it still exists (it may have been deleted in another tab)."""
+    chat_id = st.session_state.get(PICK)
+    if chat_id is None:
+        return None
+    try:
+        with session_scope() as db:
+            return ChatRepository(db).get(int(chat_id))
+    except ChatNotFound:
+        st.session_state[PICK] = None
+        return None
+
+
+def picker(chats: Sequence[ChatSummary], current: ChatSummary | None, lang: str) -> None:
+    """The "Read a chat" select box: this page's chats (and the current one, from elsewhere)."""
+    titles = {chat.id: _title(chat, lang) for chat in chats}
+    if current is not None:
+        titles.setdefault(current.id, _title(current, lang))
+    st.selectbox(
+        t("history.pick", lang),
+        list(titles),
+        index=None,
+        key=PICK,
+        format_func=lambda chat_id: f"{titles.get(chat_id, chat_id)} · #{chat_id}",
+        placeholder=t("history.pick_placeholder", lang),
+    )
+
+
+def _when(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M UTC")
+
+
+def _grow(chat_id: int) -> None:
+    key = f"hist.window.{chat_id}"
+    st.session_state[key] = st.session_state.get(key, WINDOW) + WINDOW
+
+
+def _ask_delete(chat_id: int) -> None:
+    st.session_state[_CONFIRM] = chat_id
+
+
+def _cancel_delete() -> None:
+    st.session_state.pop(_CONFIRM, None)
+
+
+def _delete(chat_id: int, lang: str) -> None:
+    st.session_state.pop(_CONFIRM, None)
+    try:
+        with session_scope(write=True) as db:
+            ChatRepository(db).delete(chat_id)
+    except CharlaError as exc:
+        st.session_state[_ERROR] = error_text(exc, lang)
+        return
+    st.session_state[PICK] = None
+    state.flash(t("chat.deleted", lang))
+
+
+def show_chat(summary: ChatSummary, lang: str) -> None:
+    """The chat being read: title, dates, Open in chat, Delete (confirmed), its messages."""
+    st.subheader(_title(summary, lang), anchor=False)
+    st.caption(
+        t(
+            "history.meta",
+            lang,
+            created=_when(summary.created_at),
+            last=_when(summary.last_activity),
+            count=summary.message_count,
+        )
+    )
+    with st.container(horizontal=True, key="hist-chat-actions"):
+        if st.button(
+            t("history.open_in_chat", lang),
+            key="hist.open",
+            type="primary",
+            icon=":material/chat:",
+        ):
+            st.switch_page("pages/chat.py", query_params={state.CHAT_PARAM: str(summary.id)})
+        st.button(
+            t("history.delete", lang),
+            key="hist.delete",
+            icon=":material/delete:",
+            on_click=_ask_delete,
+            args=(summary.id,),
+        )
+    error = st.session_state.pop(_ERROR, None)
+    if error:
+        st.error(error)
+    if st.session_state.get(_CONFIRM) == summary.id:
+        with st.container(border=True, key="hist-delete-confirmation"):
+            st.warning(t("chat.delete_confirm", lang, title=_title(summary, lang)))
+            with st.container(horizontal=True):
+                st.button(
+                    t("chat.delete_yes", lang),
+                    key="hist.delete_yes",
+                    type="primary",
+                    on_click=_delete,
+                    args=(summary.id, lang),
+                )
+                st.button(t("chat.cancel", lang), key="hist.delete_no", on_click=_cancel_delete)
+
+    window = st.session_state.get(f"hist.window.{summary.id}", WINDOW)
+    with session_scope() as db:
+        messages = MessageRepository(db).list_for_chat(summary.id, limit=window)
+    hidden = max(0, summary.message_count - len(messages))
+    if hidden:
+        st.button(
+            t("chat.show_older", lang, count=min(WINDOW, hidden), total=hidden),
+            key="hist.older",
+            icon=":material/expand_less:",
+            on_click=_grow,
+            args=(summary.id,),
+        )
+    if not messages:
+        st.caption(t("history.empty_chat", lang))
+    render_messages(messages, lang)
+
+
+# --- export ---------------------------------------------------------------------------------------
+def _download(
+    label: str,
+    scope: export.ExportScope | None,
+    safe: bool,
+    key: str,
+    help: str | None = None,
+) -> None:
+    st.download_button(
+        label,
+        data=export.deferred_csv(scope, safe) if scope is not None else b"",
+        file_name=export.file_name(scope) if scope is not None else "charla.csv",
+        mime=export.MIME,
+        key=key,
+        on_click="ignore",
+        icon=":material/download:",
+        disabled=scope is None,
+        help=help,
+    )
+
+
+def exports(
+    flt: HistoryFilter, matching: int, everything: int, selected: int | None, lang: str
+) -> None:
+    """The "safe for spreadsheets" toggle and the three CSV downloads."""
+    st.subheader(t("history.export", lang), anchor=False)
+    st.caption(t("history.export_caption", lang))
+    safe = st.toggle(
+        t("history.safe", lang), value=True, key="hist.safe", help=t("history.safe_help", lang)
+    )
+    with st.container(horizontal=True, key="hist-downloads"):
+        _download(
+            t("history.download_chat", lang),
+            export.ExportScope.chat(selected) if selected is not None else None,
+            safe,
+            "hist.dl.chat",
+            help=t("history.download_chat_help", lang) if selected is None else None,
+        )
+        _download(
+            t("history.download_filtered", lang, count=f"{matching:,}"),
+            export.ExportScope.matching(flt) if matching else None,
+            safe,
+            "hist.dl.filtered",
+        )
+        _download(
+            t("history.download_all", lang, count=f"{everything:,}"),
+            export.ExportScope.everything() if everything else None,
+            safe,
+            "hist.dl.all",
+        )
