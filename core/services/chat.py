@@ -28,13 +28,14 @@ import inspect
 import logging
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from typing import Any
 
 from sqlalchemy.orm import Session
 
 from core import errors
-from core.conf.db import SessionLocal, write_session
+from core.conf.db import SessionLocal, session_scope, write_session
 from core.models import utcnow
 from core.providers.llm_studio_api import LMStudioAPIProvider, ReplyStream, get_provider
 from core.providers.reasoning import CONTENT, REASONING, RECLASSIFY
@@ -189,6 +190,19 @@ class ChatService:
         self.estimator = TokenEstimator()
         self._defaults_cache: tuple[float, ChatSettings] | None = None
 
+    @contextmanager
+    def _unit(self, *, write: bool = False) -> Iterator[Session]:
+        """A unit of work on this service's sessions: commit on success, roll back on error."""
+        db = self._write_session() if write else self._session()
+        try:
+            yield db
+            db.commit()
+        except BaseException:
+            db.rollback()
+            raise
+        finally:
+            db.close()
+
     @property
     def provider(self) -> LMStudioAPIProvider:
         return self._provider or get_provider()
@@ -200,11 +214,8 @@ class ChatService:
         cached = self._defaults_cache
         if cached is not None and time.monotonic() - cached[0] < DEFAULTS_TTL:
             return cached[1]
-        db = self._session()
-        try:
+        with self._unit() as db:
             stored = AppSettingsRepository(db).generation_defaults()
-        finally:
-            db.close()
         base = ChatSettings(model=self.provider.model, system_prompt=DEFAULT_SYSTEM_PROMPT)
         defaults = stored.merged_over(base)
         self._defaults_cache = (time.monotonic(), defaults)
@@ -217,11 +228,8 @@ class ChatService:
         """Chat overrides, over the app defaults, over the configuration (model from .env)."""
         if chat_id is None:
             return self.app_defaults()
-        db = self._session()
-        try:
+        with self._unit() as db:
             chat = ChatRepository(db).get(chat_id)
-        finally:
-            db.close()
         return chat.settings.merged_over(self.app_defaults())
 
     # --- the turns ----------------------------------------------------------------------------
@@ -247,8 +255,7 @@ class ChatService:
     def _redo(
         self, chat_id: int, new_text: str | None, on_reasoning: Callable[[str], None] | None
     ) -> ChatReply:
-        db = self._write_session()
-        try:
+        with self._unit(write=True) as db:
             messages = MessageRepository(db)
             ChatRepository(db).get(chat_id)
             tail = messages.list_for_chat(chat_id, limit=2)
@@ -259,25 +266,16 @@ class ChatService:
                 raise errors.InputError("input.nothing_to_regenerate")
             last_user = tail[-1]
             messages.delete_message(last_user.id)
-            db.commit()
-        except BaseException:
-            db.rollback()
-            raise
-        finally:
-            db.close()
         return ChatReply(self, self._prepare(chat_id, new_text or last_user.content), on_reasoning)
 
     def _prepare(self, chat_id: int, text: str) -> Prepared:
         # Three phases, so that SQLite's write lock is held only for the inserts and never while
         # the provider looks something up over the network: read, look up, write.
-        db = self._session()
-        try:
+        with self._unit() as db:
             chat = ChatRepository(db).get(chat_id)
             history = MessageRepository(db).get_chat_context_for_llm(
                 chat_id, limit=self.context_limit
             )
-        finally:
-            db.close()
         settings = chat.settings.merged_over(self.app_defaults())
         model = settings.model or self._default_model()
         settings = replace(settings, model=model)
@@ -291,8 +289,7 @@ class ChatService:
             estimator=self.estimator,
             model=model,
         )
-        db = self._write_session()
-        try:
+        with self._unit(write=True) as db:
             messages = MessageRepository(db)
             user = messages.create_message(chat_id, "user", text)
             if not chat.title:
@@ -306,12 +303,6 @@ class ChatService:
                 params=_params(settings),
                 writer=process_token(),
             )
-            db.commit()
-        except BaseException:
-            db.rollback()
-            raise
-        finally:
-            db.close()
         if dropped:
             log.info("chat %s: %d old messages left out to fit the context", chat_id, dropped)
         return Prepared(user, answer.id, to_send, settings, dropped)
@@ -324,18 +315,15 @@ class ChatService:
 
     # --- progressive saving -------------------------------------------------------------------
     def _save_progress(self, answer_id: int, content: str, reasoning: str) -> None:
-        db = self._write_session()
         try:
-            MessageRepository(db).update_message(answer_id, content=content, reasoning=reasoning)
-            db.commit()
+            with self._unit(write=True) as db:
+                MessageRepository(db).update_message(
+                    answer_id, content=content, reasoning=reasoning
+                )
         except errors.CharlaError:
-            db.rollback()
-            raise
-        except Exception:
-            db.rollback()
+            raise  # the answer is gone (its chat was deleted): stop streaming it
+        except Exception:  # a failing database: keep streaming, the next save tries again
             log.exception("could not save the answer's progress; will retry at the next chunk")
-        finally:
-            db.close()
 
     def _finish(self, reply: ChatReply, stream: ReplyStream | None) -> MessageRecord | None:
         fields: dict[str, Any] = {
@@ -355,21 +343,16 @@ class ChatService:
                 fields.get("prompt_tokens"),
                 stream.model,
             )
-        db = self._write_session()
         try:
-            repo = MessageRepository(db)
-            repo.update_message(reply.answer_id, **fields)
-            db.commit()
-            return repo.get(reply.answer_id)
+            with self._unit(write=True) as db:
+                repo = MessageRepository(db)
+                repo.update_message(reply.answer_id, **fields)
+                return repo.get(reply.answer_id)
         except errors.MessageNotFound:
-            db.rollback()  # the chat was deleted while the answer streamed: nothing to keep
-            return None
+            return None  # the chat was deleted while the answer streamed: nothing to keep
         except Exception:
-            db.rollback()
             log.exception("could not save the finished answer %s", reply.answer_id)
             return None
-        finally:
-            db.close()
 
 
 def _params(settings: ChatSettings) -> dict[str, Any]:
@@ -413,8 +396,7 @@ def is_interrupted(message: MessageRecord) -> bool:
 
 def mark_interrupted_answers() -> int:
     """At start-up: answers whose writing process is gone become ``stopped``/``interrupted``."""
-    db = write_session()
-    try:
+    with session_scope(write=True) as db:
         repo = MessageRepository(db)
         now = utcnow()
         dead = [
@@ -423,11 +405,7 @@ def mark_interrupted_answers() -> int:
             if (alive := writer_alive(writer)) is False
             or (alive is None and now - created_at > FOREIGN_STALE_AFTER)
         ]
-        count = repo.mark_interrupted(dead)
-        db.commit()
-        return count
-    finally:
-        db.close()
+        return repo.mark_interrupted(dead)
 
 
 async def complete_chat_flow(
@@ -492,21 +470,14 @@ async def complete_chat_flow(
 
 def new_chat(title: str = "", settings: ChatSettings | None = None) -> int:
     """Create an empty chat and return its id."""
-    db = write_session()
-    try:
-        chat = ChatRepository(db).create(title, settings)
-        db.commit()
-        return chat.id
-    finally:
-        db.close()
+    with session_scope(write=True) as db:
+        return ChatRepository(db).create(title, settings).id
 
 
 def chat_messages(
     chat_id: int, *, limit: int | None = None, before_id: int | None = None
 ) -> Sequence[MessageRecord]:
-    db = SessionLocal()
-    try:
+    """A chat's messages (see :meth:`MessageRepository.list_for_chat`); ChatNotFound if none."""
+    with session_scope() as db:
         ChatRepository(db).get(chat_id)
         return MessageRepository(db).list_for_chat(chat_id, limit=limit, before_id=before_id)
-    finally:
-        db.close()
