@@ -73,7 +73,8 @@ class FakeServerProcess(_HTTPProcess):
 
 
 # --- fixtures ---------------------------------------------------------------------------------------
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # not session: the sync API holds an event loop on
+# the main thread while it lives, and later tests call asyncio.run()
 def browser() -> Iterator[Any]:
     if not os.path.exists(CHROMIUM):
         reason = f"{CHROMIUM} is missing (Debian package 'chromium'; run 'make system-deps')"
