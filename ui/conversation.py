@@ -30,7 +30,7 @@ from typing import Any
 import streamlit as st
 
 from core.conf.db import session_scope
-from core.errors import CharlaError, InputError, MessageNotFound
+from core.errors import CharlaError, InputError
 from core.i18n import error_text, t
 from core.repositories.chats import ChatRepository
 from core.repositories.messages import MessageRepository
@@ -53,8 +53,8 @@ class Turn:
     """What :func:`start_turn` started: the chat (maybe just created) and the reply, if any.
 
     Use it as a context manager around the rest of the page: if the run ends (Stop, an error)
-    before the answer's stream even started, the core never ran the reply and its empty answer row
-    would stay ``streaming``; leaving the block marks it stopped instead.
+    before the answer's stream even started, leaving the block closes the reply, and the core
+    finishes its empty answer row as ``stopped`` instead of leaving it ``streaming``.
     """
 
     chat_id: int | None
@@ -65,7 +65,7 @@ class Turn:
 
     def __exit__(self, *exc: object) -> None:
         if self.reply is not None:
-            _settle(self.reply)
+            self.reply.close()
 
 
 class ThinkingBox:
@@ -243,21 +243,9 @@ def stream_answer(reply: ChatReply, box: ThinkingBox, lang: str) -> None:
         with st.chat_message("assistant"):
             box.attach(st.container())
             st.write_stream(reply)
-    _settle(reply)
     if reply.error is not None:
         st.session_state.setdefault(_ERRORS, {})[reply.answer_id] = error_text(reply.error, lang)
     st.rerun()
-
-
-def _settle(reply: ChatReply) -> None:
-    """Mark the answer stopped if its stream never started (see :class:`Turn`); else nothing."""
-    if reply.result is not None or reply.status != "streaming":
-        return
-    try:
-        with session_scope(write=True) as db:
-            MessageRepository(db).update_message(reply.answer_id, status="stopped", writer=None)
-    except MessageNotFound:
-        pass  # the chat was deleted meanwhile
 
 
 # --- 4. under the last answer -------------------------------------------------------------------
