@@ -3,7 +3,8 @@
 Checked: what comes back through ``pandas.read_csv`` is exactly what was stored (accents, emoji,
 right-to-left text, line breaks of every kind, quotes, commas, 1 MB messages, and any text
 hypothesis can think of); the file's format (BOM, header, ``\\r\\n``, ISO-8601 UTC times, empty
-cells for unknown numbers); the "safe for spreadsheets" rule and the exact mode; every scope; that
+cells for unknown numbers); the "safe for spreadsheets" rule and the exact mode; that SQLite's
+``printf`` line is byte for byte the standard SQL line PostgreSQL gets; every scope; that
 the export streams (many chunks, the first one before the rest is read, memory far below the file's
 size); the file and download-button entry points.
 """
@@ -22,12 +23,12 @@ import pandas as pd
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import insert
+from sqlalchemy import insert, select
 
 from core import export
-from core.conf.db import session_scope
+from core.conf.db import get_engine, init_db, session_scope
 from core.export import COLUMNS, ExportScope, csv_bytes, export_to_file, iter_csv
-from core.models import Message
+from core.models import Chat, Message
 from core.repositories.chats import ChatRepository
 from core.repositories.messages import MessageRepository
 from core.services.history import HistoryFilter
@@ -205,6 +206,47 @@ def test_safe_mode_neutralises_formula_cells_and_nothing_else(db: str) -> None:
 def test_neutralise_rule() -> None:
     assert [export.neutralise(c) for c in DANGEROUS] == ["'" + c for c in DANGEROUS]
     assert [export.neutralise(c) for c in HARMLESS] == HARMLESS
+
+
+# --- SQLite's printf line -----------------------------------------------------------------------
+AWKWARD_NUMBERS = [0.125, 42.5, 42.0, 0.1 + 0.2, 1e-7, 1e20, 3.5e300, -0.0, 1 / 3, None]
+
+
+def test_sqlite_printf_line_is_the_standard_sql_line_byte_for_byte() -> None:
+    """SQLite writes each record with one ``printf`` (fast); PostgreSQL with a chain of ``||``.
+    Run both on SQLite (which understands both) over every kind of value: same bytes, both modes.
+    """
+    init_db()  # the test's own SQLite database (conftest's isolated_env)
+    chat_id = new_chat('=Título «raro», con "comillas"')
+    texts = HOSTILE + DANGEROUS + HARMLESS
+    for i, text in enumerate(texts):
+        number = AWKWARD_NUMBERS[i % len(AWKWARD_NUMBERS)]
+        add(chat_id, "user", text)
+        add(
+            chat_id,
+            "llm",
+            text[::-1],
+            reasoning=text,
+            model=text or None,
+            error=None if i % 3 else text,
+            status="error" if i % 2 else "complete",
+            prompt_tokens=None if number is None else i * 1000,
+            completion_tokens=None if number is None else -i,
+            time_to_first_token=number,
+            tokens_per_second=None if number is None else -number,
+        )
+    for safe in (True, False):
+        query = (
+            select(export._sqlite_line(safe), export._chained_line("sqlite", safe))
+            .join(Chat, Chat.id == Message.chat_id)
+            .order_by(Message.id)
+        )
+        with get_engine().connect() as connection:
+            rows = connection.execute(query).all()
+        assert len(rows) == 2 * len(texts)
+        for fast, standard in rows:
+            assert isinstance(fast, bytes)
+            assert fast == standard.encode("utf-8")
 
 
 # --- scopes -------------------------------------------------------------------------------------
