@@ -161,6 +161,17 @@ class _HTTPProcess(_Service):
     def log_tail(self, lines: int = 25) -> str:
         return _tail(self.log_path, lines) if self.log_path else "(not started)"
 
+    def log_text(self) -> str:
+        """The whole log so far (it is removed by ``stop()``)."""
+        return self.log_path.read_text(errors="replace") if self.log_path else ""
+
+    def kill(self) -> None:
+        """SIGKILL the process, as a crash would (no clean-up runs), and reap it. The log stays
+        until ``stop()``."""
+        if self.process is not None and self.process.poll() is None:
+            self.process.kill()
+            self.process.wait(timeout=10)
+
     def _stop(self) -> None:
         process, self.process = self.process, None
         if process is None or process.poll() is not None:
@@ -335,23 +346,33 @@ class LlamaServer(_HTTPProcess):
 
 
 class StreamlitServer(_HTTPProcess):
-    """``streamlit run <script>`` headless on a free loopback port, with extra environment."""
+    """``streamlit run <script>`` headless on a free loopback port, with extra environment.
+
+    ``address=None`` passes no ``--server.address``: the project's ``.streamlit/config.toml``
+    decides (it says 127.0.0.1), which is what a user's ``make run`` gets.
+    """
 
     name = "streamlit"
 
     def __init__(
-        self, script: str | Path = "streamlit_app.py", env: Mapping[str, str] | None = None
+        self,
+        script: str | Path = "streamlit_app.py",
+        env: Mapping[str, str] | None = None,
+        *,
+        address: str | None = LOOPBACK,
     ) -> None:
         super().__init__()
         self.script = str(script)
         self.env = dict(env or {})
+        self.address = address
 
     def command(self) -> list[str]:
+        address = ["--server.address", self.address] if self.address else []
         return [
             sys.executable, "-m", "streamlit", "run", self.script,
             "--server.headless", "true",
             "--server.port", str(self.port),
-            "--server.address", LOOPBACK,
+            *address,
             "--browser.gatherUsageStats", "false",
             "--server.fileWatcherType", "none",
         ]  # fmt: skip

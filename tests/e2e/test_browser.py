@@ -16,31 +16,29 @@ on durations, so a slow machine only makes the tests slower.
 from __future__ import annotations
 
 import contextlib
-import json
-import os
-import sqlite3
-import sys
-import time
-from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
 
-import httpx
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
-from tests.services import LlamaServer, StreamlitServer, _HTTPProcess, free_port
+from tests.e2e.helpers import (
+    ASSISTANT,
+    CHAT_INPUT,
+    STOP,
+    FakeServerProcess,
+    finished_answer,
+    last_answer_text,
+    open_app,
+    rows,
+    type_message,
+    wait_for,
+    wait_idle,
+)
+from tests.services import LlamaServer, StreamlitServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
-CHROMIUM = "/usr/bin/chromium"
-IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
-CHAT_INPUT = '[data-testid="stChatInputTextArea"]'
-STOP = '[data-testid="stChatInputStopButton"]'  # the send button while a script runs
-MESSAGE = '[data-testid="stChatMessage"]'
-ASSISTANT = f'{MESSAGE}:has([data-testid="stChatMessageAvatarAssistant"])'
-WAIT_MS = 120_000  # the longest wait for the app (a model on a slow CPU)
-WAIT_S = WAIT_MS / 1000
 SCREENSHOT = Path("/tmp/charla-chat.png")
 
 # Records every length the last assistant message's text takes, as the DOM changes.
@@ -55,159 +53,10 @@ WATCH_GROWTH = """(selector) => {
 }"""
 
 
-class FakeServerProcess(_HTTPProcess):
-    """The fake LLM server in its own process (the app under test runs in another process)."""
-
-    name = "fake-llm"
-
-    def _start(self) -> None:
-        self.port = free_port()
-        command = [sys.executable, "-m", "tests.fakes.fake_llm_server", "--port", str(self.port)]
-        self._spawn(command, ready_path="/health", timeout=30, env={})
-
-    def enqueue(self, **reply: Any) -> None:
-        httpx.post(f"{self.url}/__fake__/enqueue", json=reply, timeout=10).raise_for_status()
-
-    def disconnects(self) -> int:
-        return int(httpx.get(f"{self.url}/__fake__/disconnects", timeout=10).json()["disconnects"])
-
-
-# --- fixtures ---------------------------------------------------------------------------------------
-@pytest.fixture(scope="module")  # not session: the sync API holds an event loop on
-# the main thread while it lives, and later tests call asyncio.run()
-def browser() -> Iterator[Any]:
-    if not os.path.exists(CHROMIUM):
-        reason = f"{CHROMIUM} is missing (Debian package 'chromium'; run 'make system-deps')"
-        if os.environ.get("CI") == "true":
-            pytest.fail(reason, pytrace=False)
-        pytest.skip(reason)
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM,
-            args=["--no-sandbox", "--disable-gpu", "--disable-background-networking"],
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def db_path(tmp_path: Path) -> Path:
-    return tmp_path / "charla-e2e.db"
-
-
-@pytest.fixture
-def start_app(db_path: Path) -> Iterator[Callable[[str, str], StreamlitServer]]:
-    """``start_app(llm_url, model)``: the app on a free port, with its own database."""
-    started: list[StreamlitServer] = []
-
-    def start(llm_url: str, model: str = "") -> StreamlitServer:
-        env = {
-            "DATABASE_URL": f"sqlite:///{db_path}",
-            "LM_STUDIO_URL": llm_url,
-            "LM_STUDIO_MODEL": model,
-            "APP_LANGUAGE": "en",
-            "CHARLA_PASSWORD": "",
-            "LM_STUDIO_API_KEY": "",
-        }
-        app = StreamlitServer(env=env).start()
-        started.append(app)
-        return app
-
-    yield start
-    for app in started:
-        app.stop()
-
-
 @pytest.fixture
 def engine_app(llama_server: LlamaServer, start_app: Any) -> StreamlitServer:
     """The app talking to the real engine."""
     return start_app(llama_server.url, llama_server.model)  # type: ignore[no-any-return]
-
-
-@pytest.fixture
-def fake_process() -> Iterator[FakeServerProcess]:
-    server = FakeServerProcess().start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture
-def tab(browser: Any) -> Iterator[Any]:
-    context = browser.new_context(viewport={"width": 1280, "height": 900})
-    page = context.new_page()
-    page.set_default_timeout(WAIT_MS)
-    dialogs: list[str] = []
-    page.on("dialog", lambda dialog: (dialogs.append(dialog.message), dialog.dismiss()))
-    page.dialogs = dialogs  # type: ignore[attr-defined]
-    yield page
-    context.close()
-
-
-# --- helpers ----------------------------------------------------------------------------------------
-def rows(db_path: Path) -> list[dict[str, Any]]:
-    """The stored messages, oldest first."""
-    with sqlite3.connect(db_path) as conn:
-        conn.row_factory = sqlite3.Row
-        found = conn.execute(
-            "SELECT id, chat_id, sender, content, reasoning, status, params, completion_tokens,"
-            " finish_reason FROM messages ORDER BY id"
-        ).fetchall()
-    result = [dict(row) for row in found]
-    for row in result:
-        row["params"] = json.loads(row["params"]) if row["params"] else {}
-    return result
-
-
-def wait_for(check: Callable[[], Any], what: str, timeout: float = WAIT_S) -> Any:
-    """Poll ``check`` until it returns something truthy (not a timing assertion: a deadline)."""
-    deadline = time.monotonic() + timeout
-    while True:
-        try:
-            value = check()
-        except sqlite3.OperationalError:  # the app has not created the tables yet
-            value = None
-        if value:
-            return value
-        if time.monotonic() > deadline:
-            raise AssertionError(f"gave up waiting for {what}")
-        time.sleep(0.1)
-
-
-def answers(db_path: Path) -> list[dict[str, Any]]:
-    return [row for row in rows(db_path) if row["sender"] == "llm"]
-
-
-def finished_answer(db_path: Path, count: int) -> dict[str, Any]:
-    """Wait until the ``count``-th answer is no longer streaming and return it."""
-
-    def done() -> dict[str, Any] | None:
-        found = answers(db_path)
-        if len(found) >= count and found[count - 1]["status"] != "streaming":
-            return found[count - 1]
-        return None
-
-    return wait_for(done, f"answer {count} to finish")  # type: ignore[no-any-return]
-
-
-def open_app(page: Any, url: str) -> None:
-    page.goto(url)
-    page.wait_for_selector(IDLE)
-    page.wait_for_selector(CHAT_INPUT)
-
-
-def type_message(page: Any, text: str) -> None:
-    page.fill(CHAT_INPUT, text)
-    page.keyboard.press("Enter")
-
-
-def wait_idle(page: Any) -> None:
-    page.wait_for_selector(IDLE)
-
-
-def last_answer_text(page: Any) -> str:
-    return str(page.locator(ASSISTANT).last.inner_text())
 
 
 # --- with the real engine -----------------------------------------------------------------------
