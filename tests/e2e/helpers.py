@@ -64,7 +64,7 @@ def rows(db_path: Path) -> list[dict[str, Any]]:
     with sqlite3.connect(db_path) as conn:
         conn.row_factory = sqlite3.Row
         found = conn.execute(
-            "SELECT id, chat_id, sender, content, reasoning, status, error, params,"
+            "SELECT id, chat_id, sender, content, reasoning, status, error, model, params,"
             " completion_tokens, finish_reason FROM messages ORDER BY id"
         ).fetchall()
     result = [dict(row) for row in found]
