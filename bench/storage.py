@@ -163,10 +163,11 @@ def measure_queries(chats: int, samples: int) -> dict[str, list[float]]:
         except ImportError:
             pass
         else:
-            results["history text filter"] = _latencies(
-                lambda: search_chats(db, HistoryFilter(text="privacy export"), limit=100, offset=0),
-                10,
-            )
+            for label, needle in (("common term", "privacy export"), ("rare term", "zebra")):
+                flt = HistoryFilter(text=needle)
+                results[f"history text filter, {label}"] = _latencies(
+                    lambda flt=flt: search_chats(db, flt, limit=100, offset=0), 10
+                )
     finally:
         db.close()
     return results
@@ -287,7 +288,12 @@ def _bench_backend(
             "<= 1.5",
         ),
     ]
-    for key in ("chat list", "2,000-message chat", "history text filter"):
+    for key in (
+        "chat list",
+        "2,000-message chat",
+        "history text filter, common term",
+        "history text filter, rare term",
+    ):
         if key in big:
             metrics.append(
                 Metric(

@@ -255,6 +255,12 @@ class ReplyAssembler:
             return _NO_EVENTS
         content = delta.get("content")
         reasoning = delta.get("reasoning_content") or delta.get("reasoning")
+        # A lone surrogate (from a \\ud83d escape) can only hide in non-ASCII text, and
+        # isascii() is O(1): ASCII chunks pay nothing. NUL is left to the saving side.
+        if content and not content.isascii():
+            content = storable(content)
+        if reasoning and not reasoning.isascii():
+            reasoning = storable(reasoning)
         if reasoning:
             self.deltas += 1
             events: list[Event] = [(REASONING, reasoning)]
@@ -311,8 +317,6 @@ class _StreamDecoder:
             )
         if chunk.get("error") or chunk.get("object") == "error":
             raise translate.from_stream_frame(chunk, **self.ctx.kw())
-        if "\\u" in data:  # rare: an escaped NUL or lone surrogate may hide in the text
-            _make_storable(chunk)
         return chunk
 
     def end(self, *, empty: bool = False) -> None:
@@ -682,10 +686,21 @@ class LMStudioAPIProvider:
                     if data == "[DONE]":
                         done = True
                         break
-                    decoded = decode(data)
-                    if decoded is None:
-                        continue
-                    events = feed(decoded)
+                    try:
+                        chunk = _json_decode(data)
+                    except ValueError:
+                        chunk = None
+                    # Fast path for an ordinary chunk; an error frame or an odd shape takes the
+                    # careful path (`decode`, which parses again: that is rare).
+                    if (
+                        type(chunk) is not dict
+                        or "error" in chunk
+                        or chunk.get("object") == "error"
+                    ):
+                        chunk = decode(data)
+                        if chunk is None:
+                            continue
+                    events = feed(chunk)
                     if events:
                         if reply.first_token_at is None:
                             reply.first_token_at = time.perf_counter()

@@ -42,7 +42,7 @@ from core.providers.reasoning import CONTENT, REASONING, RECLASSIFY
 from core.repositories.app_settings import AppSettingsRepository
 from core.repositories.chats import ChatRepository, title_from_message
 from core.repositories.messages import INTERRUPTED, MessageRepository
-from core.repositories.validation import check_user_message
+from core.repositories.validation import check_user_message, storable
 from core.schemas import ChatSettings, MessageRecord
 from core.services.context import TokenEstimator, fit_context
 from core.services.liveness import FOREIGN_STALE_AFTER, process_token, writer_alive
@@ -318,7 +318,7 @@ class ChatService:
         try:
             with self._unit(write=True) as db:
                 MessageRepository(db).update_message(
-                    answer_id, content=content, reasoning=reasoning
+                    answer_id, content=storable(content), reasoning=storable(reasoning)
                 )
         except errors.CharlaError:
             raise  # the answer is gone (its chat was deleted): stop streaming it
@@ -327,8 +327,9 @@ class ChatService:
 
     def _finish(self, reply: ChatReply, stream: ReplyStream | None) -> MessageRecord | None:
         fields: dict[str, Any] = {
-            "content": reply.content,
-            "reasoning": reply.reasoning,
+            # storable(): a NUL a model sent is kept as U+FFFD (no database stores NUL).
+            "content": storable(reply.content),
+            "reasoning": storable(reply.reasoning),
             "status": reply.status,
             "error": reply.error.user_message("en") if reply.error else None,
             "writer": None,
