@@ -67,6 +67,25 @@ def interleaved(runs: dict[str, Callable[[], float]], rounds: int) -> dict[str, 
     return results
 
 
+def stream_direct(client: Any, payload: dict[str, Any]) -> tuple[float, float, float, int]:
+    """The floor every streaming figure is compared with: httpx + httpx-sse + ``json.loads`` per
+    chunk, nothing else. Returns (start, first content chunk, end) times and the content chunks."""
+    from httpx_sse import connect_sse
+
+    start = time.perf_counter()
+    first, count = 0.0, 0
+    with connect_sse(client, "POST", "/v1/chat/completions", json=payload) as source:
+        for sse in source.iter_sse():
+            if sse.data == "[DONE]":
+                break
+            chunk = json.loads(sse.data)
+            if chunk["choices"] and chunk["choices"][0]["delta"].get("content"):
+                if not count:
+                    first = time.perf_counter()
+                count += 1
+    return start, first, time.perf_counter(), count
+
+
 def median(values: Sequence[float]) -> float:
     return statistics.median(values)
 

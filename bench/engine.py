@@ -8,15 +8,13 @@ Target: Charla's tokens/s ≥ 0.97× the direct request's.
 
 from __future__ import annotations
 
-import json
 import tempfile
 import time
 from pathlib import Path
 
 import httpx
-from httpx_sse import connect_sse
 
-from bench.common import Metric, interleaved, median
+from bench.common import Metric, interleaved, median, stream_direct
 
 PROMPT = "Write a short story about a robot who learns to paint."
 
@@ -47,18 +45,7 @@ def run(quick: bool = False) -> list[Metric]:
         }
 
         def direct() -> float:
-            start = time.perf_counter()
-            first, count = 0.0, 0
-            with connect_sse(client, "POST", "/v1/chat/completions", json=payload) as source:
-                for sse in source.iter_sse():
-                    if sse.data == "[DONE]":
-                        break
-                    chunk = json.loads(sse.data)
-                    if chunk["choices"] and chunk["choices"][0]["delta"].get("content"):
-                        if not count:
-                            first = time.perf_counter()
-                        count += 1
-            end = time.perf_counter()
+            start, first, end, count = stream_direct(client, payload)
             ttft["direct"].append(first - start)
             return (count - 1) / (end - first)
 

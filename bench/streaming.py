@@ -24,9 +24,8 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
-from httpx_sse import connect_sse
 
-from bench.common import Metric, interleaved, median
+from bench.common import Metric, interleaved, median, stream_direct
 
 MESSAGES = [{"role": "user", "content": "Count to a big number, please."}]
 MODELS_JSON = json.dumps({"object": "list", "data": [{"id": "bench", "object": "model"}]}).encode()
@@ -163,18 +162,8 @@ def run(quick: bool = False) -> list[Metric]:
         payload = {"model": "bench", "messages": MESSAGES, "stream": True}
 
         def floor() -> tuple[float, float, int]:
-            start = time.perf_counter()
-            first, count = 0.0, 0
-            with connect_sse(client, "POST", "/v1/chat/completions", json=payload) as source:
-                for sse in source.iter_sse():
-                    if sse.data == "[DONE]":
-                        break
-                    chunk = json.loads(sse.data)
-                    if chunk["choices"] and chunk["choices"][0]["delta"].get("content"):
-                        if not count:
-                            first = time.perf_counter() - start
-                        count += 1
-            return first, time.perf_counter() - start, count
+            start, first, end, count = stream_direct(client, payload)
+            return first - start, end - start, count
 
         def openai_sdk() -> tuple[float, float, int]:
             start = time.perf_counter()
