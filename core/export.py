@@ -81,7 +81,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -133,7 +133,6 @@ CHUNK_BYTES = 64 * 1024  # about this much CSV per yielded chunk
 IDS_PER_QUERY = 500  # chat ids per IN (...) when exporting a list of chats
 MIME = "text/csv"
 
-TEXT_COLUMNS = ("chat_title", "sender", "role", "content", "reasoning", "model", "status", "error")
 # Columns that are never NULL (NOT NULL in the schema, or computed from such columns).
 _ALWAYS_SET = frozenset(
     {
@@ -305,11 +304,6 @@ def file_name(scope: ExportScope, today: date | None = None) -> str:
 def neutralise(cell: str) -> str:
     """The safe-mode rule for one text cell: prefix ``'`` if it starts with a formula trigger."""
     return "'" + cell if cell.startswith(FORMULA_TRIGGERS) else cell
-
-
-def iso_utc(moment: datetime) -> str:
-    """``2025-11-25T13:05:07.123456Z`` (``moment`` is an aware UTC datetime, as stored)."""
-    return moment.isoformat(timespec="microseconds").removesuffix("+00:00") + "Z"
 
 
 def _queries(scope: ExportScope, dialect: str, safe: bool) -> Iterator[Executable]:

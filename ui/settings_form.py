@@ -24,10 +24,9 @@ from core.i18n import t
 from core.providers.llm_studio_api import ModelInfo
 from core.repositories.app_settings import AppSettingsRepository
 from core.repositories.chats import ChatRepository
-from core.repositories.validation import RANGES, check_setting
+from core.repositories.validation import MAX_STOP_STRINGS, RANGES, check_setting
 from core.schemas import ChatSettings
 
-MAX_STOP_STRINGS = 4  # what OpenAI-compatible servers accept
 DEFAULT_TEMPERATURE = 0.7  # shown when nothing is stored (the seed's default)
 DEFAULT_MAX_TOKENS = 1024  # shown in the box when "no limit" is ticked
 _SOURCE = "set.source"

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import fcntl
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -138,9 +138,14 @@ def write_session() -> Session:
 
 
 @contextmanager
-def session_scope(*, write: bool = False) -> Iterator[Session]:
-    """One unit of work: commit on success, roll back on error, always close."""
-    db = write_session() if write else SessionLocal()
+def session_scope(
+    *, write: bool = False, factory: Callable[[], Session] | None = None
+) -> Iterator[Session]:
+    """One unit of work: commit on success, roll back on error, always close.
+
+    ``factory`` makes the session (default: ``write_session`` or ``SessionLocal``, by ``write``).
+    """
+    db = factory() if factory is not None else write_session() if write else SessionLocal()
     try:
         yield db
         db.commit()

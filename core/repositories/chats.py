@@ -41,7 +41,7 @@ def _settings_of(chat: Chat) -> ChatSettings:
     )
 
 
-def _summary(chat: Chat) -> ChatSummary:
+def to_summary(chat: Chat) -> ChatSummary:
     return ChatSummary(
         id=chat.id,
         title=chat.title,
@@ -80,10 +80,10 @@ class ChatRepository:
         if settings is not None:
             self._apply_settings(chat, settings)
             self.db.flush()
-        return _summary(chat)
+        return to_summary(chat)
 
     def get(self, chat_id: int) -> ChatSummary:
-        return _summary(self._get(chat_id))
+        return to_summary(self._get(chat_id))
 
     def exists(self, chat_id: int) -> bool:
         return self.db.scalar(select(Chat.id).where(Chat.id == chat_id)) is not None
@@ -92,7 +92,7 @@ class ChatRepository:
         chat = self._get(chat_id)
         chat.title = _clean_title(title)
         self.db.flush()
-        return _summary(chat)
+        return to_summary(chat)
 
     def set_title_if_empty(self, chat_id: int, title: str) -> None:
         """Give an untitled chat ``title`` (one statement: safe if two turns race for it)."""
@@ -129,7 +129,7 @@ class ChatRepository:
         chat = self._get(chat_id)
         self._apply_settings(chat, settings)
         self.db.flush()
-        return _summary(chat)
+        return to_summary(chat)
 
     def touch(self, chat_id: int) -> None:
         self.db.execute(
@@ -148,7 +148,7 @@ class ChatRepository:
         query = select(Chat).order_by(Chat.last_activity.desc(), Chat.id.desc())
         if search:
             query = query.where(Chat.title.icontains(search, autoescape=True))
-        return [_summary(chat) for chat in self.db.scalars(query.limit(limit).offset(offset))]
+        return [to_summary(chat) for chat in self.db.scalars(query.limit(limit).offset(offset))]
 
     def count(self) -> int:
         return self.db.scalar(select(func.count()).select_from(Chat)) or 0

@@ -10,6 +10,7 @@ from core.errors import InputError
 # 1 MB of text per message is far beyond any model's context; bigger is a paste accident.
 MAX_MESSAGE_CHARS = 1_000_000
 MAX_TITLE_CHARS = 200
+MAX_STOP_STRINGS = 4  # what OpenAI-compatible servers accept
 
 # name: (low, high, integer?)
 RANGES: dict[str, tuple[float, float, bool]] = {
@@ -66,7 +67,10 @@ def check_setting(name: str, value: Any) -> Any:
     if name == "stop":
         if isinstance(value, str):
             value = [value]
-        if not all(isinstance(item, str) and item for item in value) or len(value) > 4:
+        if (
+            not all(isinstance(item, str) and item for item in value)
+            or len(value) > MAX_STOP_STRINGS
+        ):
             raise InputError("input.invalid_value", name=name, value=value)
         return tuple(check_text(item, limit=200) for item in value)
     if name in ("model", "system_prompt"):

@@ -28,7 +28,7 @@ import inspect
 import logging
 import time
 from collections.abc import Callable, Generator, Iterator, Sequence
-from contextlib import contextmanager
+from contextlib import AbstractContextManager
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -190,18 +190,9 @@ class ChatService:
         self.estimator = TokenEstimator()
         self._defaults_cache: tuple[float, ChatSettings] | None = None
 
-    @contextmanager
-    def _unit(self, *, write: bool = False) -> Iterator[Session]:
-        """A unit of work on this service's sessions: commit on success, roll back on error."""
-        db = self._write_session() if write else self._session()
-        try:
-            yield db
-            db.commit()
-        except BaseException:
-            db.rollback()
-            raise
-        finally:
-            db.close()
+    def _unit(self, *, write: bool = False) -> AbstractContextManager[Session]:
+        """A unit of work on this service's own session factories (tests inject them)."""
+        return session_scope(factory=self._write_session if write else self._session)
 
     @property
     def provider(self) -> LMStudioAPIProvider:
