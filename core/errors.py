@@ -25,11 +25,18 @@
 ``str(error)`` is an English sentence that says what happened *and what to do*; pages show
 ``core.i18n.error_text(error, lang)`` to get it in the user's language. ``detail`` keeps the
 server's own words (never the API key: the provider scrubs it before building an error).
+
+An error is stored with an answer as its :attr:`CharlaError.stored` form, a code and JSON-ready
+parameters, never as a sentence: a page translates it into the reader's language when it draws it.
+
+This module depends only on :mod:`core.locales` (for the sentences), never on :mod:`core.i18n`.
 """
 
 from __future__ import annotations
 
 from typing import Any
+
+from core.locales import t
 
 
 class CharlaError(Exception):
@@ -43,9 +50,21 @@ class CharlaError(Exception):
         super().__init__(self.user_message("en"))
 
     def user_message(self, lang: str = "en") -> str:
-        from core.i18n import t  # local import: i18n is a leaf module, errors must stay importable
+        return t(self.message_code, lang, **self.params)
 
-        return t(self.code, lang, **self.params)
+    @property
+    def message_code(self) -> str:
+        """The text key of this error's sentence."""
+        return self.code
+
+    @property
+    def stored(self) -> tuple[str, dict[str, Any]]:
+        """(code, parameters) to store with an answer: JSON-ready, translated when shown."""
+        return self.message_code, {k: _json_ready(v) for k, v in self.params.items()}
+
+
+def _json_ready(value: Any) -> Any:
+    return value if value is None or isinstance(value, (str, int, float, bool)) else str(value)
 
 
 class ConfigError(CharlaError):
@@ -65,10 +84,9 @@ class InputError(CharlaError):
         self.reason = reason
         super().__init__(reason, **params)
 
-    def user_message(self, lang: str = "en") -> str:
-        from core.i18n import t
-
-        return t(self.reason, lang, **self.params)
+    @property
+    def message_code(self) -> str:
+        return self.reason
 
 
 class NotFound(CharlaError):

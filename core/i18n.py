@@ -1,48 +1,34 @@
-"""Every user-facing text of Charla, in English and Spanish, in one place.
-
-The texts themselves live in ``core/locales/``, one module per area (errors, chat, history,
-settings…), each a dict ``{key: {"en": …, "es": …}}`` merged into :data:`TEXTS`.
+"""Translation for pages and the CLI: :func:`t` (re-exported from :mod:`core.locales`) and
+:func:`error_text`, what to show a person for any exception.
 
 Pages and core errors refer to texts by key (``"chat.send"``, ``"error.timeout"``) and call
-:func:`t` with the user's language. A missing Spanish text falls back to English, and a missing key
-returns the key itself, so a forgotten translation shows up on screen instead of crashing a page.
-Placeholders use ``str.format`` names; unknown placeholders are left as they are.
+:func:`t` with the user's language. The texts live in ``core/locales/``, one module per area.
 """
 
 from __future__ import annotations
 
-from string import Formatter
 from typing import Any
 
-from core.locales import TEXTS
+from core.errors import CharlaError
+from core.locales import TEXTS, t
+
+__all__ = ["LANGUAGES", "TEXTS", "error_text", "stored_error_text", "t"]
 
 LANGUAGES = {"en": "English", "es": "Español"}
 
 
-class _Lenient(dict[str, Any]):
-    def __missing__(self, key: str) -> str:
-        return "{" + key + "}"
-
-
-_formatter = Formatter()
-
-
-def t(key: str, lang: str = "en", /, **params: Any) -> str:
-    """The text for ``key`` in ``lang`` with ``params`` filled in."""
-    entry = TEXTS.get(key)
-    if entry is None:
-        return key
-    template = entry.get(lang) or entry["en"]
-    try:
-        return _formatter.vformat(template, (), _Lenient(params))
-    except (ValueError, KeyError, IndexError, AttributeError):
-        return template
-
-
 def error_text(error: BaseException, lang: str = "en") -> str:
     """What to show a user for ``error``: its translated advice, or a generic sentence."""
-    from core.errors import CharlaError
-
     if isinstance(error, CharlaError):
         return error.user_message(lang)
     return t("error.unexpected", lang, detail=type(error).__name__)
+
+
+def stored_error_text(
+    code: str | None, params: dict[str, Any] | None, legacy: str | None, lang: str = "en"
+) -> str:
+    """The sentence for an error stored with an answer: its code and parameters translated into
+    ``lang``; rows written before codes were stored keep their (English) text."""
+    if code:
+        return t(code, lang, **(params or {}))
+    return legacy or ""

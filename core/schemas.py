@@ -6,13 +6,12 @@ built from rows once and are safe to cache, pass between threads and keep across
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-# The generation options a chat or the app defaults may set, besides model/system prompt/temperature/
-# max_tokens which have their own columns.
-OPTION_KEYS = ("top_p", "top_k", "repeat_penalty", "seed", "stop")
+from core.vocab import OPTION_KEYS, SETTING_FIELDS, Sender
 
 
 @dataclass(frozen=True)
@@ -40,13 +39,29 @@ class ChatSettings:
         return ChatSettings(**values)
 
     def options(self) -> dict[str, Any]:
-        """The extra options that are set, as a JSON-ready dict."""
+        """The extra options (top_p, top_k, …) that are set, as a JSON-ready dict."""
+        return {k: v for k, v in self.to_json().items() if k in OPTION_KEYS}
+
+    def to_json(self) -> dict[str, Any]:
+        """The fields that are set, JSON-ready (``stop`` as a list). The one mapping to JSON: app
+        settings, chat options, stored request parameters and exports all use it."""
         result: dict[str, Any] = {}
-        for key in OPTION_KEYS:
+        for key in SETTING_FIELDS:
             value = getattr(self, key)
             if value is not None:
                 result[key] = list(value) if key == "stop" else value
         return result
+
+    @classmethod
+    def from_json(cls, data: Mapping[str, Any] | None) -> ChatSettings:
+        """The reverse of :meth:`to_json`; unknown keys are ignored, ``stop`` becomes a tuple."""
+        data = data or {}
+        values = {key: data.get(key) for key in SETTING_FIELDS}
+        if values["stop"]:
+            values["stop"] = tuple(values["stop"])
+        else:
+            values["stop"] = None
+        return cls(**values)
 
 
 @dataclass(frozen=True)
@@ -81,4 +96,4 @@ class MessageRecord:
 
     @property
     def role(self) -> str:
-        return "assistant" if self.sender == "llm" else "user"
+        return Sender(self.sender).role

@@ -20,15 +20,14 @@ from urllib.parse import urlsplit
 from dotenv import dotenv_values
 
 from core.errors import ConfigError
+from core.vocab import CONNECT_TIMEOUT, READ_TIMEOUT
 
 PROJECT_ROOT = Path(__file__).resolve().parents[2]
 
 DEFAULT_LM_STUDIO_URL = "http://127.0.0.1:1234"
 DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'charla.db'}"
-DEFAULT_CONNECT_TIMEOUT = 5.0
-# The longest wait for the first (or next) token. The first one can wait for LM Studio to load a
-# model just in time: tens of seconds is normal, minutes for a large model on a slow disk.
-DEFAULT_READ_TIMEOUT = 300.0
+DEFAULT_CONNECT_TIMEOUT = CONNECT_TIMEOUT
+DEFAULT_READ_TIMEOUT = READ_TIMEOUT
 SUPPORTED_LANGUAGES = ("en", "es")
 
 

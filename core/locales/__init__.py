@@ -1,6 +1,22 @@
-"""Every user-facing text, by area. Add a module here and list it below; keys must be unique."""
+"""Every user-facing text, by area, and :func:`t`, the one function that reads them.
+
+Each module here is one area (errors, app, chat, settings, history…): a dict
+``{key: {"en": …, "es": …}}``, merged into :data:`TEXTS`; keys must be unique. Add a module and list
+it in ``_AREAS``.
+
+:func:`t` lives here, in a leaf package that imports nothing of Charla's, so that
+:mod:`core.errors` can turn an error into a sentence without importing :mod:`core.i18n` (which
+imports the errors to translate them: that was an import circle).
+
+A missing Spanish text falls back to English, and a missing key returns the key itself, so a
+forgotten translation shows up on screen instead of crashing a page. Placeholders use
+``str.format`` names; unknown placeholders are left as they are.
+"""
 
 from __future__ import annotations
+
+from string import Formatter
+from typing import Any
 
 from core.locales import app, chat, errors, history, settings
 
@@ -11,3 +27,23 @@ for _area in _AREAS:
     _clash = TEXTS.keys() & _area.keys()
     assert not _clash, f"duplicate text keys: {sorted(_clash)}"
     TEXTS.update(_area)
+
+
+class _Lenient(dict[str, Any]):
+    def __missing__(self, key: str) -> str:
+        return "{" + key + "}"
+
+
+_formatter = Formatter()
+
+
+def t(key: str, lang: str = "en", /, **params: Any) -> str:
+    """The text for ``key`` in ``lang`` with ``params`` filled in."""
+    entry = TEXTS.get(key)
+    if entry is None:
+        return key
+    template = entry.get(lang) or entry["en"]
+    try:
+        return _formatter.vformat(template, (), _Lenient(params))
+    except (ValueError, KeyError, IndexError, AttributeError):
+        return template

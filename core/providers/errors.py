@@ -14,7 +14,7 @@ from typing import Any
 import httpx
 
 from core import errors
-from core.repositories.validation import storable
+from core.text import storable
 
 _MAX_DETAIL = 500
 

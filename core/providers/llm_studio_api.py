@@ -45,7 +45,7 @@ from core import errors
 from core.conf.settings import Settings, get_settings
 from core.providers import errors as translate
 from core.providers.reasoning import CONTENT, REASONING, ThinkSplitter
-from core.repositories.validation import storable
+from core.text import storable
 
 log = logging.getLogger("charla.provider")
 

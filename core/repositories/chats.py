@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from core.errors import ChatNotFound, InputError
 from core.models import Chat, Message, utcnow
 from core.repositories.messages import NO_SYNC
-from core.repositories.validation import MAX_TITLE_CHARS, check_setting, check_text
+from core.repositories.validation import check_setting
+from core.text import MAX_TITLE_CHARS, check_text
 from core.schemas import OPTION_KEYS, ChatSettings, ChatSummary
 
 DEFAULT_TITLE_CHARS = 60

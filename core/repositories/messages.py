@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import ChatNotFound, InputError, MessageNotFound
 from core.models import SENDERS, STATUSES, Chat, Message, UTCDateTime, utcnow
-from core.repositories.validation import check_text
+from core.text import check_text
 from core.schemas import MessageRecord
 
 ROLE_BY_SENDER = {"user": "user", "llm": "assistant"}

@@ -25,7 +25,8 @@ from core.export import ExportScope, csv_bytes
 from core.providers.llm_studio_api import LMStudioAPIProvider
 from core.repositories.app_settings import AppSettingsRepository
 from core.repositories.messages import MessageRepository
-from core.repositories.validation import MAX_MESSAGE_CHARS, check_setting
+from core.repositories.validation import check_setting
+from core.text import MAX_MESSAGE_CHARS
 from core.schemas import ChatSettings
 from core.services.chat import ChatService, new_chat
 from tests.fakes.fake_llm_server import FakeLLMServer, Reply
