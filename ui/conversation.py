@@ -34,9 +34,9 @@ from core.errors import CharlaError, InputError
 from core.i18n import error_text, t
 from core.repositories.chats import ChatRepository
 from core.repositories.messages import MessageRepository
-from core.text import check_user_message
 from core.schemas import ChatSummary, MessageRecord
 from core.services.chat import ChatReply, ChatService, new_chat
+from core.text import check_user_message
 from ui import state
 from ui.render import render_message, render_messages
 

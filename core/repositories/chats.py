@@ -11,8 +11,8 @@ from core.errors import ChatNotFound, InputError
 from core.models import Chat, Message, utcnow
 from core.repositories.messages import NO_SYNC
 from core.repositories.validation import check_setting
-from core.text import MAX_TITLE_CHARS, check_text
 from core.schemas import OPTION_KEYS, ChatSettings, ChatSummary
+from core.text import MAX_TITLE_CHARS, check_text
 
 DEFAULT_TITLE_CHARS = 60
 

@@ -15,8 +15,8 @@ from sqlalchemy.orm import Session
 
 from core.errors import ChatNotFound, InputError, MessageNotFound
 from core.models import SENDERS, STATUSES, Chat, Message, UTCDateTime, utcnow
-from core.text import check_text
 from core.schemas import MessageRecord
+from core.text import check_text
 
 ROLE_BY_SENDER = {"user": "user", "llm": "assistant"}
 INTERRUPTED = "interrupted"  # the error text of an answer whose writing process died

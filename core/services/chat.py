@@ -42,10 +42,10 @@ from core.providers.reasoning import CONTENT, REASONING, RECLASSIFY
 from core.repositories.app_settings import AppSettingsRepository
 from core.repositories.chats import ChatRepository, title_from_message
 from core.repositories.messages import INTERRUPTED, MessageRepository
-from core.text import check_user_message, storable
 from core.schemas import ChatSettings, MessageRecord
 from core.services.context import TokenEstimator, fit_context
 from core.services.liveness import FOREIGN_STALE_AFTER, process_token, writer_alive
+from core.text import check_user_message, storable
 
 log = logging.getLogger("charla.chat")
 

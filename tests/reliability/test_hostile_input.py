@@ -26,9 +26,9 @@ from core.providers.llm_studio_api import LMStudioAPIProvider
 from core.repositories.app_settings import AppSettingsRepository
 from core.repositories.messages import MessageRepository
 from core.repositories.validation import check_setting
-from core.text import MAX_MESSAGE_CHARS
 from core.schemas import ChatSettings
 from core.services.chat import ChatService, new_chat
+from core.text import MAX_MESSAGE_CHARS
 from tests.fakes.fake_llm_server import FakeLLMServer, Reply
 
 # Everything a keyboard, a paste or a model can produce, except what no database stores (NUL and
