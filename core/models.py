@@ -1,12 +1,26 @@
 """The database tables, in SQLAlchemy 2.0 declarative style.
 
-``chats`` keeps, besides its title, the per-chat overrides of the generation settings (NULL means
-"use the app default"), and two denormalised columns, ``message_count`` and ``last_activity``, that
-the repositories keep up to date so the chat list never has to count or scan messages.
+``chats`` keeps, besides its title, the chat's own generation settings when it has them
+(``own_settings``; otherwise it follows the app defaults), and two denormalised columns,
+``message_count`` and ``last_activity``, that the repositories keep up to date so the chat list
+never has to count or scan messages.
 
 ``messages`` keeps the seed's ``sender`` (``"user"``/``"llm"``) and ``content``, the model's
 reasoning apart from its answer, the status of an answer (``complete``, ``streaming`` while it is
-being written, ``stopped``, ``error``) and what was measured while it streamed.
+being written, ``stopped``, ``error``), why it failed (``error_code`` and ``error_params``, translated
+when shown; ``error`` holds the English text of rows written before codes were stored) and what was
+measured while it streamed.
+
+Versions: a chat's messages form a **tree**. Each message has a ``parent_id`` (``NULL`` for the first
+message of a conversation) and a ``depth`` (the parent's plus one). Regenerating an answer adds a
+sibling answer; editing a user message adds a sibling user message; nothing is ever replaced. The
+chat's *selected branch* — the version chosen at every fork, from the first message down to the
+selected leaf — is marked on the rows themselves with ``selected = true``: every read of a chat
+(the LLM context, the chat page, the export) then stays one index range
+(``ix_messages_branch``), exactly as fast as the linear chats of the first schema, and only the
+writes that change the branch (regenerate, edit, switching a version, deleting one) touch the
+flags. The selected leaf is the selected row with the highest id (ids grow along every path,
+because a message is always written after its parent).
 
 Times are stored as UTC. SQLite has no time zones, so :class:`UTCDateTime` stores naive UTC and hands
 back aware datetimes on every backend.
@@ -19,13 +33,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import false as sa_false
+from sqlalchemy import true as sa_true
 from sqlalchemy.engine import Dialect
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-SENDERS = ("user", "llm")
-STATUSES = ("complete", "streaming", "stopped", "error")
+from core.vocab import Sender, Status
+
+SENDERS = tuple(Sender)
+STATUSES = tuple(Status)
 
 
 def utcnow() -> datetime:
@@ -72,7 +90,9 @@ class Chat(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_activity: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     message_count: Mapped[int] = mapped_column(Integer, default=0)
-    # Per-chat overrides of the app defaults; NULL = use the default.
+    # A chat either follows the app defaults or has settings of its own (own_settings), complete:
+    # then NULL means "left to the server" (or, for the model, "automatic").
+    own_settings: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     model: Mapped[str | None] = mapped_column(String(300))
     system_prompt: Mapped[str | None] = mapped_column(Text)
     temperature: Mapped[float | None] = mapped_column(Float)
@@ -100,11 +120,21 @@ class Message(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     chat_id: Mapped[int] = mapped_column(ForeignKey("chats.id", ondelete="CASCADE"))
+    # The message this one follows (NULL: the first of its conversation); deleting a version
+    # deletes what follows it.
+    parent_id: Mapped[int | None] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE", name="fk_messages_parent_id_messages")
+    )
+    depth: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    # On the chat's selected branch (see the module docstring).
+    selected: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
     sender: Mapped[str] = mapped_column(String(8))
     content: Mapped[str] = mapped_column(Text, default="")
     reasoning: Mapped[str] = mapped_column(Text, default="")
     status: Mapped[str] = mapped_column(String(16), default="complete")
-    error: Mapped[str | None] = mapped_column(Text)
+    error_code: Mapped[str | None] = mapped_column(String(64))  # a text key of core.locales
+    error_params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    error: Mapped[str | None] = mapped_column(Text)  # English text of rows from before codes
     model: Mapped[str | None] = mapped_column(String(300))
     params: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     prompt_tokens: Mapped[int | None] = mapped_column(Integer)
@@ -120,8 +150,12 @@ class Message(Base):
     chat: Mapped[Chat] = relationship(back_populates="messages")
 
     __table_args__ = (
-        # A chat's messages in order: every page and the LLM context read them this way.
+        # A chat's messages in order, every version (export of all versions, counts, deletes).
         Index("ix_messages_chat_id_id", "chat_id", "id"),
+        # The selected branch in order: the LLM context, the chat page and the default export.
+        Index("ix_messages_branch", "chat_id", "selected", "id"),
+        # A message's versions (its siblings) and the path down from a version.
+        Index("ix_messages_parent", "chat_id", "parent_id", "id"),
         # PostgreSQL only (migration 0003): trigram index for the history's "contains" search;
         # without it, ILIKE '%text%' reads every message.
         Index(

@@ -11,7 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from core.vocab import OPTION_KEYS, SETTING_FIELDS, Sender
+from core.vocab import INTERRUPTED, OPTION_KEYS, SETTING_FIELDS, Sender
 
 
 @dataclass(frozen=True)
@@ -73,6 +73,7 @@ class ChatSummary:
     message_count: int
     model: str | None
     settings: ChatSettings = field(default_factory=ChatSettings)
+    own_settings: bool = False  # else the chat follows the app defaults
 
 
 @dataclass(frozen=True)
@@ -93,7 +94,17 @@ class MessageRecord:
     finish_reason: str | None
     created_at: datetime
     writer: str | None = None
+    parent_id: int | None = None  # the message this one follows (None: the first)
+    depth: int = 0
+    selected: bool = True  # on the chat's selected branch
+    error_code: str | None = None  # why it failed: a text key, translated when shown …
+    error_params: dict[str, Any] | None = None  # … with these parameters
 
     @property
     def role(self) -> str:
         return Sender(self.sender).role
+
+    @property
+    def interrupted(self) -> bool:
+        """The process writing this answer died (marked at the next start)."""
+        return self.error_code == INTERRUPTED

@@ -32,6 +32,12 @@ def run_migrations_online() -> None:
         with engine.connect() as connection:
             # render_as_batch: SQLite can only ALTER tables by copying them; batch mode does that.
             dialect = connection.dialect.name
+            if dialect == "sqlite":
+                # Copying a table drops the old one, and with foreign keys on SQLite first deletes
+                # its rows, cascading into every table that refers to it: the copy included. So
+                # keys are off while migrating (SQLite ignores this pragma inside a transaction:
+                # it goes to the driver before SQLAlchemy begins one), and checked at the end.
+                connection.connection.driver_connection.execute("PRAGMA foreign_keys = OFF")  # type: ignore[union-attr]
             context.configure(
                 connection=connection,
                 target_metadata=target_metadata,
@@ -40,6 +46,10 @@ def run_migrations_online() -> None:
             )
             with context.begin_transaction():
                 context.run_migrations()
+                if dialect == "sqlite":
+                    broken = connection.exec_driver_sql("PRAGMA foreign_key_check").all()
+                    if broken:
+                        raise RuntimeError(f"the migration broke foreign keys: {broken[:5]}")
     finally:
         engine.dispose()
 

@@ -18,7 +18,11 @@ from core.models import Base, exists_on
 TABLES = {"chats", "messages", "app_settings"}
 INDEXES = {
     "chats": {("ix_chats_last_activity", ("last_activity", "id"))},
-    "messages": {("ix_messages_chat_id_id", ("chat_id", "id"))},
+    "messages": {
+        ("ix_messages_chat_id_id", ("chat_id", "id")),
+        ("ix_messages_branch", ("chat_id", "selected", "id")),
+        ("ix_messages_parent", ("chat_id", "parent_id", "id")),
+    },
 }
 
 
@@ -47,14 +51,18 @@ def check_full_schema(engine: Engine) -> None:
     for table, wanted in INDEXES.items():
         found = {(ix["name"], tuple(ix["column_names"])) for ix in inspector.get_indexes(table)}
         assert wanted <= found, f"{table}: {found}"
-    (fk,) = inspector.get_foreign_keys("messages")
-    assert fk["referred_table"] == "chats" and fk["constrained_columns"] == ["chat_id"]
-    assert (fk.get("options") or {}).get("ondelete", "").upper() == "CASCADE"
+    keys = {fk["referred_table"]: fk for fk in inspector.get_foreign_keys("messages")}
+    assert set(keys) == {"chats", "messages"}
+    assert keys["chats"]["constrained_columns"] == ["chat_id"]
+    assert keys["messages"]["constrained_columns"] == ["parent_id"]  # a version's parent
+    for fk in keys.values():
+        assert (fk.get("options") or {}).get("ondelete", "").upper() == "CASCADE"
     columns = {c["name"] for c in inspector.get_columns("messages")}
     assert {
         "chat_id", "sender", "content", "reasoning", "status", "error", "model", "params",
         "prompt_tokens", "completion_tokens", "time_to_first_token", "tokens_per_second",
-        "finish_reason", "created_at",
+        "finish_reason", "created_at", "parent_id", "depth", "selected", "error_code",
+        "error_params",
     } <= columns  # fmt: skip
     chat_columns = {c["name"] for c in inspector.get_columns("chats")}
     assert {"title", "created_at", "last_activity", "model", "system_prompt", "temperature",

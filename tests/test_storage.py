@@ -198,7 +198,7 @@ def test_update_settings_replaces_and_clears(db: str) -> None:
         assert ChatRepository(dbs).get(chat_id).settings == ChatSettings()
         with pytest.raises(InputError) as info:
             ChatRepository(dbs).update_settings(chat_id, ChatSettings(temperature=5.0))
-    assert "temperature must be between 0.0 and 2.0" in str(info.value)
+    assert "Temperature must be between 0.0 and 2.0" in str(info.value)  # its label
 
 
 def test_delete_takes_the_messages_with_it(db: str) -> None:

@@ -15,8 +15,7 @@ from sqlalchemy.orm import Session
 from core.models import AppSetting, utcnow
 from core.repositories.validation import check_setting
 from core.schemas import ChatSettings
-
-GENERATION_KEYS = tuple(ChatSettings.__dataclass_fields__)
+from core.vocab import SETTING_FIELDS
 
 
 class AppSettingsRepository:
@@ -39,14 +38,13 @@ class AppSettingsRepository:
         self.db.flush()
 
     def generation_defaults(self) -> ChatSettings:
-        stored = self.get_all()
-        values = {key: stored.get(key) for key in GENERATION_KEYS}
-        if values["stop"]:
-            values["stop"] = tuple(values["stop"])
-        return ChatSettings(**values)
+        return ChatSettings.from_json(self.get_all())
 
     def set_generation_defaults(self, settings: ChatSettings) -> None:
         """Validate and store every generation default (``None`` clears one)."""
-        checked = {key: check_setting(key, getattr(settings, key)) for key in GENERATION_KEYS}
-        for key, value in checked.items():
-            self.set(key, list(value) if isinstance(value, tuple) else value)
+        checked = ChatSettings(
+            **{k: check_setting(k, getattr(settings, k)) for k in SETTING_FIELDS}
+        )
+        stored = checked.to_json()
+        for key in SETTING_FIELDS:
+            self.set(key, stored.get(key))

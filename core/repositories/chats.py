@@ -2,17 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import ChatNotFound, InputError
 from core.models import Chat, Message, utcnow
-from core.repositories.messages import NO_SYNC
+from core.repositories import NO_SYNC
 from core.repositories.validation import check_setting
-from core.schemas import OPTION_KEYS, ChatSettings, ChatSummary
+from core.schemas import ChatSettings, ChatSummary
 from core.text import MAX_TITLE_CHARS, check_text
+from core.vocab import OPTION_KEYS
 
 DEFAULT_TITLE_CHARS = 60
 
@@ -27,18 +26,14 @@ def title_from_message(text: str, limit: int = DEFAULT_TITLE_CHARS) -> str:
 
 
 def _settings_of(chat: Chat) -> ChatSettings:
-    options = chat.options or {}
-    stop = options.get("stop")
-    return ChatSettings(
-        model=chat.model,
-        system_prompt=chat.system_prompt,
-        temperature=chat.temperature,
-        max_tokens=chat.max_tokens,
-        top_p=options.get("top_p"),
-        top_k=options.get("top_k"),
-        repeat_penalty=options.get("repeat_penalty"),
-        seed=options.get("seed"),
-        stop=tuple(stop) if stop else None,
+    return ChatSettings.from_json(
+        {
+            **(chat.options or {}),
+            "model": chat.model,
+            "system_prompt": chat.system_prompt,
+            "temperature": chat.temperature,
+            "max_tokens": chat.max_tokens,
+        }
     )
 
 
@@ -51,6 +46,7 @@ def to_summary(chat: Chat) -> ChatSummary:
         message_count=chat.message_count,
         model=chat.model,
         settings=_settings_of(chat),
+        own_settings=chat.own_settings,
     )
 
 
@@ -113,20 +109,19 @@ class ChatRepository:
         self.db.execute(delete(Chat).where(Chat.id == chat_id))
         self.db.expire_all()
 
-    def _apply_settings(self, chat: Chat, settings: ChatSettings) -> None:
+    def _apply_settings(self, chat: Chat, settings: ChatSettings | None) -> None:
+        chat.own_settings = settings is not None
+        settings = settings or ChatSettings()
         chat.model = check_setting("model", settings.model) or None
         chat.system_prompt = check_setting("system_prompt", settings.system_prompt)
         chat.temperature = check_setting("temperature", settings.temperature)
         chat.max_tokens = check_setting("max_tokens", settings.max_tokens)
-        options: dict[str, Any] = {}
-        for key in OPTION_KEYS:
-            value = check_setting(key, getattr(settings, key))
-            if value is not None:
-                options[key] = list(value) if key == "stop" else value
-        chat.options = options or None
+        checked = ChatSettings(**{k: check_setting(k, getattr(settings, k)) for k in OPTION_KEYS})
+        chat.options = checked.options() or None
 
-    def update_settings(self, chat_id: int, settings: ChatSettings) -> ChatSummary:
-        """Replace the chat's own settings (fields left ``None`` fall back to the app defaults)."""
+    def update_settings(self, chat_id: int, settings: ChatSettings | None) -> ChatSummary:
+        """Give the chat complete settings of its own (a ``None`` field is left to the server;
+        the model, to the automatic choice), or, with ``None``, make it follow the defaults."""
         chat = self._get(chat_id)
         self._apply_settings(chat, settings)
         self.db.flush()

@@ -2,28 +2,34 @@
 
 Writes add and flush but never commit: the caller owns the transaction, exactly as in the seed's
 ``complete_chat_flow`` (``create_message`` twice, then ``db.commit()``).
+
+Messages form a tree with the chat's selected branch marked (``core.models``). The seed's calls
+keep their meaning on that branch: ``create_message(chat_id, …)`` appends to the selected branch,
+``get_chat_context_for_llm(chat_id)`` reads it. A linear chat (no versions) is one branch, all of it
+selected, so it behaves exactly as before versions existed. Operations on versions (regenerate,
+edit, switch, delete) live in :mod:`core.repositories.versions`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 from datetime import datetime
-from typing import Any, cast
+from typing import Any, Final, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, update
+from sqlalchemy import Table, bindparam, func, insert, select, true, update
 from sqlalchemy.orm import Session
 
 from core.errors import ChatNotFound, InputError, MessageNotFound
 from core.models import SENDERS, STATUSES, Chat, Message, UTCDateTime, utcnow
+from core.repositories import NO_SYNC
+from core.repositories.versions import VersionRepository
 from core.schemas import MessageRecord
 from core.text import check_text
+from core.vocab import INTERRUPTED, Sender, Status
 
-ROLE_BY_SENDER = {"user": "user", "llm": "assistant"}
-INTERRUPTED = "interrupted"  # the error text of an answer whose writing process died
-
-# create_message() is on the path to every answer's first token, so its two statements are built
-# once, with bind parameters, and run as Core statements: building and cache-keying a statement
-# per call, and the ORM unit of work, cost ten times what SQLite takes to run them.
+# create_message() is on the path to every answer's first token, so its statements are built once,
+# with bind parameters, and run as Core statements: building and cache-keying a statement per
+# call, and the ORM unit of work, cost ten times what SQLite takes to run them.
 _CHATS = cast(Table, Chat.__table__)
 _MESSAGES = cast(Table, Message.__table__)
 _BUMP_CHAT = (
@@ -34,20 +40,24 @@ _BUMP_CHAT = (
         last_activity=bindparam("now", type_=UTCDateTime()),
     )
 )
+# The selected leaf (the end of the selected branch): one step down ix_messages_branch.
+_LEAF = (
+    select(_MESSAGES.c.id, _MESSAGES.c.depth)
+    .where(_MESSAGES.c.chat_id == bindparam("chat_id"), _MESSAGES.c.selected == true())
+    .order_by(_MESSAGES.c.id.desc())
+    .limit(1)
+)
 _INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 
-# Bulk UPDATEs skip SQLAlchemy's identity-map synchronisation (the default "auto" costs a large
-# share of every write). Sessions here are short and records are built from fresh reads, so no
-# caller sees a stale object.
-NO_SYNC = {"synchronize_session": False}
-
 # Columns that update_message() may change.
-_UPDATABLE = frozenset(
+UPDATABLE: Final = frozenset(
     {
         "content",
         "reasoning",
         "status",
         "error",
+        "error_code",
+        "error_params",
         "model",
         "params",
         "prompt_tokens",
@@ -58,6 +68,16 @@ _UPDATABLE = frozenset(
         "writer",
     }
 )
+
+
+class _AtLeaf:
+    """``create_message``'s default parent: the end of the chat's selected branch."""
+
+    def __repr__(self) -> str:
+        return "AT_LEAF"
+
+
+AT_LEAF: Final = _AtLeaf()
 
 
 def to_record(message: Message) -> MessageRecord:
@@ -78,6 +98,11 @@ def to_record(message: Message) -> MessageRecord:
         finish_reason=message.finish_reason,
         created_at=message.created_at,
         writer=message.writer,
+        parent_id=message.parent_id,
+        depth=message.depth,
+        selected=message.selected,
+        error_code=message.error_code,
+        error_params=message.error_params,
     )
 
 
@@ -93,24 +118,24 @@ class MessageRepository:
         content: str,
         *,
         reasoning: str = "",
-        status: str = "complete",
+        status: str = Status.COMPLETE,
+        parent_id: int | _AtLeaf | None = AT_LEAF,
         **fields: Any,
     ) -> MessageRecord:
-        """Add a message to ``chat_id`` and flush (no commit). Returns its record, id included."""
+        """Add a message to ``chat_id`` and flush (no commit). Returns its record, id included.
+
+        By default the message follows the end of the chat's selected branch. With ``parent_id``
+        (``None``: a new first message) it becomes a new version after that message: the path to
+        it is selected and what was selected below it is not (it stays, as another version).
+        """
         if sender not in SENDERS:
             raise InputError("input.bad_sender", value=sender)
         if status not in STATUSES:
             raise InputError("input.bad_status", value=status)
-        unknown = set(fields) - _UPDATABLE
+        unknown = set(fields) - UPDATABLE
         if unknown:
             raise TypeError(f"create_message() got unexpected fields: {sorted(unknown)}")
-        now = utcnow()
-        # Bump the chat's denormalised counters in the same statement that proves it exists.
-        connection = self.db.connection()
-        bumped = connection.execute(_BUMP_CHAT, {"chat_id": chat_id, "delta": 1, "now": now})
-        if bumped.rowcount == 0:
-            raise ChatNotFound(chat_id)
-        values: dict[str, Any] = dict.fromkeys(_UPDATABLE)
+        values: dict[str, Any] = dict.fromkeys(UPDATABLE)
         values.update(
             fields,
             chat_id=chat_id,
@@ -118,42 +143,75 @@ class MessageRepository:
             content=check_text(content),
             reasoning=check_text(reasoning),
             status=status,
-            created_at=now,
         )
+        now = utcnow()
+        # Bump the chat's denormalised counters in the same statement that proves it exists (and,
+        # on PostgreSQL, locks its row: writers of one chat's tree take turns).
+        connection = self.db.connection()
+        bumped = connection.execute(_BUMP_CHAT, {"chat_id": chat_id, "delta": 1, "now": now})
+        if bumped.rowcount == 0:
+            raise ChatNotFound(chat_id)
+        if isinstance(parent_id, _AtLeaf):
+            leaf = connection.execute(_LEAF, {"chat_id": chat_id}).first()
+            parent, depth = (leaf.id, leaf.depth + 1) if leaf else (None, 0)
+        else:
+            parent = parent_id
+            depth = VersionRepository(self.db).select_path_to(chat_id, parent_id) + 1
+        values.update(parent_id=parent, depth=depth, selected=True, created_at=now)
         message_id = connection.execute(_INSERT_MESSAGE, values).scalar_one()
         return MessageRecord(id=message_id, **values)
 
     def get_chat_context_for_llm(self, chat_id: int, limit: int = 20) -> list[dict[str, str]]:
-        """The last ``limit`` usable messages of a chat, oldest first, as OpenAI chat messages.
+        """The last ``limit`` usable messages of the chat's selected branch, oldest first, as
+        OpenAI chat messages. Raises :class:`ChatNotFound` for a chat that does not exist.
 
         ``user`` → ``user``, ``llm`` → ``assistant``. Reasoning is never included (models must not
         see their own thinking replayed as answer text), and answers that failed before any text
-        arrived are left out: they carry nothing the model said.
+        arrived are left out: they carry nothing the model said. Other versions are never sent.
         """
         rows = self.db.execute(
             select(Message.sender, Message.content)
-            .where(Message.chat_id == chat_id, Message.content != "")
+            .where(Message.chat_id == chat_id, Message.selected == true(), Message.content != "")
             .order_by(Message.id.desc())
             .limit(limit)
         ).all()
+        if not rows and not self._chat_exists(chat_id):
+            raise ChatNotFound(chat_id)
         return [
-            {"role": ROLE_BY_SENDER[sender], "content": content}
-            for sender, content in reversed(rows)
+            {"role": Sender(sender).role, "content": content} for sender, content in reversed(rows)
         ]
 
     # --- what the pages and the chat service need -------------------------------------------------
+    def _chat_exists(self, chat_id: int) -> bool:
+        return self.db.scalar(select(Chat.id).where(Chat.id == chat_id)) is not None
+
     def get(self, message_id: int) -> MessageRecord:
         message = self.db.get(Message, message_id)
         if message is None:
             raise MessageNotFound(message_id)
         return to_record(message)
 
+    def branch(
+        self, chat_id: int, *, limit: int | None = None, before_id: int | None = None
+    ) -> list[MessageRecord]:
+        """The chat's selected branch oldest first; with ``limit``, its newest ``limit`` messages
+        (before ``before_id`` when given, to page backwards)."""
+        query = select(Message).where(Message.chat_id == chat_id, Message.selected == true())
+        return self._window(query, limit, before_id)
+
+    def branch_length(self, chat_id: int) -> int:
+        """How many messages the selected branch has (the leaf's depth plus one)."""
+        leaf = self.db.connection().execute(_LEAF, {"chat_id": chat_id}).first()
+        return 0 if leaf is None else int(leaf.depth) + 1
+
     def list_for_chat(
         self, chat_id: int, *, limit: int | None = None, before_id: int | None = None
     ) -> list[MessageRecord]:
-        """A chat's messages oldest first; with ``limit``, the newest ``limit`` of them (before
-        ``before_id`` when given, to page backwards through a long chat)."""
-        query = select(Message).where(Message.chat_id == chat_id)
+        """Every message of a chat, every version, in the order written (oldest first); with
+        ``limit``, the newest ``limit`` of them (before ``before_id`` when given)."""
+        return self._window(select(Message).where(Message.chat_id == chat_id), limit, before_id)
+
+    def _window(self, query: Any, limit: int | None, before_id: int | None) -> list[MessageRecord]:
         if before_id is not None:
             query = query.where(Message.id < before_id)
         if limit is None:
@@ -165,14 +223,13 @@ class MessageRepository:
         return self.db.scalar(select(func.count()).where(Message.chat_id == chat_id)) or 0
 
     def last_message(self, chat_id: int) -> MessageRecord | None:
-        message = self.db.scalars(
-            select(Message).where(Message.chat_id == chat_id).order_by(Message.id.desc()).limit(1)
-        ).first()
-        return to_record(message) if message else None
+        """The end of the chat's selected branch."""
+        found = self.branch(chat_id, limit=1)
+        return found[0] if found else None
 
     def update_message(self, message_id: int, **fields: Any) -> None:
         """Change some columns of a message (flush, no commit)."""
-        unknown = set(fields) - _UPDATABLE
+        unknown = set(fields) - UPDATABLE
         if unknown:
             raise TypeError(f"update_message() got unexpected fields: {sorted(unknown)}")
         if "status" in fields and fields["status"] not in STATUSES:
@@ -188,35 +245,33 @@ class MessageRepository:
             raise MessageNotFound(message_id)
 
     def delete_message(self, message_id: int) -> None:
+        """Delete one message; what followed it now follows its parent (nothing else is lost).
+
+        Deleting a version with everything after it is
+        :meth:`core.repositories.versions.VersionRepository.delete_version`.
+        """
         message = self.db.get(Message, message_id)
         if message is None:
             raise MessageNotFound(message_id)
-        self.db.execute(
-            update(Chat)
-            .where(Chat.id == message.chat_id)
-            .values(message_count=Chat.message_count - 1),
-            execution_options=NO_SYNC,
-        )
-        self.db.delete(message)
-        self.db.flush()
+        VersionRepository(self.db).splice_out(message)
 
     def streaming_answers(self) -> list[tuple[int, str | None, datetime]]:
         """(id, writer, created_at) of every answer still marked ``streaming``."""
         rows = self.db.execute(
             select(Message.id, Message.writer, Message.created_at).where(
-                Message.status == "streaming"
+                Message.status == Status.STREAMING
             )
         ).all()
         return [(row.id, row.writer, row.created_at) for row in rows]
 
     def mark_interrupted(self, message_ids: Sequence[int]) -> int:
-        """Mark answers whose writer died as ``stopped`` with error ``interrupted``."""
+        """Mark answers whose writer died as ``stopped`` with error ``error.interrupted``."""
         if not message_ids:
             return 0
         result = self.db.execute(
             update(Message)
-            .where(Message.id.in_(list(message_ids)), Message.status == "streaming")
-            .values(status="stopped", error=INTERRUPTED, writer=None),
+            .where(Message.id.in_(list(message_ids)), Message.status == Status.STREAMING)
+            .values(status=Status.STOPPED, error_code=INTERRUPTED, writer=None),
             execution_options=NO_SYNC,
         )
         return int(result.rowcount or 0)  # type: ignore[attr-defined]

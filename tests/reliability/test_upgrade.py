@@ -85,9 +85,9 @@ def test_first_schema_with_data_upgrades_to_newest_with_nothing_lost(db_url: str
         assert all(m.created_at == created for m in messages)
         assert messages[1].prompt_tokens == 10 and messages[1].completion_tokens == 20
         # The answer a crash left "streaming" under the old schema is interrupted, text kept.
-        assert (messages[4].status, messages[4].error, messages[4].content) == (
+        assert (messages[4].status, messages[4].error_code, messages[4].content) == (
             "stopped",
-            "interrupted",
+            "error.interrupted",
             "half an answ",
         )
         # And the upgraded database takes new rows.
@@ -96,5 +96,96 @@ def test_first_schema_with_data_upgrades_to_newest_with_nothing_lost(db_url: str
         db.commit()
         assert new.id == 6
         assert ChatRepository(db).get(1).message_count == 6
+    finally:
+        db.close()
+
+
+def test_the_previous_schema_upgrades_to_versions_with_nothing_lost(db_url: str) -> None:
+    """Revision 0003 (linear chats, errors as English text, per-field chat overrides) with data,
+    upgraded: every chat becomes one selected branch, the seed's context is unchanged, old error
+    texts stay, and a chat's partial settings are completed from the defaults it followed."""
+    engine = conf_db.configure(db_url)
+    command.upgrade(_alembic_config(engine), "0003")
+    t = datetime(2026, 11, 30, 12, 0, 0)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO app_settings (key, value, updated_at) VALUES"
+                " ('max_tokens', '128', :t), ('top_k', '40', :t)"
+            ),
+            {"t": t},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO chats (id, title, created_at, last_activity, message_count,"
+                " temperature) VALUES (1, 'Tuned', :t, :t, 4, 0.2), (2, 'Plain', :t, :t, 2, NULL)"
+            ),
+            {"t": t},
+        )
+        rows = [
+            (1, 1, "user", "first", "complete", None),
+            (2, 1, "llm", "one", "complete", None),
+            (3, 2, "user", "other chat", "complete", None),
+            (4, 1, "user", "second", "complete", None),
+            (5, 1, "llm", "", "error", "The model server failed (HTTP 500): boom."),
+            (6, 2, "llm", "half", "stopped", "interrupted"),
+        ]
+        for message_id, chat_id, sender, content, status, error in rows:
+            connection.execute(
+                text(
+                    "INSERT INTO messages (id, chat_id, sender, content, reasoning, status,"
+                    " error, created_at) VALUES (:id, :chat, :sender, :content, '', :status,"
+                    " :error, :t)"
+                ),
+                {
+                    "id": message_id,
+                    "chat": chat_id,
+                    "sender": sender,
+                    "content": content,
+                    "status": status,
+                    "error": error,
+                    "t": t,
+                },  # fmt: skip
+            )
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("SELECT setval('chats_id_seq', 2)"))
+            connection.execute(text("SELECT setval('messages_id_seq', 6)"))
+
+    conf_db.init_db(get_engine())
+
+    db = SessionLocal()
+    try:
+        repo = MessageRepository(db)
+        tuned = repo.list_for_chat(1)
+        assert [(m.id, m.parent_id, m.depth, m.selected) for m in tuned] == [
+            (1, None, 0, True), (2, 1, 1, True), (4, 2, 2, True), (5, 4, 3, True),
+        ]  # fmt: skip
+        plain = repo.list_for_chat(2)
+        assert [(m.id, m.parent_id, m.depth) for m in plain] == [(3, None, 0), (6, 3, 1)]
+        assert repo.get_chat_context_for_llm(1) == [
+            {"role": "user", "content": "first"},
+            {"role": "assistant", "content": "one"},
+            {"role": "user", "content": "second"},
+        ]
+        failed = repo.get(5)
+        assert (failed.error, failed.error_code) == (
+            "The model server failed (HTTP 500): boom.",
+            None,
+        )  # an old English text stays as it was
+        assert repo.get(6).interrupted and repo.get(6).error is None
+        chats = ChatRepository(db)
+        own = chats.get(1)
+        assert own.own_settings
+        assert (own.settings.temperature, own.settings.max_tokens, own.settings.top_k) == (
+            0.2, 128, 40,
+        )  # fmt: skip
+        assert own.settings.system_prompt == "You are a helpful, concise assistant."
+        assert not chats.get(2).own_settings
+        # New versions go in.
+        redo = repo.create_message(1, "llm", "retry", parent_id=4)
+        db.commit()
+        assert [m.content for m in repo.branch(1)] == ["first", "one", "second", "retry"]
+        assert redo.id == 7
     finally:
         db.close()
