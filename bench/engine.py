@@ -23,7 +23,8 @@ def run(quick: bool = False) -> list[Metric]:
     from core.conf import db as conf_db
     from core.providers.llm_studio_api import LMStudioAPIProvider
     from core.schemas import ChatSettings
-    from core.services.chat import ChatService, new_chat
+    from core.services.chat import ChatService
+    from core.services.chats import new_chat
     from tests.services import LlamaServer
 
     max_tokens = 48 if quick else 160

@@ -22,7 +22,7 @@ PROJECT_ROOT = Path(__file__).resolve().parents[1]
 def _chat_with(count: int) -> int:
     from core.conf.db import session_scope
     from core.repositories.messages import MessageRepository
-    from core.services.chat import new_chat
+    from core.services.chats import new_chat
 
     chat_id = new_chat(f"{count} messages")
     with session_scope(write=True) as db:

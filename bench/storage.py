@@ -177,7 +177,7 @@ EXPORT_CHILD = """
 import resource, sys, time
 from core.conf import db as conf_db
 conf_db.configure(sys.argv[1])
-from core.export import ExportScope, iter_csv
+from core.services.export import ExportScope, iter_csv
 start = time.perf_counter()
 with open(sys.argv[2], "wb") as out:
     for chunk in iter_csv(ExportScope.everything(), safe=True):
@@ -204,7 +204,7 @@ SQLITE_CLI_QUERY = (
 def measure_export(url: str, sqlite_path: Path | None, rows: int, tmp: Path) -> list[Metric]:
     group = "3 storage: CSV export"
     try:
-        import core.export  # noqa: F401
+        import core.services.export  # noqa: F401
     except ImportError:
         return []
     out = tmp / "export.csv"

@@ -146,7 +146,8 @@ def run(quick: bool = False) -> list[Metric]:
     from core.conf import db as conf_db
     from core.providers.llm_studio_api import LMStudioAPIProvider
     from core.providers.reasoning import CONTENT
-    from core.services.chat import ChatService, new_chat
+    from core.services.chat import ChatService
+    from core.services.chats import new_chat
 
     chunks = 2_000 if quick else 20_000
     rounds = 3 if quick else 7

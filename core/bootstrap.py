@@ -10,7 +10,7 @@ import logging
 
 from core.conf.db import get_engine, init_db
 from core.conf.settings import Settings, get_settings
-from core.services.chat import mark_interrupted_answers
+from core.services.liveness import mark_interrupted_answers
 
 log = logging.getLogger("charla")
 

@@ -36,7 +36,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from core.locales import t
+from core.locales import TEXTS, t
 
 
 class CharlaError(Exception):
@@ -87,6 +87,14 @@ class InputError(CharlaError):
     @property
     def message_code(self) -> str:
         return self.reason
+
+    def user_message(self, lang: str = "en") -> str:
+        # A setting's name ("top_k") is shown as its label in the reader's language.
+        name = self.params.get("name")
+        label = f"settings.{name}"
+        if isinstance(name, str) and label in TEXTS:
+            return t(self.reason, lang, **{**self.params, "name": t(label, lang)})
+        return super().user_message(lang)
 
 
 class NotFound(CharlaError):

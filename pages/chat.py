@@ -1,10 +1,11 @@
 """Chat page: the sidebar list of chats, the conversation, the streamed answer and its actions.
 
-A short script; the pieces live in :mod:`ui.chat_list` (sidebar list, rename, delete) and
-:mod:`ui.conversation` (window, live answer, actions). The chat input is read first — where it is
-called does not change where it is drawn (always at the bottom) — so this run's turn starts before
-the conversation is drawn. ``submit_mode="stop"`` turns the send button into a stop button while an
-answer streams; stopping keeps the partial answer on screen and in the database.
+A short script; the pieces live in :mod:`ui.chat_list` (sidebar list, rename, delete),
+:mod:`ui.conversation` (window, live answer, actions) and :mod:`ui.message_actions` (each message's
+versions and menu). The chat input is read first — where it is called does not change where it is
+drawn (always at the bottom) — so this run's turn starts before the conversation is drawn.
+``submit_mode="stop"`` turns the send button into a stop button while an answer streams; stopping
+keeps the partial answer on screen and in the database.
 """
 
 from __future__ import annotations
@@ -16,13 +17,12 @@ from ui import frame, state
 from ui.chat_list import chat_list, chat_menu, delete_confirmation
 from ui.conversation import (
     ThinkingBox,
-    answer_actions,
     draft_editor,
+    last_answer_actions,
     load_chat,
     show_window,
     start_turn,
     stream_answer,
-    window_size,
 )
 
 lang = frame.page_setup()
@@ -41,18 +41,18 @@ with start_turn(service, state.current_chat_id(), prompt, box, lang) as turn:
         st.caption(t("chat.welcome", lang))
         st.stop()
 
-    summary, messages = load_chat(turn.chat_id, window_size(turn.chat_id))
+    view = load_chat(turn.chat_id)
     with st.container(horizontal=True, vertical_alignment="center", key="chat-header"):
-        st.subheader(summary.title or t("chat.untitled", lang), anchor=False, width="stretch")
-        chat_menu(summary.id, summary.title, lang)
-    delete_confirmation(summary.id, summary.title, lang)
+        st.subheader(view.summary.title or t("chat.untitled", lang), anchor=False, width="stretch")
+        chat_menu(view.summary.id, view.summary.title, lang)
+    delete_confirmation(view.summary.id, view.summary.title, lang)
 
     if turn.reply is not None:
         reply = turn.reply
-        show_window(summary, messages, lang, hide=(reply.user_message.id, reply.answer_id))
+        show_window(view, lang, hide=(reply.user_message.id, reply.answer_id), busy=True)
         stream_answer(reply, box, lang)  # reruns when done
-    elif messages:
-        show_window(summary, messages, lang)
-        answer_actions(summary.id, messages, lang)
+    elif view.messages:
+        show_window(view, lang)
+        last_answer_actions(view.messages, lang)
     else:
         st.caption(t("chat.empty", lang))

@@ -4,7 +4,7 @@ A short script over :mod:`ui.history`: filters (text in titles and messages, las
 model) select one page of the table at a time; a chat is chosen by selecting its row (or in the
 "Read a chat" box) and drawn read-only with the chat page's own rendering (:mod:`ui.render`).
 Exports are streamed from the database when a download button is clicked
-(:mod:`core.export`), in "safe for spreadsheets" mode unless the toggle is turned off.
+(:mod:`core.services.export`), in "safe for spreadsheets" mode unless the toggle is turned off.
 """
 
 from __future__ import annotations

@@ -28,14 +28,12 @@ from core.providers.llm_studio_api import LMStudioAPIProvider, Timeouts, reset_p
 from core.repositories.app_settings import AppSettingsRepository
 from core.repositories.chats import ChatRepository, title_from_message
 from core.repositories.messages import MessageRepository
+from core.i18n import stored_error_text
 from core.schemas import ChatSettings, MessageRecord
-from core.services.chat import (
-    ChatService,
-    chat_messages,
-    complete_chat_flow,
-    mark_interrupted_answers,
-    new_chat,
-)
+from core.services.chat import ChatService
+from core.services.chats import new_chat, open_chat, select_version
+from core.services.liveness import mark_interrupted_answers
+from core.services.seed_flow import complete_chat_flow
 from tests.fakes.fake_llm_server import FakeLLMServer, Reply
 from tests.services import LlamaServer
 
@@ -146,7 +144,7 @@ def test_a_failing_server_keeps_the_users_message(
     user, answer = stored(chat_id)
     assert (user.sender, user.content) == ("user", "Mi pregunta importante")
     assert (answer.status, answer.content) == ("error", "")
-    assert answer.error == reply.error.user_message("en")
+    assert (answer.error_code, answer.error_params) == reply.error.stored
 
 
 def test_server_not_running_keeps_the_users_message(db: str) -> None:
@@ -473,7 +471,7 @@ def test_faults_keep_partial_text_and_the_error(
     assert phrase in str(reply.error)
     answer = answer_row(reply.answer_id)
     assert (answer.status, answer.content) == ("error", partial)
-    assert answer.error == reply.error.user_message("en")
+    assert (answer.error_code, answer.error_params) == reply.error.stored
     assert stored(chat_id)[0].content == "Pregunta"
 
 
@@ -576,7 +574,7 @@ def test_a_killed_process_keeps_the_saved_text_and_is_marked_interrupted(
     assert before.status == "streaming" and before.content.startswith("tick tick ")
     assert mark_interrupted_answers() == 1  # at the next start
     after = answer_row(before.id)
-    assert after.status == "stopped" and after.error == "interrupted"
+    assert after.status == "stopped" and after.error_code == "error.interrupted"
     assert after.content == before.content  # what was saved is kept
     assert mark_interrupted_answers() == 0
 
@@ -593,46 +591,116 @@ def test_answers_of_a_live_process_are_not_marked_interrupted(
     assert answer_row(reply.answer_id).status == "stopped"
 
 
-# --- regenerate / edit ------------------------------------------------------------------------
-def test_regenerate_replaces_the_last_answer(
+# --- regenerate / edit: versions, nothing replaced ------------------------------------------------
+def branch(chat_id: int) -> list[tuple[str, str]]:
+    """(sender, content) of the selected branch."""
+    return [(m.sender, m.content) for m in open_chat(chat_id).messages]
+
+
+def test_regenerate_adds_a_version_and_keeps_the_old_answer(
     service: ChatService, fake_server: FakeLLMServer
 ) -> None:
     chat_id = new_chat()
     fake_server.enqueue(Reply(chunks=["Primera"]), Reply(chunks=["Segunda"]))
-    service.send(chat_id, "Pregunta").consume()
+    first = service.send(chat_id, "Pregunta").consume()
     reply = service.regenerate(chat_id).consume()
     assert reply.content == "Segunda"
+    assert branch(chat_id) == [("user", "Pregunta"), ("llm", "Segunda")]
+    # Nothing was deleted: the first answer is another version of the same position.
     assert [(m.sender, m.content) for m in stored(chat_id)] == [
         ("user", "Pregunta"),
+        ("llm", "Primera"),
         ("llm", "Segunda"),
     ]
+    view = open_chat(chat_id)
+    versions = view.versions[reply.answer_id]
+    assert (versions.index, versions.count, versions.previous_id) == (2, 2, first.answer_id)
     sent = fake_server.requests[-1]["json"]["messages"]
     assert sent[1:] == [{"role": "user", "content": "Pregunta"}]  # the old answer is not sent
     with session_scope() as db:
-        assert ChatRepository(db).get(chat_id).message_count == 2
+        assert ChatRepository(db).get(chat_id).message_count == 3
 
 
-def test_retry_after_an_error(service: ChatService, fake_server: FakeLLMServer) -> None:
+def test_regenerate_an_answer_in_the_middle(
+    service: ChatService, fake_server: FakeLLMServer
+) -> None:
+    chat_id = new_chat()
+    fake_server.enqueue(Reply(chunks=["Uno"]), Reply(chunks=["Dos"]), Reply(chunks=["Uno bis"]))
+    first = service.send(chat_id, "Primera").consume()
+    service.send(chat_id, "Segunda").consume()
+    redo = service.regenerate(chat_id, first.answer_id).consume()
+    assert redo.content == "Uno bis"
+    assert branch(chat_id) == [("user", "Primera"), ("llm", "Uno bis")]
+    # Only the branch up to the regenerated answer's question was sent.
+    assert fake_server.requests[-1]["json"]["messages"][1:] == [
+        {"role": "user", "content": "Primera"}
+    ]
+    # Flipping back shows the old branch to its end, and the next message continues it.
+    select_version(first.answer_id)
+    assert branch(chat_id) == [
+        ("user", "Primera"), ("llm", "Uno"), ("user", "Segunda"), ("llm", "Dos"),
+    ]  # fmt: skip
+    fake_server.enqueue(Reply(chunks=["Tres"]))
+    service.send(chat_id, "Tercera").consume()
+    assert fake_server.requests[-1]["json"]["messages"][1:] == [
+        {"role": "user", "content": "Primera"},
+        {"role": "assistant", "content": "Uno"},
+        {"role": "user", "content": "Segunda"},
+        {"role": "assistant", "content": "Dos"},
+        {"role": "user", "content": "Tercera"},
+    ]
+
+
+def test_retry_after_an_error_keeps_the_failed_attempt(
+    service: ChatService, fake_server: FakeLLMServer
+) -> None:
     chat_id = new_chat()
     fake_server.enqueue(
         Reply(status=400, body={"error": "temporarily refused"}), Reply(chunks=["Ahora sí"])
     )
-    assert service.send(chat_id, "Pregunta").consume().status == "error"
+    failed = service.send(chat_id, "Pregunta").consume()
+    assert failed.status == "error"
     assert service.regenerate(chat_id).consume().status == "complete"
+    assert branch(chat_id) == [("user", "Pregunta"), ("llm", "Ahora sí")]
     assert [(m.content, m.status) for m in stored(chat_id)] == [
         ("Pregunta", "complete"),
+        ("", "error"),
         ("Ahora sí", "complete"),
     ]
 
 
-def test_edit_and_resend(service: ChatService, fake_server: FakeLLMServer) -> None:
+def test_edit_any_user_message_adds_a_version_and_answers_it(
+    service: ChatService, fake_server: FakeLLMServer
+) -> None:
+    chat_id = new_chat()
+    fake_server.enqueue(Reply(chunks=["Uno"]), Reply(chunks=["Dos"]), Reply(chunks=["Tres"]))
+    first = service.send(chat_id, "Primera pregunta").consume()
+    service.send(chat_id, "Segunda pregunta").consume()
+    reply = service.edit(chat_id, first.user_message.id, "Primera, corregida").consume()
+    assert reply.content == "Tres"
+    assert branch(chat_id) == [("user", "Primera, corregida"), ("llm", "Tres")]
+    assert fake_server.requests[-1]["json"]["messages"][1:] == [
+        {"role": "user", "content": "Primera, corregida"}
+    ]
+    assert len(stored(chat_id)) == 6  # both versions of the whole conversation
+    view = open_chat(chat_id)
+    assert view.versions[reply.user_message.id].count == 2
+    select_version(first.user_message.id)
+    assert [m for _, m in branch(chat_id)] == [
+        "Primera pregunta", "Uno", "Segunda pregunta", "Dos",
+    ]  # fmt: skip
+
+
+def test_edit_and_resend_edits_the_last_user_message(
+    service: ChatService, fake_server: FakeLLMServer
+) -> None:
     chat_id = new_chat()
     fake_server.enqueue(Reply(chunks=["Uno"]), Reply(chunks=["Dos"]), Reply(chunks=["Tres"]))
     service.send(chat_id, "Primera pregunta").consume()
     service.send(chat_id, "Segunda pregunta").consume()
     reply = service.edit_and_resend(chat_id, "Segunda pregunta, corregida").consume()
     assert reply.content == "Tres"
-    assert [m.content for m in stored(chat_id)] == [
+    assert [m for _, m in branch(chat_id)] == [
         "Primera pregunta",
         "Uno",
         "Segunda pregunta, corregida",
@@ -645,7 +713,9 @@ def test_edit_and_resend(service: ChatService, fake_server: FakeLLMServer) -> No
     ]
     with pytest.raises(errors.InputError):
         service.edit_and_resend(chat_id, "  ")
-    assert len(stored(chat_id)) == 4
+    with pytest.raises(errors.InputError):  # answers are regenerated, not edited
+        service.edit(chat_id, reply.answer_id, "otra cosa")
+    assert len(stored(chat_id)) == 6
 
 
 def test_nothing_to_regenerate(service: ChatService) -> None:
@@ -657,12 +727,12 @@ def test_nothing_to_regenerate(service: ChatService) -> None:
         service.regenerate(123456)
 
 
-def test_chat_messages_and_unknown_chat(service: ChatService, fake_server: FakeLLMServer) -> None:
+def test_open_chat_and_unknown_chat(service: ChatService, fake_server: FakeLLMServer) -> None:
     chat_id = new_chat()
     service.send(chat_id, "Hola").consume()
-    assert [m.role for m in chat_messages(chat_id)] == ["user", "assistant"]
+    assert [m.role for m in open_chat(chat_id).messages] == ["user", "assistant"]
     with pytest.raises(errors.ChatNotFound):
-        chat_messages(555555)
+        open_chat(555555)
 
 
 # --- the seed's flow, non-streamed ------------------------------------------------------------
@@ -702,7 +772,43 @@ def test_complete_chat_flow_keeps_the_users_message_on_failure(
     user, llm = stored(chat_id)
     assert user.content == "¿Sigues ahí?"
     assert (llm.status, llm.content) == ("error", "")
-    assert "no model loaded" in (llm.error or "")
+    # Stored as a code with its parameters, not a sentence: shown in the reader's language.
+    assert (llm.error_code, llm.error) == ("error.no_model", None)
+    assert "no model loaded" in stored_error_text(llm.error_code, llm.error_params, None, "en")
+    assert "ningún modelo cargado" in stored_error_text(
+        llm.error_code, llm.error_params, None, "es"
+    )
+
+
+THINKING_SHAPES = {
+    "inline": Reply(chunks=["<think>Let me see.</think>\n\n", "Four."]),
+    "no opening tag": Reply(chunks=["Let me see.</think>", "Four."]),
+    "reasoning_content": Reply(chunks=["Four."], reasoning=["Let me see."]),
+    "reasoning": Reply(chunks=["Four."], reasoning=["Let me see."], reasoning_field="reasoning"),
+}
+
+
+@pytest.mark.parametrize("shape", list(THINKING_SHAPES))
+def test_complete_chat_flow_keeps_reasoning_apart(
+    db: str, fake_server: FakeLLMServer, shape: str
+) -> None:
+    """The seed's model (qwen3) thinks out loud: its thinking is stored apart, never returned as
+    the answer and never sent back to the model as context."""
+    import asyncio
+
+    chat_id = new_chat()
+    fake_server.enqueue(THINKING_SHAPES[shape], Reply(chunks=["Five."]))
+    answer = asyncio.run(complete_chat_flow(chat_id, "2 + 2?"))
+    assert answer == "Four."
+    _, llm = stored(chat_id)
+    assert (llm.content, llm.reasoning) == ("Four.", "Let me see.")
+    asyncio.run(complete_chat_flow(chat_id, "And 2 + 3?"))
+    sent = fake_server.requests[-1]["json"]["messages"]
+    assert sent[1:] == [
+        {"role": "user", "content": "2 + 2?"},
+        {"role": "assistant", "content": "Four."},
+        {"role": "user", "content": "And 2 + 3?"},
+    ]
 
 
 # --- the real engine --------------------------------------------------------------------------

@@ -14,7 +14,8 @@ from core.conf.db import session_scope
 from core.repositories.chats import ChatRepository
 from core.repositories.messages import MessageRepository
 from core.schemas import ChatSettings
-from core.services.chat import ChatService, new_chat
+from core.services.chat import ChatService
+from core.services.chats import new_chat
 from core.services.context import TokenEstimator, fit_context
 from tests.fakes.fake_llm_server import FakeLLMServer, Reply
 

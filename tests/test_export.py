@@ -1,4 +1,4 @@
-"""CSV export (``core.export``), on SQLite and on a real PostgreSQL (the ``db`` fixture).
+"""CSV export (``core.services.export``), on SQLite and on a real PostgreSQL (the ``db`` fixture).
 
 Checked: what comes back through ``pandas.read_csv`` is exactly what was stored (accents, emoji,
 right-to-left text, line breaks of every kind, quotes, commas, 1 MB messages, and any text
@@ -25,9 +25,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert, select
 
-from core import export
+from core.services import export
+from core.services.export import csv_export, csv_sql
 from core.conf.db import get_engine, init_db, session_scope
-from core.export import COLUMNS, ExportScope, csv_bytes, export_to_file, iter_csv
+from core.services.export import COLUMNS, ExportScope, csv_bytes, export_to_file, iter_csv
 from core.models import Chat, Message
 from core.repositories.chats import ChatRepository
 from core.repositories.messages import MessageRepository
@@ -237,7 +238,7 @@ def test_sqlite_printf_line_is_the_standard_sql_line_byte_for_byte() -> None:
         )
     for safe in (True, False):
         query = (
-            select(export._sqlite_line(safe), export._chained_line("sqlite", safe))
+            select(csv_sql.sqlite_line(safe), csv_sql.chained_line("sqlite", safe))
             .join(Chat, Chat.id == Message.chat_id)
             .order_by(Message.id)
         )
@@ -294,6 +295,38 @@ def test_file_names_say_what_is_inside() -> None:
     )
     flt = HistoryFilter(text="x")
     assert export.file_name(ExportScope.matching(flt), day) == "charla-chats-2025-11-25.csv"
+    assert (
+        export.file_name(ExportScope.chat(12).with_versions(), day)
+        == "charla-chat-12-all-versions.csv"
+    )
+
+
+# --- versions -------------------------------------------------------------------------------------
+def test_the_selected_branch_by_default_every_version_on_request(db: str) -> None:
+    chat_id = new_chat()
+    question = add(chat_id, "user", "Q")
+    first = add(chat_id, "llm", "A1")
+    add(chat_id, "user", "follow-up")
+    with session_scope(write=True) as dbs:  # regenerate the first answer: A2 beside A1
+        second = MessageRepository(dbs).create_message(chat_id, "llm", "A2", parent_id=question).id
+    add(chat_id, "user", "after A2")
+
+    shown = read(csv_bytes(ExportScope.chat(chat_id)))
+    assert list(shown.columns) == list(COLUMNS)
+    assert shown["content"].tolist() == ["Q", "A2", "after A2"]
+
+    every = read(csv_bytes(ExportScope.chat(chat_id).with_versions()))
+    assert list(every.columns) == [*COLUMNS, "parent_id", "version", "selected"]
+    rows = {row.content: row for row in every.itertuples()}
+    assert list(rows) == ["Q", "A1", "follow-up", "A2", "after A2"]
+    assert (rows["A1"].version, rows["A1"].selected) == ("1/2", "0")
+    assert (rows["A2"].version, rows["A2"].selected) == ("2/2", "1")
+    assert (rows["follow-up"].version, rows["follow-up"].selected) == ("1/1", "0")
+    assert (rows["Q"].parent_id, rows["A1"].parent_id, rows["A2"].parent_id) == (
+        "", str(question), str(question),
+    )  # fmt: skip
+    assert rows["follow-up"].parent_id == str(first)
+    assert rows["after A2"].parent_id == str(second)
 
 
 # --- streaming ----------------------------------------------------------------------------------
@@ -374,13 +407,13 @@ def test_a_failed_export_leaves_no_file(
     target.parent.mkdir()
     target.write_bytes(b"previous export")
 
-    real_queries = export._queries
+    real_queries = csv_export._queries
 
     def broken(*args: Any) -> Any:  # the first query's rows are written, then the export fails
         yield from real_queries(*args)
         raise RuntimeError("disk on fire")
 
-    monkeypatch.setattr(export, "_queries", broken)
+    monkeypatch.setattr(csv_export, "_queries", broken)
     with pytest.raises(RuntimeError):
         export_to_file(target, ExportScope.everything())
     assert list(target.parent.iterdir()) == [target]

@@ -39,7 +39,7 @@ def seed_env(llama_server: LlamaServer, monkeypatch: pytest.MonkeyPatch) -> Llam
 def test_get_chat_context_for_llm(db: str) -> None:
     from core.conf.db import session_scope
     from core.repositories.messages import MessageRepository as Repository
-    from core.services.chat import new_chat
+    from core.services.chats import new_chat
 
     chat = new_chat()
     assert chat == 1  # the seed asks for chat_id=1: the first chat of a new database
@@ -175,7 +175,7 @@ def test_complete_chat_flow_as_the_seed_writes_it(db: str, seed_env: LlamaServer
     from core.conf.db import SessionLocal
     from core.providers.llm_studio_api import lm_studio_provider
     from core.repositories.messages import MessageRepository
-    from core.services.chat import new_chat
+    from core.services.chats import new_chat
 
     async def complete_chat_flow(chat_id: int, user_message: str):  # type: ignore[no-untyped-def]
         db = SessionLocal()
@@ -228,7 +228,8 @@ def test_complete_chat_flow_as_the_seed_writes_it(db: str, seed_env: LlamaServer
 def test_core_complete_chat_flow_with_the_engine(db: str, seed_env: LlamaServer) -> None:
     from core.conf.db import SessionLocal
     from core.repositories.messages import MessageRepository
-    from core.services.chat import complete_chat_flow, new_chat
+    from core.services.chats import new_chat
+    from core.services.seed_flow import complete_chat_flow
 
     chat_id = new_chat()
     # temperature 0 (greedy): a short, repeatable answer, since this flow sets no max_tokens
@@ -254,7 +255,8 @@ def test_core_complete_chat_flow_keeps_the_message_when_the_server_is_down(db: s
     """LM_STUDIO_URL points where nothing listens (the test environment's default)."""
     from core.conf.db import SessionLocal
     from core.repositories.messages import MessageRepository
-    from core.services.chat import complete_chat_flow, new_chat
+    from core.services.chats import new_chat
+    from core.services.seed_flow import complete_chat_flow
 
     chat_id = new_chat()
     with pytest.raises(errors.ServerUnreachable) as info:

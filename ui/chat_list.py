@@ -14,11 +14,12 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.conf.db import session_scope
 from core.errors import CharlaError
 from core.i18n import error_text, t
-from core.repositories.chats import ChatRepository
+from core.services import chats as chat_service
 from ui import state
+from ui.chat_settings import open_chat_settings
+from ui.widgets import confirm_delete
 
 PAGE = 30  # chats listed per page
 LABEL_CHARS = 42  # longer titles are cut in the sidebar (the full title is the tooltip)
@@ -44,8 +45,7 @@ def chat_list(current: int | None, lang: str) -> None:
         state.select_chat(None)
         st.rerun()
     limit = st.session_state.get(_LIMIT, PAGE)
-    with session_scope() as db:
-        chats = ChatRepository(db).list_chats(limit=limit + 1)
+    chats = chat_service.list_chats(limit=limit + 1)
     if not chats:
         st.caption(t("chat.no_chats", lang))
     for chat in chats[:limit]:
@@ -63,14 +63,18 @@ def chat_list(current: int | None, lang: str) -> None:
 
 
 def chat_menu(chat_id: int, title: str, lang: str) -> None:
-    """A small menu beside the chat title: rename, delete (asks for confirmation below)."""
+    """A small menu beside the chat title: its settings, rename, delete (asks first, below)."""
+    if st.button(
+        t("chat.settings", lang), key=f"chat-settings-{chat_id}", icon=":material/tune:",
+        type="tertiary",
+    ):  # fmt: skip
+        open_chat_settings(chat_id, lang)
     with st.popover(t("chat.manage", lang), icon=":material/more_horiz:"):
         with st.form(f"rename-{chat_id}", border=False):
             new_title = st.text_input(t("chat.rename_label", lang), value=title, max_chars=200)
             if st.form_submit_button(t("chat.rename", lang), icon=":material/edit:"):
                 try:
-                    with session_scope(write=True) as db:
-                        ChatRepository(db).rename(chat_id, new_title)
+                    chat_service.rename_chat(chat_id, new_title)
                 except CharlaError as exc:
                     st.warning(error_text(exc, lang))
                 else:
@@ -81,24 +85,29 @@ def chat_menu(chat_id: int, title: str, lang: str) -> None:
             st.rerun()
 
 
+def _delete(chat_id: int, lang: str) -> None:
+    st.session_state.pop(_CONFIRM_DELETE, None)
+    try:
+        chat_service.delete_chat(chat_id)
+    except CharlaError as exc:
+        state.flash(error_text(exc, lang))
+        return
+    state.select_chat(None)
+    state.flash(t("chat.deleted", lang))
+
+
+def _cancel() -> None:
+    st.session_state.pop(_CONFIRM_DELETE, None)
+
+
 def delete_confirmation(chat_id: int, title: str, lang: str) -> None:
     """If the user asked to delete this chat, ask once more; delete on "Yes"."""
     if st.session_state.get(_CONFIRM_DELETE) != chat_id:
         return
-    with st.container(border=True, key="delete-confirmation"):
-        st.warning(t("chat.delete_confirm", lang, title=title or t("chat.untitled", lang)))
-        yes, no = st.columns(2)
-        if yes.button(t("chat.delete_yes", lang), key="delete-yes", type="primary"):
-            st.session_state.pop(_CONFIRM_DELETE, None)
-            try:
-                with session_scope(write=True) as db:
-                    ChatRepository(db).delete(chat_id)
-            except CharlaError as exc:
-                st.error(error_text(exc, lang))
-                return
-            state.select_chat(None)
-            state.flash(t("chat.deleted", lang))
-            st.rerun()
-        if no.button(t("chat.cancel", lang), key="delete-no"):
-            st.session_state.pop(_CONFIRM_DELETE, None)
-            st.rerun()
+    confirm_delete(
+        "delete-confirmation",
+        t("chat.delete_confirm", lang, title=title or t("chat.untitled", lang)),
+        lang,
+        on_yes=lambda: _delete(chat_id, lang),
+        on_no=_cancel,
+    )

@@ -14,7 +14,7 @@ forgetting the chat being read.
 
 Delete asks for confirmation; "Yes" runs in a button callback, before the next run draws anything,
 so the select box can be cleared safely. Downloads are built only when clicked
-(:func:`core.export.deferred_csv`), from plain values captured now.
+(:func:`core.services.export.deferred_csv`), from plain values captured now.
 """
 
 from __future__ import annotations
@@ -27,14 +27,12 @@ from datetime import date, datetime
 import pandas as pd
 import streamlit as st
 
-from core import export
-from core.conf.db import session_scope
 from core.conf.settings import get_settings
 from core.errors import CharlaError, ChatNotFound
 from core.i18n import error_text, t
-from core.repositories.chats import ChatRepository
-from core.repositories.messages import MessageRepository
 from core.schemas import ChatSummary
+from core.services import chats as chat_service
+from core.services import export
 from core.services.history import (
     PAGE_SIZE,
     HistoryFilter,
@@ -45,6 +43,7 @@ from core.services.history import (
 )
 from ui import state
 from ui.render import render_messages
+from ui.widgets import confirm_delete, show_older
 
 PAGE = PAGE_SIZE  # chats per page of the table
 WINDOW = 50  # messages of the chat being read drawn at first, and added by "Show older"
@@ -56,6 +55,7 @@ _VIEW = "hist.view"  # the filter the page number belongs to
 _SEEN = "hist.table_seen"  # (table key, selected rows) at the last run
 _CONFIRM = "hist.confirm_delete"
 _ERROR = "hist.error"
+_WINDOW = "hist.window"  # + chat id: how many messages of that chat are drawn
 
 
 # --- filters --------------------------------------------------------------------------------------
@@ -214,8 +214,7 @@ def picked_chat() -> ChatSummary | None:
     if chat_id is None:
         return None
     try:
-        with session_scope() as db:
-            return ChatRepository(db).get(int(chat_id))
+        return chat_service.get_chat(int(chat_id))
     except ChatNotFound:
         st.session_state[PICK] = None
         return None
@@ -240,11 +239,6 @@ def _when(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%d %H:%M UTC")
 
 
-def _grow(chat_id: int) -> None:
-    key = f"hist.window.{chat_id}"
-    st.session_state[key] = st.session_state.get(key, WINDOW) + WINDOW
-
-
 def _ask_delete(chat_id: int) -> None:
     st.session_state[_CONFIRM] = chat_id
 
@@ -256,8 +250,7 @@ def _cancel_delete() -> None:
 def _delete(chat_id: int, lang: str) -> None:
     st.session_state.pop(_CONFIRM, None)
     try:
-        with session_scope(write=True) as db:
-            ChatRepository(db).delete(chat_id)
+        chat_service.delete_chat(chat_id)
     except CharlaError as exc:
         st.session_state[_ERROR] = error_text(exc, lang)
         return
@@ -296,33 +289,20 @@ def show_chat(summary: ChatSummary, lang: str) -> None:
     if error:
         st.error(error)
     if st.session_state.get(_CONFIRM) == summary.id:
-        with st.container(border=True, key="hist-delete-confirmation"):
-            st.warning(t("chat.delete_confirm", lang, title=_title(summary, lang)))
-            with st.container(horizontal=True):
-                st.button(
-                    t("chat.delete_yes", lang),
-                    key="hist.delete_yes",
-                    type="primary",
-                    on_click=_delete,
-                    args=(summary.id, lang),
-                )
-                st.button(t("chat.cancel", lang), key="hist.delete_no", on_click=_cancel_delete)
-
-    window = st.session_state.get(f"hist.window.{summary.id}", WINDOW)
-    with session_scope() as db:
-        messages = MessageRepository(db).list_for_chat(summary.id, limit=window)
-    hidden = max(0, summary.message_count - len(messages))
-    if hidden:
-        st.button(
-            t("chat.show_older", lang, count=min(WINDOW, hidden), total=hidden),
-            key="hist.older",
-            icon=":material/expand_less:",
-            on_click=_grow,
-            args=(summary.id,),
+        confirm_delete(
+            "hist-delete-confirmation",
+            t("chat.delete_confirm", lang, title=_title(summary, lang)),
+            lang,
+            on_yes=lambda: _delete(summary.id, lang),
+            on_no=_cancel_delete,
         )
-    if not messages:
+
+    window_key = f"{_WINDOW}.{summary.id}"
+    view = chat_service.open_chat(summary.id, st.session_state.get(window_key, WINDOW))
+    show_older(window_key, view.hidden, WINDOW, lang)
+    if not view.messages:
         st.caption(t("history.empty_chat", lang))
-    render_messages(messages, lang)
+    render_messages(view.messages, lang)
 
 
 # --- export ---------------------------------------------------------------------------------------
@@ -352,26 +332,39 @@ def exports(
     """The "safe for spreadsheets" toggle and the three CSV downloads."""
     st.subheader(t("history.export", lang), anchor=False)
     st.caption(t("history.export_caption", lang))
-    safe = st.toggle(
-        t("history.safe", lang), value=True, key="hist.safe", help=t("history.safe_help", lang)
+    with st.container(horizontal=True, key="hist-export-options"):
+        safe = st.toggle(
+            t("history.safe", lang), value=True, key="hist.safe", help=t("history.safe_help", lang)
+        )
+        versions = st.toggle(
+            t("history.all_versions", lang),
+            value=False,
+            key="hist.versions",
+            help=t("history.all_versions_help", lang),
+        )
+    scopes = (
+        export.ExportScope.chat(selected) if selected is not None else None,
+        export.ExportScope.matching(flt) if matching else None,
+        export.ExportScope.everything() if everything else None,
     )
+    chat, filtered, all_chats = (s.with_versions(versions) if s else None for s in scopes)
     with st.container(horizontal=True, key="hist-downloads"):
         _download(
             t("history.download_chat", lang),
-            export.ExportScope.chat(selected) if selected is not None else None,
+            chat,
             safe,
             "hist.dl.chat",
             help=t("history.download_chat_help", lang) if selected is None else None,
         )
         _download(
             t("history.download_filtered", lang, count=f"{matching:,}"),
-            export.ExportScope.matching(flt) if matching else None,
+            filtered,
             safe,
             "hist.dl.filtered",
         )
         _download(
             t("history.download_all", lang, count=f"{everything:,}"),
-            export.ExportScope.everything() if everything else None,
+            all_chats,
             safe,
             "hist.dl.all",
         )

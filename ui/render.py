@@ -5,21 +5,24 @@ re-rendered chat after a rerun and the read-only History view look exactly alike
 in a collapsed "Thinking" expander above the answer; the answer goes through ``st.markdown`` without
 ``unsafe_allow_html``, so any HTML a model writes is shown as text and never executed. Answers get a
 small caption (model, tokens, time to first token, speed, and the status when it is not
-``complete``). Nothing here creates widgets with keys, so a message can be drawn any number of times.
+``complete``). A failed answer shows why once, in a red box, in the reader's language: errors are
+stored as codes and translated here (rows from before codes keep their English text).
+
+Nothing here creates widgets, so a message can be drawn any number of times; the chat page adds
+each message's controls (versions, actions) in :mod:`ui.message_actions`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 
 import streamlit as st
 
-from core.i18n import t
+from core.i18n import stored_error_text, t
 from core.schemas import MessageRecord
+from core.vocab import Sender, Status
 
-_INTERRUPTED = (
-    "interrupted"  # MessageRecord.error when the app died mid-answer (bootstrap marks it)
-)
+Footer = Callable[[MessageRecord], None]
 
 
 def model_label(model: str | None) -> str:
@@ -29,19 +32,23 @@ def model_label(model: str | None) -> str:
     return model.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or model
 
 
+def error_sentence(message: MessageRecord, lang: str) -> str:
+    """Why an answer failed, in ``lang``."""
+    return stored_error_text(message.error_code, message.error_params, message.error, lang)
+
+
 def status_text(message: MessageRecord, lang: str) -> str:
     """The status part of the caption, or "" for a normally finished answer."""
-    if message.status == "stopped":
-        if message.error == _INTERRUPTED:
-            return t("msg.status_interrupted", lang)
+    if message.interrupted:
+        return t("msg.status_interrupted", lang)
+    if message.status == Status.STOPPED:
         return t("msg.status_stopped", lang)
-    if message.status == "error":
-        if message.error == _INTERRUPTED:
-            return t("msg.status_interrupted", lang)
-        return t("msg.status_error", lang, detail=message.error or "?")
-    if message.status == "streaming":
+    if message.status == Status.ERROR:
+        return t("msg.status_failed", lang)
+    if message.status == Status.STREAMING:
         return t("msg.status_streaming", lang)
-    if message.finish_reason == "length":
+    if message.finish_reason == "length" and (message.params or {}).get("max_tokens"):
+        # Only when a max_tokens was sent: a server that stops at its context also says "length".
         return t("msg.status_length", lang)
     return ""
 
@@ -69,21 +76,27 @@ def render_reasoning(reasoning: str, lang: str) -> None:
         st.markdown(reasoning)
 
 
-def render_message(message: MessageRecord, lang: str) -> None:
-    """Draw one message as a chat bubble: reasoning, answer, caption."""
+def render_message(message: MessageRecord, lang: str, footer: Footer | None = None) -> None:
+    """Draw one message as a chat bubble: reasoning, answer, error, caption, then ``footer``."""
     with st.chat_message(message.role):
         if message.reasoning:
             render_reasoning(message.reasoning, lang)
         if message.content:
             st.markdown(message.content)
-        if message.sender == "llm":
+        if message.sender == Sender.LLM:
+            if message.status == Status.ERROR:
+                st.error(error_sentence(message, lang), icon=":material/error:")
             caption = caption_text(message, lang)
             if caption:
                 # Captions are markdown too: model ids may contain "_" or "*"; show them literally.
                 st.caption(caption.replace("_", r"\_").replace("*", r"\*"))
+        if footer is not None:
+            footer(message)
 
 
-def render_messages(messages: Iterable[MessageRecord], lang: str) -> None:
+def render_messages(
+    messages: Iterable[MessageRecord], lang: str, footer: Footer | None = None
+) -> None:
     """Draw messages in order (oldest first)."""
     for message in messages:
-        render_message(message, lang)
+        render_message(message, lang, footer)

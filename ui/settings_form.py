@@ -1,72 +1,94 @@
-"""The generation settings form of the settings page: load, read, check, save.
+"""The generation settings form: what a request carries, shown exactly, edited, checked, saved.
 
-The widgets are keyed (``set.*``) and filled from the database *once per target* — the open chat's
-effective settings (its own over the app defaults) or the app defaults when no chat is open — and
-filled again after a save or when the target changes. Streamlit forgets widget state when the user
-visits another page, which also triggers a fresh load on return, so the form always starts from
-what is stored.
+Used twice: on the settings page (for the defaults or for one chat, the person picks) and in a
+chat's own settings dialog. What the form shows is what the next request carries:
 
-Reading the widgets gives a :class:`~core.schemas.ChatSettings`; :func:`check` validates every field
-with the same rules the repositories apply (:func:`core.repositories.validation.check_setting`) plus
-the combinations only the page can see (stop strings, ``max_tokens`` beyond the model's context).
-Anything invalid raises :class:`~core.errors.InputError` and nothing is stored.
+- a number where a value is sent; **"server default"** (a ticked box, no number) where Charla
+  sends nothing and the server decides — temperature, top_p, top_k, repeat penalty, seed;
+- ``max_tokens`` is a slider with sensible steps up to the model's context length (when known, else
+  32,768) and a first stop, *No limit*, which sends nothing;
+- an empty system prompt sends none; the model "Automatic" is the configured model, else the one
+  the server has loaded.
+
+The widgets live under a key ``prefix`` and are filled from ``settings`` once per ``source`` (the
+defaults, or a chat): again after a save, or when Streamlit forgot them (another page was shown).
+:func:`read` gives back a :class:`~core.schemas.ChatSettings`; the caller checks it with
+:func:`core.services.settings.check`, which refuses a bad value with its reason: nothing is stored
+and nothing is reported as saved. Number boxes have no limits of their own, so whatever is typed
+reaches that check instead of being silently clamped by the browser.
 """
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
 
 import streamlit as st
 
-from core.conf.db import session_scope
-from core.errors import InputError
 from core.i18n import t
-from core.providers.llm_studio_api import ModelInfo
-from core.repositories.app_settings import AppSettingsRepository
-from core.repositories.chats import ChatRepository
-from core.repositories.validation import MAX_STOP_STRINGS, RANGES, check_setting
 from core.schemas import ChatSettings
+from core.services.server import ModelInfo
+from core.vocab import MAX_TOKENS_SCALE
 
-DEFAULT_TEMPERATURE = 0.7  # shown when nothing is stored (the seed's default)
-DEFAULT_MAX_TOKENS = 1024  # shown in the box when "no limit" is ticked
-_SOURCE = "set.source"
-_RELOAD = "set.reload"
+NO_LIMIT = 0  # the max_tokens slider's first stop: nothing sent
+_STEPS = (16, 32, 64, 128, 256, 384, 512, 768, 1024, 1536, 2048, 3072, 4096, 6144, 8192, 12288,
+          16384, 24576, 32768, 49152, 65536, 98304, 131072, 196608, 262144)  # fmt: skip
+# Shown when "server default" is unticked for a field that had no value: a common starting point.
+_STARTS: dict[str, float | int] = {
+    "temperature": 0.7,
+    "top_p": 0.95,
+    "top_k": 40,
+    "repeat_penalty": 1.1,
+    "seed": 42,
+}
+_SLIDERS = {"temperature": (0.0, 2.0, 0.05), "top_p": (0.0, 1.0, 0.01)}
+_FLOATS = ("temperature", "top_p", "repeat_penalty")
 
 
-def request_reload() -> None:
-    """Fill the form from the database at the next run (after a save or reset)."""
-    st.session_state[_RELOAD] = True
+@dataclass(frozen=True)
+class Form:
+    """One instance of the form: its widget keys start with ``prefix``."""
+
+    prefix: str
+
+    def key(self, name: str) -> str:
+        return f"{self.prefix}.{name}"
+
+    def server_key(self, name: str) -> str:
+        return f"{self.prefix}.{name}.server"
 
 
-def load(settings: ChatSettings, source: str) -> None:
-    """Put ``settings`` into the widgets if the target changed, a reload was asked, or the widgets
-    were forgotten (another page was shown)."""
-    if (
-        st.session_state.get(_SOURCE) == source
-        and not st.session_state.get(_RELOAD)
-        and "set.temperature" in st.session_state
-    ):
+def max_tokens_steps(context_length: int | None, current: int | None) -> list[int]:
+    """The slider's stops: No limit, then powers-of-two-ish steps below the context length."""
+    top = context_length or MAX_TOKENS_SCALE
+    steps = [step for step in _STEPS if step < top] or [top // 2]
+    if current and current not in steps:
+        steps = sorted({*steps, current})
+    return [NO_LIMIT, *steps]
+
+
+def load(form: Form, settings: ChatSettings, source: str, *, force: bool = False) -> None:
+    """Put ``settings`` into the widgets if the source changed, ``force``, or they were forgotten."""
+    state = st.session_state
+    marker = form.key("source")
+    if not force and state.get(marker) == source and form.key("max_tokens") in state:
         return
-    values = {
-        "set.model": settings.model or "",
-        "set.system_prompt": settings.system_prompt or "",
-        "set.temperature": DEFAULT_TEMPERATURE
-        if settings.temperature is None
-        else float(settings.temperature),
-        "set.no_limit": settings.max_tokens is None,
-        "set.max_tokens": settings.max_tokens or DEFAULT_MAX_TOKENS,
-        "set.top_p": settings.top_p,
-        "set.top_k": settings.top_k,
-        "set.repeat_penalty": settings.repeat_penalty,
-        "set.seed": settings.seed,
-        "set.stop": "\n".join(settings.stop or ()),
+    values: dict[str, Any] = {
+        form.key("model"): settings.model or "",
+        form.key("system_prompt"): settings.system_prompt or "",
+        form.key("max_tokens"): settings.max_tokens or NO_LIMIT,
+        form.key("stop"): "\n".join(settings.stop or ()),
     }
-    st.session_state.update(values)
-    st.session_state[_SOURCE] = source
-    st.session_state[_RELOAD] = False
+    for name, start in _STARTS.items():
+        value = getattr(settings, name)
+        values[form.server_key(name)] = value is None
+        values[form.key(name)] = start if value is None else value
+    state.update(values)
+    state[marker] = source
 
 
-def model_label(model: ModelInfo, lang: str) -> str:
+def _model_label(model: ModelInfo, lang: str) -> str:
     """``qwen3-8b · not loaded · 32,768 tokens of context``."""
     parts = [model.id]
     if model.loaded is True:
@@ -74,118 +96,85 @@ def model_label(model: ModelInfo, lang: str) -> str:
     elif model.loaded is False:
         parts.append(t("settings.not_loaded", lang))
     if model.context_length:
-        parts.append(t("settings.context", lang, tokens=model.context_length))
+        parts.append(t("settings.context", lang, tokens=f"{model.context_length:,}"))
     return " · ".join(parts)
 
 
-def widgets(models: Sequence[ModelInfo], lang: str) -> None:
-    """Draw the generation widgets (their values live in ``st.session_state``)."""
+def _model(form: Form, models: Sequence[ModelInfo], configured: str | None, lang: str) -> None:
     chat_models = {m.id: m for m in models if m.is_chat_model}
     options = ["", *chat_models]
-    current = st.session_state.get("set.model", "")
+    current = st.session_state.get(form.key("model"), "")
     if current and current not in chat_models:
         options.append(current)  # keep a stored choice the server does not offer (now)
 
     def label(model_id: str) -> str:
         if not model_id:
+            if configured:
+                return t("settings.model_auto_configured", lang, model=configured)
             return t("settings.model_auto", lang)
         info = chat_models.get(model_id)
-        return model_label(info, lang) if info else t("settings.model_missing", lang, id=model_id)
+        return _model_label(info, lang) if info else t("settings.model_missing", lang, id=model_id)
 
-    st.selectbox(t("settings.model", lang), options, format_func=label, key="set.model")
-    st.slider(
-        t("settings.temperature", lang),
-        min_value=0.0,
-        max_value=2.0,
-        step=0.05,
-        key="set.temperature",
-        help=t("settings.temperature_help", lang),
+    st.selectbox(t("settings.model", lang), options, format_func=label, key=form.key("model"))
+
+
+def _optional_number(form: Form, name: str, lang: str) -> None:
+    """A value, or "server default" (ticked: nothing sent, no number shown)."""
+    label = t(f"settings.{name}", lang)
+    server = st.checkbox(
+        t("settings.server_default_for", lang, name=label),
+        key=form.server_key(name),
+        help=t(f"settings.{name}_help", lang),
     )
-    limit, box = st.columns([1, 2], vertical_alignment="bottom")
-    limit.checkbox(t("settings.no_limit", lang), key="set.no_limit")
-    box.number_input(
+    if server:
+        return
+    if name in _SLIDERS:
+        low, high, step = _SLIDERS[name]
+        st.slider(label, min_value=low, max_value=high, step=step, key=form.key(name))
+    else:
+        st.number_input(label, step=0.05 if name in _FLOATS else 1, key=form.key(name))
+
+
+def widgets(
+    form: Form, models: Sequence[ModelInfo], lang: str, *, configured_model: str | None = None
+) -> None:
+    """Draw the form's widgets (their values live in ``st.session_state``)."""
+    _model(form, models, configured_model, lang)
+    chosen = st.session_state.get(form.key("model")) or configured_model
+    info = next((m for m in models if m.id == chosen), None)
+    context = info.context_length if info else None
+    steps = max_tokens_steps(context, st.session_state.get(form.key("max_tokens")))
+    st.select_slider(
         t("settings.max_tokens", lang),
-        min_value=1,
-        max_value=int(RANGES["max_tokens"][1]),
-        step=64,
-        key="set.max_tokens",
-        disabled=bool(st.session_state.get("set.no_limit")),
-        help=t("settings.max_tokens_help", lang),
+        options=steps,
+        key=form.key("max_tokens"),
+        format_func=lambda n: t("settings.no_limit", lang) if n == NO_LIMIT else f"{n:,}",
+        help=t("settings.max_tokens_help", lang, top=f"{(context or MAX_TOKENS_SCALE):,}"),
     )
-    top_p, top_k = st.columns(2)
-    top_p.number_input(
-        "top_p", min_value=0.0, max_value=1.0, step=0.05, key="set.top_p",
-        placeholder=t("settings.server_default", lang), help=t("settings.top_p_help", lang),
-    )  # fmt: skip
-    top_k.number_input(
-        "top_k", min_value=0, max_value=int(RANGES["top_k"][1]), step=1, key="set.top_k",
-        placeholder=t("settings.server_default", lang), help=t("settings.top_k_help", lang),
-    )  # fmt: skip
-    penalty, seed = st.columns(2)
-    penalty.number_input(
-        t("settings.repeat_penalty", lang), min_value=0.0, max_value=10.0, step=0.05,
-        key="set.repeat_penalty", placeholder=t("settings.server_default", lang),
-    )  # fmt: skip
-    seed.number_input(
-        t("settings.seed", lang), min_value=int(RANGES["seed"][0]), max_value=int(RANGES["seed"][1]),
-        step=1, key="set.seed", placeholder=t("settings.seed_random", lang),
+    for name in _STARTS:
+        _optional_number(form, name, lang)
+    st.text_area(
+        t("settings.stop", lang), key=form.key("stop"), height=90,
+        help=t("settings.stop_help", lang),
     )  # fmt: skip
     st.text_area(
-        t("settings.stop", lang), key="set.stop", height=90, help=t("settings.stop_help", lang)
-    )
-    st.text_area(t("settings.system_prompt", lang), key="set.system_prompt", height=140)
+        t("settings.system_prompt", lang), key=form.key("system_prompt"), height=140,
+        help=t("settings.system_prompt_help", lang),
+    )  # fmt: skip
 
 
-def read() -> ChatSettings:
-    """The settings the widgets show (unchecked)."""
+def read(form: Form) -> ChatSettings:
+    """The settings the widgets show (unchecked): exactly what a request would carry."""
     get = st.session_state.get
-    stop = [line.rstrip("\r") for line in str(get("set.stop") or "").split("\n")]
-    stop = [line for line in stop if line.strip()]
-    return ChatSettings(
-        model=get("set.model") or None,
-        system_prompt=get("set.system_prompt") or None,
-        temperature=get("set.temperature"),
-        max_tokens=None if get("set.no_limit") else get("set.max_tokens"),
-        top_p=get("set.top_p"),
-        top_k=get("set.top_k"),
-        repeat_penalty=get("set.repeat_penalty"),
-        seed=get("set.seed"),
-        stop=tuple(stop) or None,
-    )
-
-
-def check(settings: ChatSettings, models: Sequence[ModelInfo]) -> ChatSettings:
-    """``settings`` validated and normalised; raises :class:`InputError` explaining the problem."""
-    if settings.stop and len(settings.stop) > MAX_STOP_STRINGS:
-        raise InputError(
-            "settings.too_many_stops", count=len(settings.stop), limit=MAX_STOP_STRINGS
-        )
-    values = {
-        name: check_setting(name, getattr(settings, name))
-        for name in ChatSettings.__dataclass_fields__
+    stop = [line.rstrip("\r") for line in str(get(form.key("stop")) or "").split("\n")]
+    numbers = {
+        name: None if get(form.server_key(name)) else get(form.key(name)) for name in _STARTS
     }
-    checked = ChatSettings(**values)
-    info = next((m for m in models if m.id == checked.model), None)
-    if (
-        info
-        and info.context_length
-        and checked.max_tokens
-        and checked.max_tokens >= info.context_length
-    ):
-        raise InputError(
-            "settings.max_tokens_over_context",
-            max_tokens=checked.max_tokens,
-            model=info.id,
-            context=info.context_length,
-        )
-    return checked
-
-
-def save_defaults(settings: ChatSettings) -> None:
-    with session_scope(write=True) as db:
-        AppSettingsRepository(db).set_generation_defaults(settings)
-
-
-def save_for_chat(chat_id: int, settings: ChatSettings) -> None:
-    with session_scope(write=True) as db:
-        ChatRepository(db).update_settings(chat_id, settings)
+    max_tokens = get(form.key("max_tokens"))
+    return ChatSettings(
+        model=get(form.key("model")) or None,
+        system_prompt=str(get(form.key("system_prompt")) or ""),  # empty: no system prompt
+        max_tokens=max_tokens or None,
+        stop=tuple(line for line in stop if line.strip()) or None,
+        **numbers,
+    )

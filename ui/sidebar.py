@@ -16,7 +16,8 @@ import streamlit as st
 
 from core import errors
 from core.i18n import error_text, t
-from core.providers.llm_studio_api import ConnectionStatus, get_provider
+from core.services import server
+from core.services.server import ConnectionStatus
 from ui.render import model_label
 from ui.state import chat_service, selected_chat_id
 
@@ -26,12 +27,12 @@ CHECK_TTL = 5  # seconds a connection check is reused
 @st.cache_resource(ttl=CHECK_TTL, show_spinner=False, max_entries=32)
 def _check(base_url: str, model: str | None) -> ConnectionStatus:
     # base_url is part of the cache key only: the provider knows its own URL.
-    return get_provider().check_connection(model)
+    return server.check(model)
 
 
 def connection_status(model: str | None) -> ConnectionStatus:
     """The (briefly cached) result of checking the server and ``model``."""
-    return _check(get_provider().base_url, model)
+    return _check(server.server_info().url, model)
 
 
 def forget_connection_status() -> None:

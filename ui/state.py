@@ -19,17 +19,16 @@ source of truth.
 
 from __future__ import annotations
 
+import contextlib
+
 import streamlit as st
 
 from core import bootstrap
-from core.conf.db import session_scope
-from core.conf.settings import Settings, get_settings
-from core.i18n import LANGUAGES
-from core.repositories.app_settings import AppSettingsRepository
-from core.repositories.chats import ChatRepository
+from core.conf.settings import Settings
+from core.errors import InputError
+from core.services import chats, settings
 from core.services.chat import ChatService
 
-LANGUAGE_KEY = "language"  # app setting holding the UI language chosen on the settings page
 CHAT_PARAM = "chat"  # URL query parameter with the selected chat id
 _CHAT_STATE = "chat_id"
 
@@ -52,17 +51,14 @@ def chat_service() -> ChatService:
 
 def lang() -> str:
     """The UI language: the one saved on the settings page, else ``APP_LANGUAGE``."""
-    with session_scope() as db:
-        chosen = AppSettingsRepository(db).get(LANGUAGE_KEY)
-    return chosen if chosen in LANGUAGES else get_settings().language
+    return settings.language()
 
 
 def set_lang(code: str) -> None:
     """Save the UI language for every session (an app setting, like the generation defaults)."""
-    if code not in LANGUAGES:
-        return
-    with session_scope(write=True) as db:
-        AppSettingsRepository(db).set(LANGUAGE_KEY, code)
+    # Not a language of ours (a stale widget value): keep the current one.
+    with contextlib.suppress(InputError):
+        settings.set_language(code)
 
 
 def _parse_id(raw: object) -> int | None:
@@ -79,9 +75,7 @@ def current_chat_id() -> int | None:
     chat_id = from_url if from_url is not None else st.session_state.get(_CHAT_STATE)
     if chat_id is None:
         return None
-    with session_scope() as db:
-        exists = ChatRepository(db).exists(chat_id)
-    if not exists:  # deleted (here, in another tab, or an old bookmark)
+    if not chats.chat_exists(chat_id):  # deleted (here, in another tab, or an old bookmark)
         select_chat(None)
         return None
     if from_url is None or st.session_state.get(_CHAT_STATE) != chat_id:

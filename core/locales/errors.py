@@ -52,6 +52,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "There is no message to answer again in this chat.",
         "es": "No hay ningún mensaje que volver a responder en este chat.",
     },
+    "input.not_a_user_message": {
+        "en": "Only your own messages can be edited; regenerate an answer instead.",
+        "es": "Solo se pueden editar tus mensajes; regenera la respuesta en su lugar.",
+    },
     "input.empty_title": {
         "en": "The title is empty. Type a title.",
         "es": "El título está vacío. Escribe un título.",

@@ -67,6 +67,11 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "One row per message: chat, time (UTC), sender, text, reasoning, model, status, tokens and speed. UTF-8, opens in Excel, LibreOffice and pandas.",
         "es": "Una fila por mensaje: chat, hora (UTC), remitente, texto, razonamiento, modelo, estado, tokens y velocidad. UTF-8; se abre en Excel, LibreOffice y pandas.",
     },
+    "history.all_versions": {"en": "Every version", "es": "Todas las versiones"},
+    "history.all_versions_help": {
+        "en": "Off: each chat as it is shown (the versions selected). On: every version of every message, with columns that say which version a row is (version, selected, parent_id).",
+        "es": "Desactivado: cada chat tal como se muestra (las versiones elegidas). Activado: todas las versiones de cada mensaje, con columnas que dicen qué versión es cada fila (version, selected, parent_id).",
+    },
     "history.safe": {"en": "Safe for spreadsheets", "es": "Seguro para hojas de cálculo"},
     "history.safe_help": {
         "en": "On: a cell that starts with =, +, -, @, a tab or a carriage return gets a ' in front, so Excel or LibreOffice shows it as text instead of running it as a formula (a message could otherwise contain a harmful formula). Off: exact text, for programs such as pandas.",

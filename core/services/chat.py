@@ -1,23 +1,23 @@
-"""The chat flow: store the user's message, ask the model, keep the answer whatever happens.
+"""The chat flow: store what the person wrote, ask the model, keep the answer whatever happens.
 
-Two entry points:
+:class:`ChatService` is what the chat page uses. ``send()``, ``regenerate()`` and ``edit()`` return
+a :class:`ChatReply`: iterate it and you get the answer's text chunks, which ``st.write_stream``
+consumes directly; reasoning goes to an ``on_reasoning`` callback so the page can show it apart.
+(The seed's non-streamed flow is :func:`core.services.seed_flow.complete_chat_flow`.)
 
-- :func:`complete_chat_flow` — the seed's async, non-streamed flow, with one change: the user's
-  message is committed before the model is called, so a failing server never loses it.
-- :class:`ChatService` — what the chat page uses. ``send()`` (and ``regenerate()``,
-  ``edit_and_resend()``) return a :class:`ChatReply`: iterate it and you get the answer's text
-  chunks, which ``st.write_stream`` consumes directly; reasoning goes to an ``on_reasoning``
-  callback so the page can show it apart.
+Nothing is replaced, ever: a chat's messages form a tree (:mod:`core.repositories.versions`).
+``regenerate`` adds a sibling answer, ``edit`` a sibling user message and its answer; the old
+branch stays as another version. The model is sent the selected branch only.
 
 What a ``ChatReply`` guarantees:
 
 1. before the model is called, the user's message and an empty answer row (status ``streaming``)
    are committed;
-2. while the answer streams, the text received so far is saved every ``save_interval`` seconds
-   (0.5 s), so a killed process loses at most about that much;
+2. while the answer streams, its :class:`~core.services.answers.AnswerWriter` saves the text
+   received so far every 0.5 s, so a killed process loses at most about that much;
 3. when the stream ends the row is finished as ``complete``, ``stopped`` (the consumer closed it:
-   Stop, a rerun, leaving the ``with`` block) or ``error`` (with the error's message), always with
-   the text received, the parameters used and the measured statistics;
+   Stop, a rerun, leaving the ``with`` block) or ``error`` (with the error's code), always with the
+   text received, the parameters used and the statistics the stream measured;
 4. errors never escape as exceptions from iteration: ``reply.error`` holds a
    :class:`core.errors.CharlaError` whose message says what to do.
 """
@@ -27,64 +27,60 @@ from __future__ import annotations
 import inspect
 import logging
 import time
-from collections.abc import Callable, Generator, Iterator, Sequence
-from contextlib import AbstractContextManager
+from collections.abc import Callable, Generator, Iterator
 from dataclasses import dataclass, replace
 from typing import Any
 
-from sqlalchemy.orm import Session
-
 from core import errors
-from core.conf.db import SessionLocal, session_scope, write_session
-from core.models import utcnow
-from core.providers.llm_studio_api import LMStudioAPIProvider, ReplyStream, get_provider
-from core.providers.reasoning import CONTENT, REASONING, RECLASSIFY
+from core.conf.db import session_scope
+from core.providers.llm_studio_api import LMStudioAPIProvider, get_provider
+from core.providers.reasoning import AnswerParts
+from core.providers.stream import ReplyStream
 from core.repositories.app_settings import AppSettingsRepository
 from core.repositories.chats import ChatRepository, title_from_message
-from core.repositories.messages import INTERRUPTED, MessageRepository
+from core.repositories.messages import AT_LEAF, MessageRepository
 from core.schemas import ChatSettings, MessageRecord
+from core.services.answers import SAVE_INTERVAL, AnswerWriter
 from core.services.context import TokenEstimator, fit_context
-from core.services.liveness import FOREIGN_STALE_AFTER, process_token, writer_alive
-from core.text import check_user_message, storable
+from core.services.liveness import process_token
+from core.text import check_user_message
+from core.vocab import CONTEXT_LIMIT, DEFAULT_SYSTEM_PROMPT, EventKind, Sender, Status
 
 log = logging.getLogger("charla.chat")
 
-DEFAULT_CONTEXT_LIMIT = 20  # the seed's default number of past messages sent to the model
-SAVE_INTERVAL = 0.5  # seconds between progressive saves of a streaming answer
-DEFAULT_SYSTEM_PROMPT = "You are a helpful, concise assistant."
 DEFAULTS_TTL = 2.0  # seconds the app defaults are reused between turns
+OnReasoning = Callable[[str], None]
 
 
 @dataclass(frozen=True)
-class Prepared:
+class TurnPlan:
     """A turn ready to stream: the rows written and the request to send."""
 
+    chat_id: int
     user_message: MessageRecord
-    answer_id: int
-    messages: list[dict[str, str]]
+    answer: MessageRecord  # the empty ``streaming`` row the answer is written into
+    messages: list[dict[str, str]]  # what is sent, oldest first, without the system prompt
     settings: ChatSettings
-    dropped: int
+    dropped: int  # older messages of the branch left out to fit the model's context
 
 
 class ChatReply:
     """One streamed answer. Iterate for its text; read ``result``/``error`` when it is over."""
 
     def __init__(
-        self,
-        service: ChatService,
-        prepared: Prepared,
-        on_reasoning: Callable[[str], None] | None = None,
+        self, service: ChatService, plan: TurnPlan, on_reasoning: OnReasoning | None = None
     ) -> None:
         self.service = service
-        self.prepared = prepared
-        self.user_message = prepared.user_message
-        self.answer_id = prepared.answer_id
+        self.plan = plan
+        self.user_message = plan.user_message
+        self.answer_id = plan.answer.id
         self.on_reasoning = on_reasoning
         self.content = ""
         self.reasoning = ""
-        self.status = "streaming"
+        self.status: Status = Status.STREAMING
         self.error: errors.CharlaError | None = None
         self.result: MessageRecord | None = None
+        self._writer = AnswerWriter(self.answer_id, save_interval=service.save_interval)
         self._gen = self._run()
 
     def __iter__(self) -> Iterator[str]:
@@ -102,8 +98,8 @@ class ChatReply:
             # Closed before anything read it (a rerun before st.write_stream started): the
             # generator's own clean-up never runs, so finish the answer row here.
             self._gen.close()
-            self.status = "stopped"
-            self.result = self.service._finish(self, None)
+            self.status = Status.STOPPED
+            self.result = self._writer.finish("", "", Status.STOPPED)
             return
         self._gen.close()
 
@@ -114,18 +110,15 @@ class ChatReply:
         return self
 
     def _run(self) -> Generator[str]:
-        service, prepared = self.service, self.prepared
-        settings = prepared.settings
-        content: list[str] = []
-        reasoning: list[str] = []
+        plan, writer = self.plan, self._writer
+        settings = plan.settings
+        parts = AnswerParts()
         stream: ReplyStream | None = None
-        status = "stopped"  # unless the stream completes or fails, the consumer stopped it
+        status = Status.STOPPED  # unless the stream completes or fails, the consumer stopped it
         error: errors.CharlaError | None = None
-        last_save = time.monotonic()
-        saved = (0, 0)
         try:
-            stream = service.provider.stream_reply(
-                prepared.messages,
+            stream = self.service.provider.stream_reply(
+                plan.messages,
                 model=settings.model,
                 system_message=settings.system_prompt or None,
                 temperature=settings.temperature,
@@ -133,41 +126,38 @@ class ChatReply:
                 **settings.options(),
             )
             for kind, text in stream:
-                if kind == CONTENT:
-                    content.append(text)
+                parts.add(kind, text)
+                if kind == EventKind.CONTENT:
                     yield text
-                elif kind == REASONING:
-                    reasoning.append(text)
-                    self._reasoning_changed(reasoning)
-                elif kind == RECLASSIFY:
-                    reasoning.extend(content)
-                    content.clear()
-                    self._reasoning_changed(reasoning)
-                now = time.monotonic()
-                if (
-                    now - last_save >= service.save_interval
-                    and (len(content), len(reasoning)) != saved
-                ):
-                    service._save_progress(self.answer_id, "".join(content), "".join(reasoning))
-                    last_save, saved = now, (len(content), len(reasoning))
-            if not "".join(content).strip() and not reasoning:
-                raise errors.EmptyAnswer(url=service.provider.base_url, model=settings.model or "")
-            status = "complete"
+                elif self.on_reasoning is not None:
+                    self.on_reasoning(parts.reasoning)
+                if writer.due():
+                    writer.save(parts.content, parts.reasoning)
+            if not parts.content.strip() and not parts.reasoning:
+                raise errors.EmptyAnswer(
+                    url=self.service.provider.base_url, model=settings.model or ""
+                )
+            status = Status.COMPLETE
         except errors.CharlaError as exc:
-            status, error = "error", exc
+            status, error = Status.ERROR, exc
         except Exception as exc:  # a bug must not lose the answer: keep it, explain, log the trace
             log.exception("unexpected failure while streaming an answer")
-            status, error = "error", errors.CharlaError(f"{type(exc).__name__}: {exc}")
+            status, error = Status.ERROR, errors.CharlaError(f"{type(exc).__name__}: {exc}")
         finally:
             if stream is not None:
                 stream.close()
-            self.content, self.reasoning = "".join(content), "".join(reasoning)
+            self.content, self.reasoning = parts.content, parts.reasoning
             self.status, self.error = status, error
-            self.result = service._finish(self, stream)
-
-    def _reasoning_changed(self, reasoning: list[str]) -> None:
-        if self.on_reasoning is not None:
-            self.on_reasoning("".join(reasoning))
+            stats = stream.stats if stream is not None else None
+            self.result = writer.finish(
+                self.content, self.reasoning, status, error=error, stats=stats
+            )
+            if stats is not None:
+                self.service.estimator.learn(
+                    [{"role": "system", "content": settings.system_prompt or ""}, *plan.messages],
+                    stats.prompt_tokens,
+                    stats.model,
+                )
 
 
 class ChatService:
@@ -177,22 +167,14 @@ class ChatService:
         self,
         provider: LMStudioAPIProvider | None = None,
         *,
-        session_factory: Callable[[], Session] | None = None,
-        write_session_factory: Callable[[], Session] | None = None,
         save_interval: float = SAVE_INTERVAL,
-        context_limit: int = DEFAULT_CONTEXT_LIMIT,
+        context_limit: int = CONTEXT_LIMIT,
     ) -> None:
         self._provider = provider
-        self._session = session_factory or SessionLocal
-        self._write_session = write_session_factory or session_factory or write_session
         self.save_interval = save_interval
         self.context_limit = context_limit
         self.estimator = TokenEstimator()
         self._defaults_cache: tuple[float, ChatSettings] | None = None
-
-    def _unit(self, *, write: bool = False) -> AbstractContextManager[Session]:
-        """A unit of work on this service's own session factories (tests inject them)."""
-        return session_scope(factory=self._write_session if write else self._session)
 
     @property
     def provider(self) -> LMStudioAPIProvider:
@@ -201,11 +183,11 @@ class ChatService:
     # --- settings -----------------------------------------------------------------------------
     def app_defaults(self) -> ChatSettings:
         """The app defaults (settings page) over the configuration; cached for a moment because
-        every turn needs them. The settings page calls :meth:`invalidate_defaults` after saving."""
+        every turn needs them. Saving settings calls :meth:`invalidate_defaults`."""
         cached = self._defaults_cache
         if cached is not None and time.monotonic() - cached[0] < DEFAULTS_TTL:
             return cached[1]
-        with self._unit() as db:
+        with session_scope() as db:
             stored = AppSettingsRepository(db).generation_defaults()
         base = ChatSettings(model=self.provider.model, system_prompt=DEFAULT_SYSTEM_PROMPT)
         defaults = stored.merged_over(base)
@@ -216,87 +198,127 @@ class ChatService:
         self._defaults_cache = None
 
     def effective_settings(self, chat_id: int | None = None) -> ChatSettings:
-        """Chat overrides, over the app defaults, over the configuration (model from .env)."""
+        """What a request of this chat carries: its own settings if it has them, else the app
+        defaults (over the configuration); no model means the configured one, if any."""
         if chat_id is None:
             return self.app_defaults()
-        with self._unit() as db:
+        with session_scope() as db:
             chat = ChatRepository(db).get(chat_id)
-        return chat.settings.merged_over(self.app_defaults())
+        if not chat.own_settings:
+            return self.app_defaults()
+        return replace(chat.settings, model=chat.settings.model or self.provider.model)
 
     # --- the turns ----------------------------------------------------------------------------
     def send(
-        self, chat_id: int, text: str, *, on_reasoning: Callable[[str], None] | None = None
+        self, chat_id: int, text: str, *, on_reasoning: OnReasoning | None = None
     ) -> ChatReply:
-        """Store ``text`` as the user's message and start the answer (streamed when iterated)."""
+        """Store ``text`` as the next user message of the selected branch and start its answer."""
         text = check_user_message(text)
-        return ChatReply(self, self._prepare(chat_id, text), on_reasoning)
+        return ChatReply(self, self._plan(chat_id, text=text, parent=AT_LEAF), on_reasoning)
 
     def regenerate(
-        self, chat_id: int, *, on_reasoning: Callable[[str], None] | None = None
+        self,
+        chat_id: int,
+        message_id: int | None = None,
+        *,
+        on_reasoning: OnReasoning | None = None,
     ) -> ChatReply:
-        """Replace the last answer (or answer the last message if it has none): also "Retry"."""
-        return self._redo(chat_id, None, on_reasoning)
+        """A new version of an answer (``message_id``; default: the last answer of the selected
+        branch), kept beside the old one. Given a user message, answers it again ("Retry")."""
+        with session_scope() as db:
+            repo = MessageRepository(db)
+            ChatRepository(db).get(chat_id)
+            target = repo.get(message_id) if message_id is not None else repo.last_message(chat_id)
+        if target is None or target.chat_id != chat_id:
+            raise errors.InputError("input.nothing_to_regenerate")
+        question = target.id if target.sender == Sender.USER else target.parent_id
+        if question is None:
+            raise errors.InputError("input.nothing_to_regenerate")
+        return ChatReply(self, self._plan(chat_id, question=question), on_reasoning)
+
+    def edit(
+        self,
+        chat_id: int,
+        message_id: int,
+        text: str,
+        *,
+        on_reasoning: OnReasoning | None = None,
+    ) -> ChatReply:
+        """A new version of the user message ``message_id`` with ``text``, answered; the old
+        message and everything after it stay, as the other version."""
+        text = check_user_message(text)
+        with session_scope() as db:
+            original = MessageRepository(db).get(message_id)
+        if original.chat_id != chat_id or original.sender != Sender.USER:
+            raise errors.InputError("input.not_a_user_message")
+        return ChatReply(
+            self, self._plan(chat_id, text=text, parent=original.parent_id), on_reasoning
+        )
 
     def edit_and_resend(
-        self, chat_id: int, text: str, *, on_reasoning: Callable[[str], None] | None = None
+        self, chat_id: int, text: str, *, on_reasoning: OnReasoning | None = None
     ) -> ChatReply:
-        """Replace the last user message by ``text`` (dropping its answer) and answer it again."""
-        return self._redo(chat_id, check_user_message(text), on_reasoning)
-
-    def _redo(
-        self, chat_id: int, new_text: str | None, on_reasoning: Callable[[str], None] | None
-    ) -> ChatReply:
-        with self._unit(write=True) as db:
-            messages = MessageRepository(db)
+        """Edit the last user message of the selected branch (see :meth:`edit`)."""
+        with session_scope() as db:
             ChatRepository(db).get(chat_id)
-            tail = messages.list_for_chat(chat_id, limit=2)
-            if tail and tail[-1].sender == "llm":
-                messages.delete_message(tail[-1].id)
-                tail = tail[:-1]
-            if not tail or tail[-1].sender != "user":
-                raise errors.InputError("input.nothing_to_regenerate")
-            last_user = tail[-1]
-            messages.delete_message(last_user.id)
-        return ChatReply(self, self._prepare(chat_id, new_text or last_user.content), on_reasoning)
+            branch = MessageRepository(db).branch(chat_id, limit=2)
+        last_user = next((m for m in reversed(branch) if m.sender == Sender.USER), None)
+        if last_user is None:
+            raise errors.InputError("input.nothing_to_regenerate")
+        return self.edit(chat_id, last_user.id, text, on_reasoning=on_reasoning)
 
-    def _prepare(self, chat_id: int, text: str) -> Prepared:
-        # Three phases, so that SQLite's write lock is held only for the inserts and never while
-        # the provider looks something up over the network: read, look up, write.
-        with self._unit() as db:
-            chat = ChatRepository(db).get(chat_id)
-            history = MessageRepository(db).get_chat_context_for_llm(
-                chat_id, limit=self.context_limit
-            )
-        settings = chat.settings.merged_over(self.app_defaults())
+    def _plan(
+        self,
+        chat_id: int,
+        *,
+        text: str | None = None,
+        parent: Any = AT_LEAF,
+        question: int | None = None,
+    ) -> TurnPlan:
+        """Write the turn's rows and read what to send.
+
+        ``text``: a new user message under ``parent`` (``AT_LEAF``: after the selected branch);
+        otherwise ``question`` is the existing user message to answer again. Look-ups that may
+        go over the network (the default model, its context length) happen before the write
+        transaction, so SQLite's write lock is never held while the server answers.
+        """
+        settings = self.effective_settings(chat_id)  # ChatNotFound for a deleted chat
         model = settings.model or self._default_model()
         settings = replace(settings, model=model)
         info = self.provider.model_info(model)  # cached; None when the server does not say
+        with session_scope(write=True) as db:
+            repo = MessageRepository(db)
+            if text is not None:
+                user = repo.create_message(chat_id, Sender.USER, text, parent_id=parent)
+                ChatRepository(db).set_title_if_empty(chat_id, title_from_message(text))
+            else:
+                assert question is not None
+                user = repo.get(question)
+            answer = repo.create_message(
+                chat_id,
+                Sender.LLM,
+                "",
+                status=Status.STREAMING,
+                parent_id=user.id,
+                model=model,
+                params=request_params(settings),
+                writer=process_token(),
+            )
+            # The selected branch now ends with the user message and the empty answer (which the
+            # context leaves out): exactly what the model must be sent.
+            history = repo.get_chat_context_for_llm(chat_id, limit=self.context_limit + 1)
         to_send, dropped = fit_context(
-            history,
-            {"role": "user", "content": text},
+            history[:-1],
+            history[-1],
             system_prompt=settings.system_prompt,
             context_length=info.context_length if info else None,
             max_tokens=settings.max_tokens,
             estimator=self.estimator,
             model=model,
         )
-        with self._unit(write=True) as db:
-            messages = MessageRepository(db)
-            user = messages.create_message(chat_id, "user", text)
-            if not chat.title:
-                ChatRepository(db).set_title_if_empty(chat_id, title_from_message(text))
-            answer = messages.create_message(
-                chat_id,
-                "llm",
-                "",
-                status="streaming",
-                model=model,
-                params=_params(settings),
-                writer=process_token(),
-            )
         if dropped:
             log.info("chat %s: %d old messages left out to fit the context", chat_id, dropped)
-        return Prepared(user, answer.id, to_send, settings, dropped)
+        return TurnPlan(chat_id, user, answer, to_send, settings, dropped)
 
     def _default_model(self) -> str | None:
         try:
@@ -304,172 +326,11 @@ class ChatService:
         except errors.ProviderError:
             return None  # the request itself will explain what is wrong
 
-    # --- progressive saving -------------------------------------------------------------------
-    def _save_progress(self, answer_id: int, content: str, reasoning: str) -> None:
-        try:
-            with self._unit(write=True) as db:
-                MessageRepository(db).update_message(
-                    answer_id, content=storable(content), reasoning=storable(reasoning)
-                )
-        except errors.CharlaError:
-            raise  # the answer is gone (its chat was deleted): stop streaming it
-        except Exception:  # a failing database: keep streaming, the next save tries again
-            log.exception("could not save the answer's progress; will retry at the next chunk")
 
-    def _finish(self, reply: ChatReply, stream: ReplyStream | None) -> MessageRecord | None:
-        fields: dict[str, Any] = {
-            # storable(): a NUL a model sent is kept as U+FFFD (no database stores NUL).
-            "content": storable(reply.content),
-            "reasoning": storable(reply.reasoning),
-            "status": reply.status,
-            "error": reply.error.user_message("en") if reply.error else None,
-            "writer": None,
-        }
-        if stream is not None:
-            fields.update(_stats(stream))
-            self.estimator.learn(
-                [
-                    {"role": "system", "content": reply.prepared.settings.system_prompt or ""},
-                    *reply.prepared.messages,
-                ],
-                fields.get("prompt_tokens"),
-                stream.model,
-            )
-        try:
-            with self._unit(write=True) as db:
-                repo = MessageRepository(db)
-                repo.update_message(reply.answer_id, **fields)
-                return repo.get(reply.answer_id)
-        except errors.MessageNotFound:
-            return None  # the chat was deleted while the answer streamed: nothing to keep
-        except Exception:
-            log.exception("could not save the finished answer %s", reply.answer_id)
-            return None
-
-
-def _params(settings: ChatSettings) -> dict[str, Any]:
-    params: dict[str, Any] = {
-        "temperature": settings.temperature,
-        "max_tokens": settings.max_tokens,
-    }
-    params.update(settings.options())
-    if settings.system_prompt:
-        params["system_prompt"] = settings.system_prompt
-    return {k: v for k, v in params.items() if v is not None}
-
-
-def _stats(stream: ReplyStream) -> dict[str, Any]:
-    usage = stream.usage or {}
-    completion = usage.get("completion_tokens") or stream.assembler.deltas or None
-    generating = (
-        stream.finished_at - stream.first_token_at
-        if stream.finished_at is not None and stream.first_token_at is not None
-        else None
-    )
-    return {
-        "model": stream.model,
-        "finish_reason": stream.finish_reason,
-        "prompt_tokens": usage.get("prompt_tokens"),
-        "completion_tokens": completion,
-        "time_to_first_token": stream.time_to_first_token,
-        "tokens_per_second": completion / generating
-        if completion and generating and generating > 0
-        else None,
-    }
-
-
-def is_interrupted(message: MessageRecord) -> bool:
-    """An answer whose writer died: marked so at start-up, or still ``streaming`` with a dead
-    writer (another process crashed while this one runs)."""
-    if message.status == "stopped" and message.error == INTERRUPTED:
-        return True
-    return message.status == "streaming" and writer_alive(message.writer) is False
-
-
-def mark_interrupted_answers() -> int:
-    """At start-up: answers whose writing process is gone become ``stopped``/``interrupted``."""
-    with session_scope(write=True) as db:
-        repo = MessageRepository(db)
-        now = utcnow()
-        dead = [
-            message_id
-            for message_id, writer, created_at in repo.streaming_answers()
-            if (alive := writer_alive(writer)) is False
-            or (alive is None and now - created_at > FOREIGN_STALE_AFTER)
-        ]
-        return repo.mark_interrupted(dead)
-
-
-async def complete_chat_flow(
-    chat_id: int,
-    user_message: str,
-    *,
-    provider: LMStudioAPIProvider | None = None,
-    system_message: str = "Eres un asistente inteligente y útil.",
-    temperature: float = 0.7,
-    limit: int = DEFAULT_CONTEXT_LIMIT,
-) -> str:
-    """The seed's complete flow (non-streamed). The user's message is stored first and kept even
-    when the model call fails; a failure is stored as an answer with status ``error``."""
-    provider = provider or get_provider()
-    user_message = check_user_message(user_message)
-    db = SessionLocal()
-    try:
-        message_repo = MessageRepository(db)
-        context = message_repo.get_chat_context_for_llm(chat_id, limit=limit)
-        context.append({"role": "user", "content": user_message})
-        db.commit()  # end the read transaction before writing (SQLite WAL)
-        message_repo.create_message(chat_id, "user", user_message)
-        db.commit()
-        started = time.perf_counter()
-        try:
-            response = await provider.chat_completion(
-                messages=context, system_message=system_message, temperature=temperature
-            )
-        except errors.ProviderError as exc:
-            message_repo.create_message(
-                chat_id,
-                "llm",
-                "",
-                status="error",
-                error=exc.user_message("en"),
-                model=provider.model,
-            )
-            db.commit()
-            raise
-        llm_response = str(response["choices"][0]["message"].get("content") or "")
-        usage = response.get("usage") or {}
-        message_repo.create_message(
-            chat_id,
-            "llm",
-            llm_response,
-            reasoning=str(response["choices"][0]["message"].get("reasoning_content") or ""),
-            model=response.get("model"),
-            params={"temperature": temperature, "system_prompt": system_message},
-            prompt_tokens=usage.get("prompt_tokens"),
-            completion_tokens=usage.get("completion_tokens"),
-            finish_reason=response["choices"][0].get("finish_reason"),
-            time_to_first_token=time.perf_counter() - started,
-        )
-        db.commit()
-        return llm_response
-    except Exception:
-        db.rollback()
-        raise
-    finally:
-        db.close()
-
-
-def new_chat(title: str = "", settings: ChatSettings | None = None) -> int:
-    """Create an empty chat and return its id."""
-    with session_scope(write=True) as db:
-        return ChatRepository(db).create(title, settings).id
-
-
-def chat_messages(
-    chat_id: int, *, limit: int | None = None, before_id: int | None = None
-) -> Sequence[MessageRecord]:
-    """A chat's messages (see :meth:`MessageRepository.list_for_chat`); ChatNotFound if none."""
-    with session_scope() as db:
-        ChatRepository(db).get(chat_id)
-        return MessageRepository(db).list_for_chat(chat_id, limit=limit, before_id=before_id)
+def request_params(settings: ChatSettings) -> dict[str, Any]:
+    """The parameters stored with an answer: exactly what its request carries (no model)."""
+    params = settings.to_json()
+    params.pop("model", None)
+    if not params.get("system_prompt"):
+        params.pop("system_prompt", None)  # an empty one is not sent
+    return params

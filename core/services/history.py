@@ -22,7 +22,7 @@ messages:
   cannot fold a letter such as "Á" (SQLite, or PostgreSQL with the C locale), the search also tries
   the all-lower and all-upper forms of the text (:func:`case_variants`): "ángel" finds "Ángel" and
   "ÁNGEL"; only a span mixing cases of non-ASCII letters ("ÁngEL é") can still be missed.
-- :func:`filter_conditions` is public: :mod:`core.export` applies the very same conditions when it
+- :func:`filter_conditions` is public: :mod:`core.services.export` applies the very same conditions when it
   exports "the filtered chats", so the CSV always holds what the table shows.
 
 :func:`latest_models` gives the "Model" column of one page of the table: the model of each chat's

@@ -16,6 +16,10 @@ import socket
 from datetime import timedelta
 from functools import cache
 
+from core.conf.db import session_scope
+from core.models import utcnow
+from core.repositories.messages import MessageRepository
+
 # A foreign host's answer that has been "streaming" this long is certainly dead (no read timeout
 # allows an answer to run so long without its writer finishing it).
 FOREIGN_STALE_AFTER = timedelta(hours=6)
@@ -63,3 +67,18 @@ def writer_alive(token: str | None) -> bool | None:
     except PermissionError:
         pass  # exists, owned by someone else
     return _start_ticks(pid) == start
+
+
+def mark_interrupted_answers() -> int:
+    """At start-up: answers whose writing process is gone become ``stopped`` with the error code
+    ``error.interrupted``; what they hold is kept."""
+    with session_scope(write=True) as db:
+        repo = MessageRepository(db)
+        now = utcnow()
+        dead = [
+            message_id
+            for message_id, writer, created_at in repo.streaming_answers()
+            if (alive := writer_alive(writer)) is False
+            or (alive is None and now - created_at > FOREIGN_STALE_AFTER)
+        ]
+        return repo.mark_interrupted(dead)

@@ -16,7 +16,8 @@ from sqlalchemy import text
 from core.conf.db import SessionLocal, get_engine
 from core.providers.llm_studio_api import LMStudioAPIProvider
 from core.repositories.messages import MessageRepository
-from core.services.chat import ChatService, new_chat
+from core.services.chat import ChatService
+from core.services.chats import new_chat
 from tests.fakes.fake_llm_server import FakeLLMServer
 
 SESSIONS = 8

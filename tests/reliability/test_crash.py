@@ -40,7 +40,8 @@ CHILD = """
 import sys, time
 from core.bootstrap import start
 start()
-from core.services.chat import ChatService, new_chat
+from core.services.chat import ChatService
+from core.services.chats import new_chat
 chat_id = new_chat()
 reply = ChatService().send(chat_id, "Tell me a long story")  # stores the user's message
 print("chat", chat_id, flush=True)
@@ -154,7 +155,10 @@ def test_sigkill_while_streaming_loses_at_most_about_a_second(db: str) -> None:
                 after_restart = MessageRepository(db_session).get(answer.id)
             finally:
                 db_session.close()
-            assert (after_restart.status, after_restart.error) == ("stopped", "interrupted")
+            assert (after_restart.status, after_restart.error_code) == (
+                "stopped",
+                "error.interrupted",
+            )
             assert after_restart.content == answer.content
     print(f"\n{trials} SIGKILLs: at most {worst_loss:.2f} s of streamed text lost")
 

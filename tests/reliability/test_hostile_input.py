@@ -21,13 +21,14 @@ from hypothesis import strategies as st
 
 from core import errors
 from core.conf.db import SessionLocal, session_scope
-from core.export import ExportScope, csv_bytes
+from core.services.export import ExportScope, csv_bytes
 from core.providers.llm_studio_api import LMStudioAPIProvider
 from core.repositories.app_settings import AppSettingsRepository
 from core.repositories.messages import MessageRepository
 from core.repositories.validation import check_setting
 from core.schemas import ChatSettings
-from core.services.chat import ChatService, new_chat
+from core.services.chat import ChatService
+from core.services.chats import new_chat
 from core.text import MAX_MESSAGE_CHARS
 from tests.fakes.fake_llm_server import FakeLLMServer, Reply
 

@@ -11,7 +11,7 @@ from core.conf.db import session_scope
 from core.i18n import t
 from core.repositories.chats import ChatRepository
 from core.repositories.messages import MessageRepository
-from core.services.chat import new_chat
+from core.services.chats import new_chat
 from tests.fakes.fake_llm_server import Reply
 from tests.ui.conftest import reset_process_state, stored_chats, stored_messages, texts
 
@@ -84,21 +84,21 @@ def test_settings_saved_on_the_settings_page_are_used_by_the_next_request(
     fake: Any, page: Any
 ) -> None:
     settings = page("settings").run()
+    settings.checkbox(key="set.temperature.server").uncheck().run()
     settings.slider(key="set.temperature").set_value(1.3)
-    settings.checkbox(key="set.no_limit").uncheck().run()
-    settings.number_input(key="set.max_tokens").set_value(77)
+    settings.select_slider(key="set.max_tokens").set_value(768)
     settings.text_area(key="set.stop").input("END\nSTOP")
-    settings.button(key="save-defaults").click().run()
+    settings.button(key="set-save").click().run()
     assert not settings.exception
 
     send(page("chat").run(), "Hi")
     request = fake.requests[-1]["json"]
     assert request["temperature"] == pytest.approx(1.3)
-    assert request["max_tokens"] == 77
+    assert request["max_tokens"] == 768
     assert request["stop"] == ["END", "STOP"]
     params = stored_messages()[-1].params
     assert params["temperature"] == pytest.approx(1.3)
-    assert params["max_tokens"] == 77
+    assert params["max_tokens"] == 768
 
 
 def test_server_down_shows_what_to_do_and_keeps_the_message(app_db: None, page: Any) -> None:
@@ -144,27 +144,34 @@ def test_retry_after_a_failure_answers_the_same_message(fake: Any, page: Any) ->
     rows = stored_messages()
     assert [(m.sender, m.content, m.status) for m in rows] == [
         ("user", "Try this", "complete"),
+        ("llm", "", "error"),  # the failed attempt is kept, as another version
         ("llm", "Recovered.", "complete"),
     ]
     assert at.chat_message[-1].markdown[0].value == "Recovered."
 
 
-def test_regenerate_replaces_the_last_answer(fake: Any, page: Any) -> None:
+def test_regenerate_keeps_the_old_answer_as_a_version(fake: Any, page: Any) -> None:
     fake.enqueue(Reply(chunks=["First."]), Reply(chunks=["Second."]))
     at = send(page("chat").run(), "Answer twice")
 
     at.button(key="regenerate").click().run()
     assert not at.exception
     rows = stored_messages()
-    assert [(m.sender, m.content) for m in rows] == [("user", "Answer twice"), ("llm", "Second.")]
+    assert [(m.sender, m.content) for m in rows] == [
+        ("user", "Answer twice"),
+        ("llm", "First."),
+        ("llm", "Second."),
+    ]
     assert [b.markdown[0].value for b in at.chat_message] == ["Answer twice", "Second."]
+    assert "2 / 2" in [c.value for c in at.chat_message[1].caption]
 
 
-def test_edit_and_resend_the_last_message(fake: Any, page: Any) -> None:
+def test_edit_adds_a_version_of_the_message(fake: Any, page: Any) -> None:
     fake.enqueue(Reply(chunks=["About cats."]), Reply(chunks=["About dogs."]))
     at = send(page("chat").run(), "Tell me about cats")
+    user_id = stored_messages()[0].id
 
-    at.button(key="edit").click().run()
+    at.menu_button(key=f"msg-menu-{user_id}").click("edit").run()
     (box,) = [a for a in at.text_area if a.key and a.key.startswith("edit-")]
     assert box.value == "Tell me about cats"
     box.input("Tell me about dogs")
@@ -172,10 +179,15 @@ def test_edit_and_resend_the_last_message(fake: Any, page: Any) -> None:
     assert not at.exception
     rows = stored_messages()
     assert [(m.sender, m.content) for m in rows] == [
+        ("user", "Tell me about cats"),
+        ("llm", "About cats."),
         ("user", "Tell me about dogs"),
         ("llm", "About dogs."),
     ]
-    assert fake.requests[-1]["json"]["messages"][-1]["content"] == "Tell me about dogs"
+    assert [b.markdown[0].value for b in at.chat_message] == ["Tell me about dogs", "About dogs."]
+    assert fake.requests[-1]["json"]["messages"][1:] == [
+        {"role": "user", "content": "Tell me about dogs"}
+    ]
 
 
 def test_refused_input_is_kept_as_a_draft_and_nothing_is_stored(fake: Any, page: Any) -> None:
@@ -197,13 +209,25 @@ def test_stopped_interrupted_and_cut_answers_say_so(app_db: None, page: Any) -> 
         messages.create_message(chat_id, "user", "q1")
         messages.create_message(chat_id, "llm", "partial", status="stopped")
         messages.create_message(chat_id, "user", "q2")
-        messages.create_message(chat_id, "llm", "cut", status="stopped", error="interrupted")
+        messages.create_message(
+            chat_id, "llm", "cut", status="stopped", error_code="error.interrupted"
+        )
         messages.create_message(chat_id, "user", "q3")
-        messages.create_message(chat_id, "llm", "long", finish_reason="length", model="a/b/x.gguf")
+        messages.create_message(
+            chat_id,
+            "llm",
+            "long",
+            finish_reason="length",
+            model="a/b/x.gguf",
+            params={"max_tokens": 4},
+        )
+        messages.create_message(chat_id, "user", "q4")
+        # "length" with no max_tokens sent: the server stopped at its context, not at a limit.
+        messages.create_message(chat_id, "llm", "full", finish_reason="length", model="m")
     at = page("chat", chat=str(chat_id)).run()
 
     captions = [b.caption[0].value for b in at.chat_message if b.name == "assistant"]
-    assert captions == ["stopped", "interrupted", r"x.gguf · cut by max\_tokens"]
+    assert captions == ["stopped", "interrupted", r"x.gguf · cut by max\_tokens", "m"]
 
 
 def test_long_chat_shows_a_window_and_older_messages_on_demand(app_db: None, page: Any) -> None:
@@ -212,12 +236,13 @@ def test_long_chat_shows_a_window_and_older_messages_on_demand(app_db: None, pag
 
     assert len(at.chat_message) == 50
     assert at.chat_message[-1].markdown[0].value == "a59"
-    at.button(key=f"older-{chat_id}").click().run()
+    older = f"window-{chat_id}-older"
+    at.button(key=older).click().run()
     assert len(at.chat_message) == 100
-    at.button(key=f"older-{chat_id}").click().run()
+    at.button(key=older).click().run()
     assert len(at.chat_message) == 120
     assert at.chat_message[0].markdown[0].value == "q0"
-    assert not [b for b in at.button if b.key == f"older-{chat_id}"]
+    assert not [b for b in at.button if b.key == older]
 
 
 def test_switch_rename_and_delete_chats(app_db: None, page: Any) -> None:
@@ -236,10 +261,10 @@ def test_switch_rename_and_delete_chats(app_db: None, page: Any) -> None:
 
     at.button(key=f"delete-{first}").click().run()
     assert "Delete «Renamed chat»" in at.warning[0].value
-    at.button(key="delete-no").click().run()
+    at.button(key="delete-confirmation-no").click().run()
     assert [c.id for c in stored_chats()] == [first, second]
     at.button(key=f"delete-{first}").click().run()
-    at.button(key="delete-yes").click().run()
+    at.button(key="delete-confirmation-yes").click().run()
     assert [c.id for c in stored_chats()] == [second]
     assert stored_messages(first) == []
     assert "chat" not in at.query_params
@@ -293,7 +318,8 @@ def test_spanish_ui(fake: Any, page: Any, monkeypatch: Any) -> None:
 
 def test_a_refused_edit_stays_an_edit(fake: Any, page: Any) -> None:
     at = send(page("chat").run(), "first wording")
-    at.button(key="edit").click().run()
+    user_id = stored_messages()[0].id
+    at.menu_button(key=f"msg-menu-{user_id}").click("edit").run()
     (box,) = [a for a in at.text_area if a.key and a.key.startswith("edit-")]
     box.input("bad\x00wording")
     at.button(key=box.key.removesuffix("-text") + "-send").click().run()
@@ -303,6 +329,9 @@ def test_a_refused_edit_stays_an_edit(fake: Any, page: Any) -> None:
     at.text_area(key="draft-text").input("second wording")
     at.button(key="draft-send").click().run()
     assert [(m.sender, m.content) for m in stored_messages()] == [
-        ("user", "second wording"),
+        ("user", "first wording"),
+        ("llm", "Hello from the fake server."),
+        ("user", "second wording"),  # a new version of the first message
         ("llm", "Hello from the fake server."),
     ]
+    assert stored_messages()[2].parent_id is None

@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from core import errors
-from core.i18n import TEXTS
+from core.i18n import TEXTS, stored_error_text
 from tests.fakes.fake_llm_server import INVALID_API_KEY_BODY, NO_MODELS_LOADED, FakeLLMServer, Reply
 from tests.fakes.web_page_server import WebPageServer
 from tests.services import free_port
@@ -131,7 +131,7 @@ def unknown_model(lab: Lab) -> None:
 def pick_a_model_on_the_settings_page(lab: Lab) -> None:
     settings = lab.page("settings").run()  # another tab; the chat page stays open
     settings.selectbox(key="set.model").set_value("smollm2-135m-instruct")
-    settings.button(key="save-defaults").click().run()
+    settings.button(key="set-save").click().run()
     assert not settings.exception, settings.exception
 
 
@@ -303,7 +303,9 @@ def test_fault_is_explained_kept_and_the_next_message_works(
     user, answer = stored_messages()
     assert (user.sender, user.content, user.status) == ("user", QUESTION, "complete")
     assert (answer.sender, answer.status, answer.content) == ("llm", "error", fault.stored)
-    assert answer.error == shown  # the database keeps the very sentence shown (English)
+    # The database keeps the error as a code with its parameters, which give the sentence shown.
+    assert (answer.error_code, answer.error) == (fault.error.code, None)
+    assert stored_error_text(answer.error_code, answer.error_params, None, "en") == shown
     if fault.chat_requests is not None:
         assert lab.fake is not None
         assert len(lab.fake.requests) == fault.chat_requests
@@ -319,7 +321,7 @@ def test_fault_is_explained_kept_and_the_next_message_works(
     # Fixed as the message says; the next message works in the same session, without reloading.
     fault.fix(lab)
     send(at, FOLLOW_UP)
-    assert not at.error
+    assert [e.value for e in at.error] == [shown]  # the failed answer still says why, once
     rows = stored_messages()
     assert [(m.sender, m.content, m.status) for m in rows] == [
         ("user", QUESTION, "complete"),
@@ -335,7 +337,8 @@ def test_fault_is_explained_kept_and_the_next_message_works(
 
 
 def test_the_fault_message_follows_the_ui_language(lab: Lab, page: Any) -> None:
-    """Spanish UI: the page shows the Spanish text; the database keeps the English one."""
+    """Spanish UI: the page shows the Spanish text, also after a reload (the database keeps the
+    error's code, not an English sentence)."""
     scripted(Reply(chunks=PARTIAL, cut=True), APP_LANGUAGE="es")(lab)
     at = send(page("chat").run(), QUESTION)
 
@@ -346,4 +349,8 @@ def test_the_fault_message_follows_the_ui_language(lab: Lab, page: Any) -> None:
     assert at.button(key="retry").label == "Reintentar"
     answer = stored_messages()[-1]
     assert (answer.status, answer.content) == ("error", "".join(PARTIAL))
-    assert answer.error == errors.StreamInterrupted("x").user_message("en")
+    assert answer.error_code == "error.stream_interrupted"
+    # Stored as a code: shown in Spanish now, and after a reload too (not the English text).
+    reloaded = page("chat").run()
+    (again,) = reloaded.error
+    assert again.value == alert.value

@@ -197,7 +197,7 @@ def test_a_long_chat_shows_its_latest_messages_and_older_on_demand(app_db: None,
     at.selectbox(key="hist.pick").set_value(chat_id).run()
     assert len(at.chat_message) == 50
     assert at.chat_message[-1].markdown[-1].value == "a39"
-    at.button(key="hist.older").click().run()
+    at.button(key=f"hist.window.{chat_id}-older").click().run()
     assert len(at.chat_message) == 80
     assert at.chat_message[0].markdown[0].value == "q0"
 
@@ -241,11 +241,11 @@ def test_delete_asks_for_confirmation_then_removes_the_chat(app_db: None, page: 
     at.button(key="hist.delete").click().run()
     assert "Delete «Doomed» and all its messages?" in at.warning[0].value
     assert {c.title for c in stored_chats()} == {"Doomed", "Kept"}  # not yet
-    at.button(key="hist.delete_no").click().run()
+    at.button(key="hist-delete-confirmation-no").click().run()
     assert not at.warning and {c.title for c in stored_chats()} == {"Doomed", "Kept"}
 
     at.button(key="hist.delete").click().run()
-    at.button(key="hist.delete_yes").click().run()
+    at.button(key="hist-delete-confirmation-yes").click().run()
     assert not at.exception
     assert [c.title for c in stored_chats()] == ["Kept"]
     with session_scope() as db:
