@@ -8,7 +8,7 @@ Two faces over one protocol implementation:
   because a Streamlit script is synchronous and ``st.write_stream`` consumes a plain iterator.
 
 Both share everything but the socket calls: payload building, SSE decoding, reasoning separation
-(:mod:`core.providers.reasoning`) and error translation (:mod:`core.providers.errors`).
+(:mod:`core.providers.reasoning`) and error translation (:mod:`core.providers.translate`).
 
 Client lifetimes: the sync ``httpx.Client`` is built once and shared (it is thread-safe and keeps
 connections alive). An ``httpx.AsyncClient``'s connections belong to the event loop that opened them
@@ -43,8 +43,9 @@ from httpx_sse import EventSource
 
 from core import errors
 from core.conf.settings import Settings, get_settings
-from core.providers import errors as translate
+from core.providers import translate
 from core.providers.reasoning import CONTENT, REASONING, ThinkSplitter
+from core.providers.translate import Where
 from core.text import storable
 
 log = logging.getLogger("charla.provider")
@@ -276,24 +277,12 @@ class ReplyAssembler:
         return self._splitter.flush()
 
 
-@dataclass
-class _Context:
-    """What an error needs to say where it happened."""
-
-    url: str
-    model: str
-    secret: str | None
-
-    def kw(self) -> dict[str, Any]:
-        return {"url": self.url, "model": self.model, "secret": self.secret}
-
-
 class _StreamDecoder:
     """SSE data lines → chunk dicts; raises on error frames, malformed chunks and missing [DONE]."""
 
     __slots__ = ("ctx", "done")
 
-    def __init__(self, ctx: _Context) -> None:
+    def __init__(self, ctx: Where) -> None:
         self.ctx = ctx
         self.done = False
 
@@ -316,7 +305,7 @@ class _StreamDecoder:
                 "the server sent a malformed chunk", url=self.ctx.url, model=self.ctx.model
             )
         if chunk.get("error") or chunk.get("object") == "error":
-            raise translate.from_stream_frame(chunk, **self.ctx.kw())
+            raise translate.from_stream_frame(chunk, self.ctx)
         return chunk
 
     def end(self, *, empty: bool = False) -> None:
@@ -324,7 +313,7 @@ class _StreamDecoder:
             raise _ended_early(self.ctx, empty=empty)
 
 
-def _ended_early(ctx: _Context, *, empty: bool) -> errors.ProviderError:
+def _ended_early(ctx: Where, *, empty: bool) -> errors.ProviderError:
     """A stream that ended without [DONE]: cut mid-answer, or closed before any text at all
     (how llama.cpp's server answers a prompt longer than its context)."""
     if empty:
@@ -341,7 +330,7 @@ def _make_storable(chunk: dict[str, Any]) -> None:
                 delta[key] = storable(delta[key])
 
 
-def _json_body_as_chunks(text: str, ctx: _Context) -> list[dict[str, Any]]:
+def _json_body_as_chunks(text: str, ctx: Where) -> list[dict[str, Any]]:
     """A server that answered a stream request with plain JSON: an error, or a whole completion."""
     try:
         body = json.loads(text)
@@ -352,7 +341,7 @@ def _json_body_as_chunks(text: str, ctx: _Context) -> list[dict[str, Any]]:
     if not isinstance(body, dict):
         raise errors.WrongURL("unexpected answer", url=ctx.url, model=ctx.model)
     if body.get("error") or body.get("object") == "error":
-        raise translate.from_stream_frame(body, **ctx.kw())
+        raise translate.from_stream_frame(body, ctx)
     if "choices" not in body:
         raise errors.WrongURL("the answer has no choices", url=ctx.url, model=ctx.model)
     _make_storable(body)
@@ -467,8 +456,8 @@ class LMStudioAPIProvider:
     def _headers(self) -> dict[str, str]:
         return {"Authorization": f"Bearer {self._api_key}"} if self._api_key else {}
 
-    def _ctx(self, model: str | None) -> _Context:
-        return _Context(self.base_url, model or self.model or "", self._api_key)
+    def _ctx(self, model: str | None) -> Where:
+        return Where(self.base_url, model or self.model or "", self._api_key)
 
     def _client_kwargs(self) -> dict[str, Any]:
         return {
@@ -494,17 +483,15 @@ class LMStudioAPIProvider:
             self._client.close()
             self._client = None
 
-    def _error_for(
-        self, response: httpx.Response, body: bytes, ctx: _Context
-    ) -> errors.ProviderError:
-        return translate.from_response(response, body.decode("utf-8", "replace"), **ctx.kw())
+    def _error_for(self, response: httpx.Response, body: bytes, ctx: Where) -> errors.ProviderError:
+        return translate.from_response(response, body.decode("utf-8", "replace"), ctx)
 
     # --- sync requests --------------------------------------------------------------------------
     def _open(
         self,
         method: str,
         path: str,
-        ctx: _Context,
+        ctx: Where,
         payload: dict[str, Any] | None = None,
         *,
         retries: int | None = None,
@@ -526,9 +513,7 @@ class LMStudioAPIProvider:
                     time.sleep(_retry_delay(attempt))
                     attempt += 1
                     continue
-                raise translate.from_transport(
-                    exc, url=ctx.url, model=ctx.model, started=False
-                ) from exc
+                raise translate.from_transport(exc, ctx, started=False) from exc
             if response.status_code < 400:
                 return response
             try:
@@ -543,7 +528,7 @@ class LMStudioAPIProvider:
                 continue
             raise self._error_for(response, body, ctx)
 
-    def _get_json(self, path: str, ctx: _Context) -> tuple[int, Any]:
+    def _get_json(self, path: str, ctx: Where) -> tuple[int, Any]:
         """(status, JSON) of a GET; 404/405 are returned, not raised (endpoint discovery)."""
         try:
             response = self._open("GET", path, ctx, retries=0)
@@ -626,18 +611,18 @@ class LMStudioAPIProvider:
         try:
             return self._completion_json(response.read().decode("utf-8", "replace"), ctx)
         except httpx.HTTPError as exc:
-            raise translate.from_transport(exc, **_where(ctx), started=True) from exc
+            raise translate.from_transport(exc, ctx, started=True) from exc
         finally:
             response.close()
 
-    def _completion_json(self, text: str, ctx: _Context) -> dict[str, Any]:
+    def _completion_json(self, text: str, ctx: Where) -> dict[str, Any]:
         try:
             body = json.loads(text)
         except ValueError:
             raise errors.WrongURL("the answer is not JSON", url=ctx.url, model=ctx.model) from None
         if not isinstance(body, dict) or body.get("error") or body.get("object") == "error":
             raise translate.from_stream_frame(
-                body if isinstance(body, dict) else {"error": str(body)}, **ctx.kw()
+                body if isinstance(body, dict) else {"error": str(body)}, ctx
             )
         if not body.get("choices"):
             raise errors.EmptyAnswer("the answer has no choices", url=ctx.url, model=ctx.model)
@@ -710,7 +695,7 @@ class LMStudioAPIProvider:
             yield from assembler.finish()
         except httpx.HTTPError as exc:
             raise translate.from_transport(
-                exc, **_where(ctx), started=reply.first_token_at is not None
+                exc, ctx, started=reply.first_token_at is not None
             ) from exc
         finally:
             reply.finished_at = time.perf_counter()
@@ -722,7 +707,7 @@ class LMStudioAPIProvider:
         client: httpx.AsyncClient,
         method: str,
         path: str,
-        ctx: _Context,
+        ctx: Where,
         payload: dict[str, Any] | None = None,
     ) -> httpx.Response:
         request = client.build_request(method, path, json=payload)
@@ -735,9 +720,7 @@ class LMStudioAPIProvider:
                     await asyncio.sleep(_retry_delay(attempt))
                     attempt += 1
                     continue
-                raise translate.from_transport(
-                    exc, url=ctx.url, model=ctx.model, started=False
-                ) from exc
+                raise translate.from_transport(exc, ctx, started=False) from exc
             if response.status_code < 400:
                 return response
             try:
@@ -798,7 +781,7 @@ class LMStudioAPIProvider:
             try:
                 text = (await response.aread()).decode("utf-8", "replace")
             except httpx.HTTPError as exc:
-                raise translate.from_transport(exc, **_where(ctx), started=True) from exc
+                raise translate.from_transport(exc, ctx, started=True) from exc
             finally:
                 await response.aclose()
         return self._completion_json(text, ctx)
@@ -845,7 +828,7 @@ class LMStudioAPIProvider:
                     yield decoded
                 decoder.end(empty=not started)
             except httpx.HTTPError as exc:
-                raise translate.from_transport(exc, **_where(ctx), started=started) from exc
+                raise translate.from_transport(exc, ctx, started=started) from exc
             finally:
                 await response.aclose()
 
@@ -883,10 +866,6 @@ class LMStudioAPIProvider:
             model=model,
         )
         return str(response["choices"][0]["message"].get("content") or "")
-
-
-def _where(ctx: _Context) -> dict[str, Any]:
-    return {"url": ctx.url, "model": ctx.model}
 
 
 def _collect(parts: dict[str, list[str]], kind: str, text: str) -> None:
