@@ -34,7 +34,7 @@ from core.providers.llm_studio_api import (
     lm_studio_provider,
     reset_provider,
 )
-from core.providers.reasoning import CONTENT, REASONING, RECLASSIFY
+from core.vocab import EventKind
 from tests.fakes.fake_llm_server import FakeLLMServer, Reply
 
 MODEL = "smollm2-135m-instruct"  # the fake's loaded model
@@ -76,7 +76,7 @@ def answer_text(result: Any) -> str:
         return "".join(
             c["choices"][0]["delta"].get("content") or "" for c in result if c.get("choices")
         )
-    return "".join(text for kind, text in result if kind == CONTENT)
+    return "".join(text for kind, text in result if kind == EventKind.CONTENT)
 
 
 def split(events: list[tuple[str, str]]) -> tuple[str, str]:
@@ -84,11 +84,11 @@ def split(events: list[tuple[str, str]]) -> tuple[str, str]:
     content: list[str] = []
     reasoning: list[str] = []
     for kind, text in events:
-        if kind == CONTENT:
+        if kind == EventKind.CONTENT:
             content.append(text)
-        elif kind == REASONING:
+        elif kind == EventKind.REASONING:
             reasoning.append(text)
-        elif kind == RECLASSIFY:
+        elif kind == EventKind.RECLASSIFY:
             reasoning.extend(content)
             content.clear()
     return "".join(content), "".join(reasoning)
@@ -322,7 +322,7 @@ def test_missing_opening_think_tag(
 ) -> None:
     fake_server.enqueue(Reply(chunks=["Let me", " think", "</think>", "\n\n42."]))
     events = list(provider.stream_reply(M))
-    assert (RECLASSIFY, "") in events
+    assert (EventKind.RECLASSIFY, "") in events
     assert split(events) == ("42.", "Let me think")
     fake_server.enqueue(Reply(chunks=["Let me", " think", "</think>", "\n\n42."]))
     message = asyncio.run(provider.chat_completion(M, stream=True))["choices"][0]["message"]
@@ -668,7 +668,7 @@ def test_closing_a_stream_closes_the_http_response(
                 break
         del stream
         gc.collect()
-    assert received == [(CONTENT, "tick ")] * 3
+    assert received == [(EventKind.CONTENT, "tick ")] * 3
     assert fake_server.wait_for_disconnect(10)
 
 

@@ -44,9 +44,10 @@ from httpx_sse import EventSource
 from core import errors
 from core.conf.settings import Settings, get_settings
 from core.providers import translate
-from core.providers.reasoning import CONTENT, REASONING, ThinkSplitter
+from core.providers.reasoning import AnswerParts, Event, ThinkSplitter
 from core.providers.translate import Where
 from core.text import storable
+from core.vocab import EventKind
 
 log = logging.getLogger("charla.provider")
 
@@ -58,7 +59,6 @@ _EMBEDDING_TYPES = frozenset({"embeddings", "embedding"})
 GENERATION_OPTIONS = ("top_p", "top_k", "repeat_penalty", "seed", "stop")
 
 Message = dict[str, str]
-Event = tuple[str, str]
 
 _json_decode = json.JSONDecoder().decode  # json.loads minus its per-call argument checks
 _ssl_lock = threading.Lock()
@@ -264,7 +264,7 @@ class ReplyAssembler:
             reasoning = storable(reasoning)
         if reasoning:
             self.deltas += 1
-            events: list[Event] = [(REASONING, reasoning)]
+            events: list[Event] = [(EventKind.REASONING, reasoning)]
             if content:
                 events.extend(self._splitter.feed(content))
             return events
@@ -834,15 +834,13 @@ class LMStudioAPIProvider:
 
     async def _assemble_stream(self, messages: Sequence[Message], **kwargs: Any) -> dict[str, Any]:
         assembler = ReplyAssembler()
-        parts: dict[str, list[str]] = {CONTENT: [], REASONING: []}
+        parts = AnswerParts()
         async for chunk in self.chat_completion_stream(messages, **kwargs):
-            for kind, text in assembler.feed(chunk):
-                _collect(parts, kind, text)
-        for kind, text in assembler.finish():
-            _collect(parts, kind, text)
-        message = {"role": "assistant", "content": "".join(parts[CONTENT])}
-        if parts[REASONING]:
-            message["reasoning_content"] = "".join(parts[REASONING])
+            parts.extend(assembler.feed(chunk))
+        parts.extend(assembler.finish())
+        message = {"role": "assistant", "content": parts.content}
+        if parts.reasoning:
+            message["reasoning_content"] = parts.reasoning
         return {
             "object": "chat.completion",
             "model": assembler.model,
@@ -866,16 +864,6 @@ class LMStudioAPIProvider:
             model=model,
         )
         return str(response["choices"][0]["message"].get("content") or "")
-
-
-def _collect(parts: dict[str, list[str]], kind: str, text: str) -> None:
-    from core.providers.reasoning import RECLASSIFY
-
-    if kind == RECLASSIFY:
-        parts[REASONING].extend(parts[CONTENT])
-        parts[CONTENT].clear()
-    else:
-        parts[kind].append(text)
 
 
 class _LazyProvider:

@@ -38,7 +38,7 @@ from core import errors
 from core.conf.db import SessionLocal, session_scope, write_session
 from core.models import utcnow
 from core.providers.llm_studio_api import LMStudioAPIProvider, ReplyStream, get_provider
-from core.providers.reasoning import CONTENT, REASONING, RECLASSIFY
+from core.providers.reasoning import AnswerParts
 from core.repositories.app_settings import AppSettingsRepository
 from core.repositories.chats import ChatRepository, title_from_message
 from core.repositories.messages import INTERRUPTED, MessageRepository
@@ -46,6 +46,7 @@ from core.schemas import ChatSettings, MessageRecord
 from core.services.context import TokenEstimator, fit_context
 from core.services.liveness import FOREIGN_STALE_AFTER, process_token, writer_alive
 from core.text import check_user_message, storable
+from core.vocab import EventKind
 
 log = logging.getLogger("charla.chat")
 
@@ -116,13 +117,12 @@ class ChatReply:
     def _run(self) -> Generator[str]:
         service, prepared = self.service, self.prepared
         settings = prepared.settings
-        content: list[str] = []
-        reasoning: list[str] = []
+        parts = AnswerParts()
         stream: ReplyStream | None = None
         status = "stopped"  # unless the stream completes or fails, the consumer stopped it
         error: errors.CharlaError | None = None
         last_save = time.monotonic()
-        saved = (0, 0)
+        saved = 0  # parts.version at the last save
         try:
             stream = service.provider.stream_reply(
                 prepared.messages,
@@ -133,24 +133,16 @@ class ChatReply:
                 **settings.options(),
             )
             for kind, text in stream:
-                if kind == CONTENT:
-                    content.append(text)
+                parts.add(kind, text)
+                if kind == EventKind.CONTENT:
                     yield text
-                elif kind == REASONING:
-                    reasoning.append(text)
-                    self._reasoning_changed(reasoning)
-                elif kind == RECLASSIFY:
-                    reasoning.extend(content)
-                    content.clear()
-                    self._reasoning_changed(reasoning)
+                else:  # reasoning, or content reclassified as reasoning
+                    self._reasoning_changed(parts)
                 now = time.monotonic()
-                if (
-                    now - last_save >= service.save_interval
-                    and (len(content), len(reasoning)) != saved
-                ):
-                    service._save_progress(self.answer_id, "".join(content), "".join(reasoning))
-                    last_save, saved = now, (len(content), len(reasoning))
-            if not "".join(content).strip() and not reasoning:
+                if now - last_save >= service.save_interval and parts.version != saved:
+                    service._save_progress(self.answer_id, parts.content, parts.reasoning)
+                    last_save, saved = now, parts.version
+            if not parts.content.strip() and not parts.reasoning:
                 raise errors.EmptyAnswer(url=service.provider.base_url, model=settings.model or "")
             status = "complete"
         except errors.CharlaError as exc:
@@ -161,13 +153,13 @@ class ChatReply:
         finally:
             if stream is not None:
                 stream.close()
-            self.content, self.reasoning = "".join(content), "".join(reasoning)
+            self.content, self.reasoning = parts.content, parts.reasoning
             self.status, self.error = status, error
             self.result = service._finish(self, stream)
 
-    def _reasoning_changed(self, reasoning: list[str]) -> None:
+    def _reasoning_changed(self, parts: AnswerParts) -> None:
         if self.on_reasoning is not None:
-            self.on_reasoning("".join(reasoning))
+            self.on_reasoning(parts.reasoning)
 
 
 class ChatService:
