@@ -53,9 +53,10 @@ def test_streams_an_answer(provider: LMStudioAPIProvider) -> None:
     events = list(stream)
     assert events and {kind for kind, _ in events} == {EventKind.CONTENT}
     assert text_of(events).strip()
-    assert stream.finish_reason in ("length", "stop")
-    assert stream.model  # what the engine says it used
-    assert stream.time_to_first_token is not None and stream.time_to_first_token > 0
+    stats = stream.stats
+    assert stats.finish_reason in ("length", "stop")
+    assert stats.model  # what the engine says it used
+    assert stats.time_to_first_token is not None and stats.time_to_first_token > 0
     # temperature 0 and a seed: the same answer again
     assert text_of(list(provider.stream_reply(M, system_message="Answer briefly.", **FIXED))) == (
         text_of(events)
@@ -93,7 +94,7 @@ def test_max_tokens_and_stop_are_honoured(provider: LMStudioAPIProvider) -> None
     )
     events = list(stream)
     assert 1 <= len(events) <= 3
-    assert stream.finish_reason == "length"
+    assert stream.stats.finish_reason == "length"
 
 
 def test_closing_the_stream_disconnects_from_the_engine(

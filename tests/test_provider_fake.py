@@ -278,9 +278,15 @@ def test_usage_chunk_with_empty_choices(
     fake_server.enqueue(Reply(usage=usage, finish_reason="length", model="served-model"))
     stream = provider.stream_reply(M)
     assert split(list(stream))[0] == "Hello from the fake server."
-    assert stream.usage == usage
-    assert stream.finish_reason == "length"
-    assert stream.model == "served-model"  # the model the server actually used
+    stats = stream.stats
+    # reported by the server, not counted
+    assert (stats.prompt_tokens, stats.completion_tokens, stats.completion_counted) == (
+        24,
+        53,
+        False,
+    )
+    assert stats.finish_reason == "length"
+    assert stats.model == "served-model"  # the model the server actually used
     assert fake_server.requests[0]["json"]["stream_options"] == {"include_usage": True}
 
     fake_server.enqueue(Reply(usage=usage))
@@ -555,7 +561,7 @@ def test_empty_answer(provider: LMStudioAPIProvider, fake_server: FakeLLMServer)
     fake_server.enqueue(Reply(chunks=[]))
     stream = provider.stream_reply(M)
     assert list(stream) == []
-    assert stream.finish_reason == "stop"
+    assert stream.stats.finish_reason == "stop"
 
 
 @pytest.mark.parametrize("face", FACES)

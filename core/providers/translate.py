@@ -175,12 +175,15 @@ def ended_early(where: Where, *, empty: bool) -> errors.ProviderError:
     """A stream that ended without ``[DONE]``: cut mid-answer, or closed before any text at all
     (how llama.cpp's server answers a prompt longer than its context)."""
     if empty:
-        return errors.EmptyAnswer(
-            "the stream ended before any text", url=where.url, model=where.model
-        )
+        return empty_answer("the stream ended before any text", where)
     return errors.StreamInterrupted(
         "the stream ended without [DONE]", url=where.url, model=where.model
     )
+
+
+def empty_answer(what: str, where: Where) -> errors.ProviderError:
+    """A well-formed answer with no text in it."""
+    return errors.EmptyAnswer(what, url=where.url, model=where.model)
 
 
 def malformed_chunk(where: Where, *, json: bool = True) -> errors.ProviderError:

@@ -37,7 +37,12 @@ from sqlalchemy.orm import Session
 from core import errors
 from core.conf.db import SessionLocal, session_scope, write_session
 from core.models import utcnow
-from core.providers.llm_studio_api import LMStudioAPIProvider, ReplyStream, get_provider
+from core.providers.llm_studio_api import (
+    LMStudioAPIProvider,
+    ReplyStream,
+    StreamStats,
+    get_provider,
+)
 from core.providers.reasoning import AnswerParts
 from core.repositories.app_settings import AppSettingsRepository
 from core.repositories.chats import ChatRepository, title_from_message
@@ -318,14 +323,15 @@ class ChatService:
             "writer": None,
         }
         if stream is not None:
-            fields.update(_stats(stream))
+            stats = stream.stats
+            fields.update(_stats(stats))
             self.estimator.learn(
                 [
                     {"role": "system", "content": reply.prepared.settings.system_prompt or ""},
                     *reply.prepared.messages,
                 ],
                 fields.get("prompt_tokens"),
-                stream.model,
+                stats.model,
             )
         try:
             with self._unit(write=True) as db:
@@ -350,23 +356,14 @@ def _params(settings: ChatSettings) -> dict[str, Any]:
     return {k: v for k, v in params.items() if v is not None}
 
 
-def _stats(stream: ReplyStream) -> dict[str, Any]:
-    usage = stream.usage or {}
-    completion = usage.get("completion_tokens") or stream.assembler.deltas or None
-    generating = (
-        stream.finished_at - stream.first_token_at
-        if stream.finished_at is not None and stream.first_token_at is not None
-        else None
-    )
+def _stats(stats: StreamStats) -> dict[str, Any]:
     return {
-        "model": stream.model,
-        "finish_reason": stream.finish_reason,
-        "prompt_tokens": usage.get("prompt_tokens"),
-        "completion_tokens": completion,
-        "time_to_first_token": stream.time_to_first_token,
-        "tokens_per_second": completion / generating
-        if completion and generating and generating > 0
-        else None,
+        "model": stats.model,
+        "finish_reason": stats.finish_reason,
+        "prompt_tokens": stats.prompt_tokens,
+        "completion_tokens": stats.completion_tokens,
+        "time_to_first_token": stats.time_to_first_token,
+        "tokens_per_second": stats.tokens_per_second,
     }
 
 
