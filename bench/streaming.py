@@ -145,9 +145,9 @@ def run(quick: bool = False) -> list[Metric]:
 
     from core.conf import db as conf_db
     from core.providers.llm_studio_api import LMStudioAPIProvider
-    from core.providers.reasoning import CONTENT
     from core.services.chat import ChatService
     from core.services.chats import new_chat
+    from core.vocab import EventKind
 
     chunks = 2_000 if quick else 20_000
     rounds = 3 if quick else 7
@@ -181,7 +181,7 @@ def run(quick: bool = False) -> list[Metric]:
             first, count = 0.0, 0
             with provider.stream_reply(MESSAGES, model="bench") as stream:
                 for kind, _text in stream:
-                    if kind == CONTENT:
+                    if kind == EventKind.CONTENT:
                         if not count:
                             first = time.perf_counter() - start
                         count += 1

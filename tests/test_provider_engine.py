@@ -16,7 +16,7 @@ import pytest
 
 from core import errors
 from core.providers.llm_studio_api import LMStudioAPIProvider
-from core.providers.reasoning import CONTENT
+from core.vocab import EventKind
 from tests.services import LlamaServer
 
 pytestmark = pytest.mark.engine
@@ -33,7 +33,7 @@ def provider(llama_server: LlamaServer) -> Iterator[LMStudioAPIProvider]:
 
 
 def text_of(events: list[tuple[str, str]]) -> str:
-    return "".join(text for kind, text in events if kind == CONTENT)
+    return "".join(text for kind, text in events if kind == EventKind.CONTENT)
 
 
 def test_lists_its_model_with_ids_only(
@@ -51,11 +51,12 @@ def test_lists_its_model_with_ids_only(
 def test_streams_an_answer(provider: LMStudioAPIProvider) -> None:
     stream = provider.stream_reply(M, system_message="Answer briefly.", **FIXED)
     events = list(stream)
-    assert events and {kind for kind, _ in events} == {CONTENT}
+    assert events and {kind for kind, _ in events} == {EventKind.CONTENT}
     assert text_of(events).strip()
-    assert stream.finish_reason in ("length", "stop")
-    assert stream.model  # what the engine says it used
-    assert stream.time_to_first_token is not None and stream.time_to_first_token > 0
+    stats = stream.stats
+    assert stats.finish_reason in ("length", "stop")
+    assert stats.model  # what the engine says it used
+    assert stats.time_to_first_token is not None and stats.time_to_first_token > 0
     # temperature 0 and a seed: the same answer again
     assert text_of(list(provider.stream_reply(M, system_message="Answer briefly.", **FIXED))) == (
         text_of(events)
@@ -93,7 +94,7 @@ def test_max_tokens_and_stop_are_honoured(provider: LMStudioAPIProvider) -> None
     )
     events = list(stream)
     assert 1 <= len(events) <= 3
-    assert stream.finish_reason == "length"
+    assert stream.stats.finish_reason == "length"
 
 
 def test_closing_the_stream_disconnects_from_the_engine(
@@ -112,7 +113,8 @@ def test_closing_the_stream_disconnects_from_the_engine(
         max_tokens=400,
     )
     events = iter(stream)
-    assert [kind for kind, _ in (next(events), next(events), next(events))] == [CONTENT] * 3
+    kinds = [kind for kind, _ in (next(events), next(events), next(events))]
+    assert kinds == [EventKind.CONTENT] * 3
     stream.close()
     deadline = time.monotonic() + 30
     while disconnects() == before:  # the engine noticed and stopped generating

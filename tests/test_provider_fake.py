@@ -34,7 +34,7 @@ from core.providers.llm_studio_api import (
     lm_studio_provider,
     reset_provider,
 )
-from core.providers.reasoning import CONTENT, REASONING, RECLASSIFY
+from core.vocab import EventKind
 from tests.fakes.fake_llm_server import FakeLLMServer, Reply
 
 MODEL = "smollm2-135m-instruct"  # the fake's loaded model
@@ -76,7 +76,7 @@ def answer_text(result: Any) -> str:
         return "".join(
             c["choices"][0]["delta"].get("content") or "" for c in result if c.get("choices")
         )
-    return "".join(text for kind, text in result if kind == CONTENT)
+    return "".join(text for kind, text in result if kind == EventKind.CONTENT)
 
 
 def split(events: list[tuple[str, str]]) -> tuple[str, str]:
@@ -84,11 +84,11 @@ def split(events: list[tuple[str, str]]) -> tuple[str, str]:
     content: list[str] = []
     reasoning: list[str] = []
     for kind, text in events:
-        if kind == CONTENT:
+        if kind == EventKind.CONTENT:
             content.append(text)
-        elif kind == REASONING:
+        elif kind == EventKind.REASONING:
             reasoning.append(text)
-        elif kind == RECLASSIFY:
+        elif kind == EventKind.RECLASSIFY:
             reasoning.extend(content)
             content.clear()
     return "".join(content), "".join(reasoning)
@@ -278,9 +278,15 @@ def test_usage_chunk_with_empty_choices(
     fake_server.enqueue(Reply(usage=usage, finish_reason="length", model="served-model"))
     stream = provider.stream_reply(M)
     assert split(list(stream))[0] == "Hello from the fake server."
-    assert stream.usage == usage
-    assert stream.finish_reason == "length"
-    assert stream.model == "served-model"  # the model the server actually used
+    stats = stream.stats
+    # reported by the server, not counted
+    assert (stats.prompt_tokens, stats.completion_tokens, stats.completion_counted) == (
+        24,
+        53,
+        False,
+    )
+    assert stats.finish_reason == "length"
+    assert stats.model == "served-model"  # the model the server actually used
     assert fake_server.requests[0]["json"]["stream_options"] == {"include_usage": True}
 
     fake_server.enqueue(Reply(usage=usage))
@@ -322,7 +328,7 @@ def test_missing_opening_think_tag(
 ) -> None:
     fake_server.enqueue(Reply(chunks=["Let me", " think", "</think>", "\n\n42."]))
     events = list(provider.stream_reply(M))
-    assert (RECLASSIFY, "") in events
+    assert (EventKind.RECLASSIFY, "") in events
     assert split(events) == ("42.", "Let me think")
     fake_server.enqueue(Reply(chunks=["Let me", " think", "</think>", "\n\n42."]))
     message = asyncio.run(provider.chat_completion(M, stream=True))["choices"][0]["message"]
@@ -555,7 +561,7 @@ def test_empty_answer(provider: LMStudioAPIProvider, fake_server: FakeLLMServer)
     fake_server.enqueue(Reply(chunks=[]))
     stream = provider.stream_reply(M)
     assert list(stream) == []
-    assert stream.finish_reason == "stop"
+    assert stream.stats.finish_reason == "stop"
 
 
 @pytest.mark.parametrize("face", FACES)
@@ -668,7 +674,7 @@ def test_closing_a_stream_closes_the_http_response(
                 break
         del stream
         gc.collect()
-    assert received == [(CONTENT, "tick ")] * 3
+    assert received == [(EventKind.CONTENT, "tick ")] * 3
     assert fake_server.wait_for_disconnect(10)
 
 

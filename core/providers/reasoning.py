@@ -11,21 +11,33 @@ Shapes 2 and 3 are just read off the delta. Shape 1 needs :class:`ThinkSplitter`
 machine fed the content deltas in order. It holds back at most a few characters (a possible partial
 tag at the end of a chunk) and otherwise passes text straight through, so answers still stream
 token by token. When a lone ``</think>`` shows that text already passed on as answer was reasoning,
-it emits a ``RECLASSIFY`` event: the consumer moves everything it took as answer into reasoning.
+it emits a :attr:`~core.vocab.EventKind.RECLASSIFY` event: the consumer moves everything it took as
+answer into reasoning.
+
+Events are ``(EventKind, text)`` tuples. :class:`AnswerParts` is the one consumer that builds an
+answer from them (RECLASSIFY included), whoever reads the events: the chat service, the seed's
+assembled stream, :func:`split_message`. :func:`split_message` splits a *non-streamed* completion
+message the same way, so a stored answer never depends on whether it was streamed.
 """
 
 from __future__ import annotations
 
-from typing import Final
+from collections.abc import Iterable, Mapping
+from typing import Any, Final
+
+from core.vocab import EventKind
 
 OPEN: Final = "<think>"
 CLOSE: Final = "</think>"
+REASONING_FIELDS: Final = ("reasoning_content", "reasoning")  # shapes 2 and 3, first one wins
 
-CONTENT: Final = "content"
-REASONING: Final = "reasoning"
-RECLASSIFY: Final = "reclassify"  # all content so far was reasoning (no text attached)
+Event = tuple[EventKind, str]
 
-Event = tuple[str, str]
+# Module-level names for the enum members: the splitter runs once per streamed token, and a global
+# lookup is cheaper than an attribute lookup on the enum class.
+_CONTENT: Final = EventKind.CONTENT
+_REASONING: Final = EventKind.REASONING
+_RECLASSIFY: Final = EventKind.RECLASSIFY
 
 _START, _THINKING, _ANSWER, _AFTER, _DONE = range(5)
 
@@ -50,15 +62,15 @@ class ThinkSplitter:
 
     def feed(self, text: str) -> list[Event]:
         if self._state == _DONE:  # after </think>: everything is answer, no more scanning
-            return [(CONTENT, text)] if text else []
+            return [(_CONTENT, text)] if text else []
         if self._state == _AFTER:  # just after </think>: drop the blank lines before the answer
             text = text.lstrip()
             if text:
                 self._state = _DONE
-            return [(CONTENT, text)] if text else []
+            return [(_CONTENT, text)] if text else []
         if not self._pending and "<" not in text and self._state == _ANSWER:
             self._answer_seen = True
-            return [(CONTENT, text)] if text else []
+            return [(_CONTENT, text)] if text else []
         text = self._pending + text
         self._pending = ""
         events: list[Event] = []
@@ -83,11 +95,11 @@ class ThinkSplitter:
                 before, text = text[:index], text[index + len(tag) :]
                 if self._state == _THINKING:
                     if before:
-                        events.append((REASONING, before))
+                        events.append((_REASONING, before))
                 else:  # a lone </think>: what looked like answer was reasoning
                     if before:
-                        events.append((CONTENT, before))
-                    events.append((RECLASSIFY, ""))
+                        events.append((_CONTENT, before))
+                    events.append((_RECLASSIFY, ""))
                 self._state = _AFTER
                 events.extend(self.feed(text))
                 break
@@ -96,7 +108,7 @@ class ThinkSplitter:
             if emit:
                 if self._state == _ANSWER:
                     self._answer_seen = True
-                events.append((REASONING if self._state == _THINKING else CONTENT, emit))
+                events.append((_REASONING if self._state == _THINKING else _CONTENT, emit))
             break
         return events
 
@@ -106,7 +118,65 @@ class ThinkSplitter:
         if not pending:
             return []
         if self._state == _THINKING:
-            return [(REASONING, pending)]
+            return [(_REASONING, pending)]
         if self._state == _START:
             pending = pending.strip() and pending
-        return [(CONTENT, pending)] if pending else []
+        return [(_CONTENT, pending)] if pending else []
+
+
+class AnswerParts:
+    """An answer's ``content`` and ``reasoning``, built from ``(EventKind, text)`` events.
+
+    The one place where RECLASSIFY is applied. ``version`` grows with every event, so a consumer
+    that saves progress can tell cheaply whether anything changed since it last saved.
+    """
+
+    __slots__ = ("_content", "_reasoning", "version")
+
+    def __init__(self) -> None:
+        self._content: list[str] = []
+        self._reasoning: list[str] = []
+        self.version = 0
+
+    def add(self, kind: str, text: str) -> None:
+        """Take one event. ``kind`` is an :class:`~core.vocab.EventKind` (or its string)."""
+        if kind == _CONTENT:
+            self._content.append(text)
+        elif kind == _REASONING:
+            self._reasoning.append(text)
+        elif kind == _RECLASSIFY:  # everything taken as answer so far was reasoning
+            self._reasoning.extend(self._content)
+            self._content.clear()
+        else:
+            raise ValueError(f"unknown event kind: {kind!r}")
+        self.version += 1
+
+    def extend(self, events: Iterable[Event]) -> None:
+        for kind, text in events:
+            self.add(kind, text)
+
+    @property
+    def content(self) -> str:
+        return "".join(self._content)
+
+    @property
+    def reasoning(self) -> str:
+        return "".join(self._reasoning)
+
+
+def split_message(message: Mapping[str, Any]) -> tuple[str, str]:
+    """``(content, reasoning)`` of a non-streamed completion message, in any of the four shapes:
+    inline ``<think>…</think>``, a lone ``</think>`` (text before it is reasoning),
+    ``reasoning_content`` and ``reasoning``. A message with none of them is all content."""
+    parts = AnswerParts()
+    for key in REASONING_FIELDS:
+        field = message.get(key)
+        if isinstance(field, str) and field:
+            parts.add(_REASONING, field)
+            break  # servers that send both send the same text twice (vLLM's rename)
+    content = message.get("content")
+    if isinstance(content, str) and content:
+        splitter = ThinkSplitter()
+        parts.extend(splitter.feed(content))
+        parts.extend(splitter.flush())
+    return parts.content, parts.reasoning

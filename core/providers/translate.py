@@ -1,14 +1,24 @@
-"""Translate what an HTTP server says into :mod:`core.errors`, in one place.
+"""Translate what an HTTP server says or does into :mod:`core.errors`, in one place.
+
+Everything that can go wrong between Charla and a model server arrives here as one of three things:
+a refused request (a 4xx/5xx response and its body), an ``{"error": …}`` frame inside an HTTP 200
+stream, or an exception from httpx (no connection, a timeout, a cut). Each becomes one
+:class:`core.errors.ProviderError` subclass whose sentence says what to do.
 
 Servers disagree on error bodies (``{"error": {"message", "code"}}``, ``{"error": "text"}``,
 vLLM's ``{"object": "error", "message"}``, HTML pages), so every body is parsed defensively and
 classified by status code, error code and the well-known messages LM Studio, llama-server, Ollama and
-vLLM use. The API key is scrubbed from every text before it becomes part of an error.
+vLLM use. The API key is scrubbed from every text *before* it becomes part of an error, so no later
+``str()``, log line or stored row can leak it.
+
+:class:`Where` is what every error needs to name (server URL, model) plus the one secret to scrub; it
+is built once per request and handed to whoever may fail.
 """
 
 from __future__ import annotations
 
 import json
+from dataclasses import dataclass, field
 from typing import Any
 
 import httpx
@@ -32,6 +42,15 @@ _CONTEXT_MARKERS = (
     "trying to keep the first",
     "prompt is too long",
 )
+
+
+@dataclass(frozen=True, slots=True)
+class Where:
+    """Where a request went: the server and model an error names, and the API key to scrub."""
+
+    url: str
+    model: str
+    secret: str | None = field(default=None, repr=False)  # never shown, only scrubbed
 
 
 def scrub(text: str, secret: str | None) -> str:
@@ -59,6 +78,11 @@ def error_message(body: Any) -> tuple[str, str | None]:
     return "", None
 
 
+def is_error_body(body: Any) -> bool:
+    """Whether a decoded JSON answer or frame is an error rather than an answer."""
+    return isinstance(body, dict) and bool(body.get("error") or body.get("object") == "error")
+
+
 def _classify(message: str, code: str | None) -> type[errors.ProviderError] | None:
     text = message.lower()
     if "no models loaded" in text or "no model loaded" in text or code == "no_models_loaded":
@@ -80,9 +104,7 @@ def _looks_like_json(response: httpx.Response) -> bool:
     return "json" in response.headers.get("content-type", "")
 
 
-def from_response(
-    response: httpx.Response, body_text: str, *, url: str, model: str, secret: str | None
-) -> errors.ProviderError:
+def from_response(response: httpx.Response, body_text: str, where: Where) -> errors.ProviderError:
     """The error for a non-2xx response whose body has been read as ``body_text``."""
     status = response.status_code
     try:
@@ -90,8 +112,8 @@ def from_response(
     except ValueError:
         body = body_text
     message, code = error_message(body)
-    message = scrub(message.strip(), secret)[:_MAX_DETAIL]
-    params: dict[str, Any] = {"status": status, "url": url, "model": model}
+    message = scrub(message.strip(), where.secret)[:_MAX_DETAIL]
+    params: dict[str, Any] = {"status": status, "url": where.url, "model": where.model}
     if status in (401, 403):
         return errors.AuthenticationFailed(message, **params)
     if not _looks_like_json(response) and body_text.lstrip().startswith("<"):
@@ -118,25 +140,21 @@ def from_response(
     return errors.BadRequest(message or f"HTTP {status}", **params)
 
 
-def from_stream_frame(
-    frame: dict[str, Any], *, url: str, model: str, secret: str | None
-) -> errors.ProviderError:
-    """The error for an ``{"error": …}`` frame that arrived inside a 200 stream."""
+def from_stream_frame(frame: dict[str, Any], where: Where) -> errors.ProviderError:
+    """The error for an ``{"error": …}`` frame that arrived inside a 200 stream (or 200 body)."""
     message, code = error_message(frame)
-    message = scrub(message.strip(), secret)[:_MAX_DETAIL] or "unknown error"
+    message = scrub(message.strip(), where.secret)[:_MAX_DETAIL] or "unknown error"
     kind = _classify(message, code) or errors.StreamFailed
-    return kind(message, url=url, model=model, status=200)  # it came inside an HTTP 200
+    return kind(message, url=where.url, model=where.model, status=200)  # it came inside a 200
 
 
-def from_transport(
-    exc: httpx.HTTPError, *, url: str, model: str, started: bool
-) -> errors.ProviderError:
+def from_transport(exc: httpx.HTTPError, where: Where, *, started: bool) -> errors.ProviderError:
     """The error for an exception raised by httpx (no response, or a response cut short).
 
     ``started`` tells whether any byte of a streamed answer had arrived: a connection lost after
     that is an interrupted stream, before it the server could not be reached.
     """
-    params: dict[str, Any] = {"url": url, "model": model}
+    params: dict[str, Any] = {"url": where.url, "model": where.model}
     if isinstance(exc, httpx.ConnectTimeout):
         return errors.ServerUnreachable(
             f"no answer to the connection within the time limit ({exc})", **params
@@ -151,3 +169,29 @@ def from_transport(
     if started or isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
         return errors.StreamInterrupted(str(exc) or type(exc).__name__, **params)
     return errors.ServerUnreachable(str(exc) or type(exc).__name__, **params)
+
+
+def ended_early(where: Where, *, empty: bool) -> errors.ProviderError:
+    """A stream that ended without ``[DONE]``: cut mid-answer, or closed before any text at all
+    (how llama.cpp's server answers a prompt longer than its context)."""
+    if empty:
+        return empty_answer("the stream ended before any text", where)
+    return errors.StreamInterrupted(
+        "the stream ended without [DONE]", url=where.url, model=where.model
+    )
+
+
+def empty_answer(what: str, where: Where) -> errors.ProviderError:
+    """A well-formed answer with no text in it."""
+    return errors.EmptyAnswer(what, url=where.url, model=where.model)
+
+
+def malformed_chunk(where: Where, *, json: bool = True) -> errors.ProviderError:
+    """A stream chunk that is not JSON (``json=False``) or not a JSON object."""
+    what = "the server sent a malformed chunk" + ("" if json else " (not JSON)")
+    return errors.StreamFailed(what, url=where.url, model=where.model)
+
+
+def not_an_answer(what: str, where: Where) -> errors.ProviderError:
+    """A 200 whose body is no chat answer at all: something else listens at that URL."""
+    return errors.WrongURL(what, url=where.url, model=where.model)
