@@ -122,6 +122,25 @@ def test_model_listings_by_flavor() -> None:
         assert (status, json.loads(body)) == (404, {"error": "Not found"})
 
 
+def test_props_only_when_given_and_gets_recorded() -> None:
+    """``/props`` is llama-server's; LM Studio answers it with its usual 404."""
+    with FakeLLMServer() as lmstudio:
+        status, _, body = request(lmstudio, "GET", "/props")
+        assert (status, json.loads(body)) == (
+            404,
+            {"error": "Unexpected endpoint or method. (GET /props)"},
+        )
+        request(lmstudio, "GET", "/v1/models")
+        request(lmstudio, "GET", "/__fake__/requests")  # control endpoints are not recorded
+        assert lmstudio.gets == ["/props", "/v1/models"]
+        lmstudio.reset()
+        assert lmstudio.gets == []
+    props = {"default_generation_settings": {"n_ctx": 2048}, "total_slots": 1}
+    with FakeLLMServer(flavor="openai", props=props) as llama:
+        status, _, body = request(llama, "GET", "/props")
+        assert (status, json.loads(body)) == (200, props)
+
+
 def test_stream_exact_sse_lines(fake: FakeLLMServer) -> None:
     fake.enqueue(Reply(chunks=["Hi", " there"], reasoning=["hmm"], finish_reason="length"))
     status, headers, raw = chat(fake, stream=True)

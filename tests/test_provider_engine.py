@@ -57,10 +57,23 @@ def test_streams_an_answer(provider: LMStudioAPIProvider) -> None:
     assert stats.finish_reason in ("length", "stop")
     assert stats.model  # what the engine says it used
     assert stats.time_to_first_token is not None and stats.time_to_first_token > 0
+    assert stats.completion_tokens is not None and 1 <= stats.completion_tokens <= 8
+    assert stats.tokens_per_second is not None and stats.tokens_per_second > 0
     # temperature 0 and a seed: the same answer again
     assert text_of(list(provider.stream_reply(M, system_message="Answer briefly.", **FIXED))) == (
         text_of(events)
     )
+
+
+def test_context_length_nobody_says(
+    provider: LMStudioAPIProvider, llama_server: LlamaServer
+) -> None:
+    """llama-cpp-python's server lists ids only and answers ``/props`` (llama.cpp's own
+    llama-server has it) with 404 ``{"detail": "Not Found"}``: the context is unknown, and
+    ``None`` says so instead of failing."""
+    assert provider.context_length(llama_server.model) is None
+    assert provider.context_length(llama_server.model) is None
+    assert provider.check_connection().ok  # and the look-ups left the provider working
 
 
 def test_non_streamed_answer_reports_usage(provider: LMStudioAPIProvider) -> None:

@@ -7,18 +7,21 @@ stream closes the HTTP response, and the API key never shows up in an error.
 
 Every error is checked through the app's sync stream (``stream_reply``), the sync non-streamed call
 (``complete``) and the seed's async API (``chat_completion``, ``chat_completion_stream``), unless the
-failure only exists in a stream.
+failure only exists in a stream. Also: a stream's statistics, context lengths (model lists and
+llama.cpp's ``/props``), and ``simple_completion`` without the model's reasoning.
 """
 
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import functools
 import gc
 import http.server
 import logging
 import re
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -34,6 +37,7 @@ from core.providers.llm_studio_api import (
     lm_studio_provider,
     reset_provider,
 )
+from core.providers.reasoning import split_message
 from core.vocab import EventKind
 from tests.fakes.fake_llm_server import FakeLLMServer, Reply
 
@@ -239,6 +243,56 @@ def test_check_connection_never_raises(provider: LMStudioAPIProvider) -> None:
     assert isinstance(down.error, errors.ServerUnreachable)
 
 
+# --- context length ---------------------------------------------------------------------------
+@pytest.mark.parametrize("fake_server", [{"flavor": "lmstudio-v1"}], indirect=True)
+def test_context_length_from_the_model_list(
+    provider: LMStudioAPIProvider, fake_server: FakeLLMServer
+) -> None:
+    assert provider.context_length(MODEL) == 4096  # the loaded instance's context, not 8192
+    assert "/props" not in fake_server.gets  # the list said it: nobody else is asked
+    # not loaded: only the maximum is known, so /props is asked; LM Studio has none
+    assert provider.context_length("qwen3-8b") == 32768
+    assert provider.context_length("text-embedding-nomic-embed-text-v1.5") == 2048
+    assert fake_server.gets.count("/props") == 1  # a server without /props is asked once
+    assert provider.context_length(None) is None
+
+
+LLAMA_SERVER_PROPS = [
+    {"default_generation_settings": {"n_ctx": 2048, "n_predict": -1}, "total_slots": 1},
+    {"n_ctx": 2048},  # older builds
+]
+
+
+@pytest.mark.parametrize("props", LLAMA_SERVER_PROPS, ids=["nested", "top-level"])
+def test_context_length_from_llama_cpp_props(props: dict[str, Any]) -> None:
+    with FakeLLMServer(flavor="openai", models=[{"id": "qwen"}], props=props) as fake:
+        made = LMStudioAPIProvider(fake.url)
+        try:
+            assert made.list_models()[0].context_length is None  # the list does not say
+            assert made.context_length("qwen") == 2048
+            assert made.context_length("qwen") == 2048
+            assert fake.gets.count("/props") == 1  # cached per model
+        finally:
+            made.close()
+
+
+def test_context_length_when_nobody_says() -> None:
+    with FakeLLMServer(flavor="openai") as fake:  # ids only, and no /props
+        made = LMStudioAPIProvider(fake.url)
+        try:
+            assert made.context_length(MODEL) is None
+            assert made.context_length(MODEL) is None
+            assert made.context_length("qwen3-8b") is None
+            assert fake.gets.count("/props") == 1
+        finally:
+            made.close()
+    dead = LMStudioAPIProvider("http://127.0.0.1:9", max_retries=0)
+    try:
+        assert dead.context_length(MODEL) is None  # unreachable: None, never an exception
+    finally:
+        dead.close()
+
+
 # --- a normal answer --------------------------------------------------------------------------
 @pytest.mark.parametrize("face", FACES)
 def test_answer_and_parameters_sent(
@@ -298,6 +352,99 @@ def test_usage_chunk_with_empty_choices(
     assert assembled["choices"][0]["message"]["content"] == "Hello from the fake server."
 
 
+def test_stream_stats_counted_when_the_server_reports_no_usage(
+    provider: LMStudioAPIProvider, fake_server: FakeLLMServer
+) -> None:
+    fake_server.enqueue(Reply(reasoning=["Hm", "m."], chunks=["Hi", " there", "!"]))
+    stream = provider.stream_reply(M)
+    assert split(list(stream)) == ("Hi there!", "Hmm.")
+    stats = stream.stats
+    # five deltas (two of reasoning) counted, since the server sent no usage
+    assert (stats.prompt_tokens, stats.completion_tokens, stats.completion_counted) == (
+        None,
+        5,
+        True,
+    )
+    assert (stats.model, stats.finish_reason) == (MODEL, "stop")
+    assert stats.time_to_first_token is not None and stats.time_to_first_token > 0
+    assert stats.generation_seconds is not None and stats.generation_seconds > 0
+    assert stats.tokens_per_second == 5 / stats.generation_seconds
+    assert stream.stats == stats  # over: the figures no longer change
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        stats.model = "other"  # type: ignore[misc]
+
+
+def test_stream_stats_while_streaming(
+    provider: LMStudioAPIProvider, fake_server: FakeLLMServer
+) -> None:
+    fake_server.enqueue(endless())
+    with provider.stream_reply(M) as stream:
+        before = stream.stats  # valid before anything was read
+        assert (before.time_to_first_token, before.completion_tokens) == (None, None)
+        events = iter(stream)
+        for _ in range(3):
+            next(events)
+        early = stream.stats
+        assert (early.completion_tokens, early.completion_counted, early.finish_reason) == (
+            3,
+            True,
+            None,
+        )
+        assert early.time_to_first_token is not None and early.generation_seconds is not None
+        time.sleep(0.05)
+        later = stream.stats
+        assert later.generation_seconds is not None
+        assert later.generation_seconds > early.generation_seconds  # measured up to now
+    final = stream.stats
+    time.sleep(0.02)
+    assert stream.stats == final  # closed: the clock stopped
+
+
+def test_stream_reply_sends_the_request_itself(
+    provider: LMStudioAPIProvider, fake_server: FakeLLMServer
+) -> None:
+    """The provider opens the HTTP response (and retries there): a refused request raises from
+    ``stream_reply()``, before any stream exists."""
+    fake_server.enqueue(Reply(status=400, body={"error": "bad"}))
+    with pytest.raises(errors.BadRequest):
+        provider.stream_reply(M)
+    dead = LMStudioAPIProvider("http://127.0.0.1:9", max_retries=0)
+    try:
+        with pytest.raises(errors.ServerUnreachable):
+            dead.stream_reply(M)
+    finally:
+        dead.close()
+    fake_server.enqueue(Reply(chunks=["ok"]))
+    with provider.stream_reply(M):
+        assert len(fake_server.requests) == 2  # sent before anything was read
+
+
+@pytest.mark.parametrize("how", ["close", "dropped"])
+def test_an_unread_stream_closes_its_response(
+    provider: LMStudioAPIProvider, fake_server: FakeLLMServer, how: str
+) -> None:
+    fake_server.enqueue(endless())
+    stream = provider.stream_reply(M)
+    if how == "close":
+        stream.close()
+        stream.close()  # idempotent
+        assert stream.stats.time_to_first_token is None
+    else:
+        del stream
+        gc.collect()
+    assert fake_server.wait_for_disconnect(10)
+
+
+def test_both_faces_deliver_storable_text(
+    provider: LMStudioAPIProvider, fake_server: FakeLLMServer
+) -> None:
+    """A lone surrogate (a \\ud83d escape without its pair) cannot be stored: both faces replace it."""
+    fake_server.enqueue(Reply(chunks=["a\ud83d b"]))
+    assert answer_text(via_stream(provider)) == "a\ufffd b"
+    fake_server.enqueue(Reply(chunks=["a\ud83d b"]))
+    assert answer_text(via_async_stream(provider)) == "a\ufffd b"
+
+
 # --- reasoning in its three shapes ------------------------------------------------------------
 @pytest.mark.parametrize("field", ["reasoning_content", "reasoning"])
 def test_reasoning_fields(
@@ -333,6 +480,42 @@ def test_missing_opening_think_tag(
     fake_server.enqueue(Reply(chunks=["Let me", " think", "</think>", "\n\n42."]))
     message = asyncio.run(provider.chat_completion(M, stream=True))["choices"][0]["message"]
     assert (message["content"], message["reasoning_content"]) == ("42.", "Let me think")
+
+
+THINKING_ANSWERS = [
+    Reply(chunks=["<think>Let me", " see.</think>", "\n\n42."]),
+    Reply(chunks=["Let me see.", "</think>", "\n\n42."]),  # Qwen3 omitted the opening tag
+    Reply(reasoning=["Let me see."], reasoning_field="reasoning_content", chunks=["42."]),
+    Reply(reasoning=["Let me see."], reasoning_field="reasoning", chunks=["42."]),
+]
+THINKING_IDS = ["inline", "missing-open-tag", "reasoning_content", "reasoning"]
+
+
+@pytest.mark.parametrize("reply", THINKING_ANSWERS, ids=THINKING_IDS)
+def test_simple_completion_is_the_answer_without_reasoning(
+    fake_server: FakeLLMServer, reply: Reply
+) -> None:
+    fake_server.enqueue(reply)
+
+    async def simple_completion() -> str:  # as the seed writes it
+        return await lm_studio_provider.simple_completion(
+            prompt="¿Cuánto es 6 por 7?", temperature=0.5, max_tokens=50
+        )
+
+    assert asyncio.run(simple_completion()) == "42."
+
+
+@pytest.mark.parametrize("reply", THINKING_ANSWERS, ids=THINKING_IDS)
+def test_chat_completion_keeps_the_servers_json(
+    provider: LMStudioAPIProvider, fake_server: FakeLLMServer, reply: Reply
+) -> None:
+    """The raw seed call returns what the server sent; ``split_message`` takes it apart."""
+    fake_server.enqueue(reply)
+    message = asyncio.run(provider.chat_completion(M))["choices"][0]["message"]
+    assert message["content"] == "".join(reply.chunks)  # tags and all
+    if reply.reasoning:
+        assert message[reply.reasoning_field] == "Let me see."
+    assert split_message(message) == ("42.", "Let me see.")
 
 
 # --- every failure of section 4 ---------------------------------------------------------------

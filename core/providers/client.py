@@ -124,6 +124,15 @@ class LMStudioAPIProvider:
     def has_api_key(self) -> bool:
         return self._conn.http.has_api_key
 
+    def _request(
+        self, messages: Sequence[Message], *, model: str | None, stream: bool, **kwargs: Any
+    ) -> tuple[Connection, dict[str, Any], Where]:
+        """What every chat call starts with: the connection, the body (the configured model unless
+        another is asked for) and what its errors will name."""
+        conn = self._conn
+        payload = build_payload(messages, model=model or conn.model, stream=stream, **kwargs)
+        return conn, payload, conn.http.where(payload.get("model"))
+
     # --- what the server offers (sync) ----------------------------------------------------------
     def list_models(self, *, refresh: bool = False) -> list[ModelInfo]:
         """Every model the server offers, with type, load state and context where it says them."""
@@ -159,28 +168,24 @@ class LMStudioAPIProvider:
         """Send the request and return the answer as a :class:`ReplyStream` of ``(EventKind,
         text)`` events, reasoning kept apart. The request is sent (and retried) here; once the
         stream is returned it is never re-sent."""
-        conn = self._conn
-        payload = build_payload(
+        conn, payload, where = self._request(
             messages,
-            model=model or conn.model,
+            model=model,
+            stream=True,
             system_message=system_message,
             temperature=temperature,
             max_tokens=max_tokens,
-            stream=True,
             **options,
         )
-        where = conn.http.where(payload.get("model"))
         started_at = time.perf_counter()
         response = conn.http.open("POST", CHAT_PATH, where, payload)
         return ReplyStream(response, where, started_at=started_at)
 
     def complete(self, messages: Sequence[Message], **kwargs: Any) -> dict[str, Any]:
         """A non-streamed chat completion: the server's JSON (texts made storable)."""
-        conn = self._conn
-        payload = build_payload(
-            messages, stream=False, model=kwargs.pop("model", None) or conn.model, **kwargs
+        conn, payload, where = self._request(
+            messages, model=kwargs.pop("model", None), stream=False, **kwargs
         )
-        where = conn.http.where(payload.get("model"))
         response = conn.http.open("POST", CHAT_PATH, where, payload)
         try:
             text = response.read().decode("utf-8", "replace")
@@ -215,25 +220,15 @@ class LMStudioAPIProvider:
         With ``stream=True`` the answer is streamed and assembled into the same shape, with the
         reasoning apart in ``message['reasoning_content']``.
         """
-        if stream:
-            return await self._assemble_stream(
-                messages,
-                system_message=system_message,
-                temperature=temperature,
-                max_tokens=max_tokens,
-                model=model,
-                **options,
-            )
-        conn = self._conn
-        payload = build_payload(
-            messages,
-            model=model or conn.model,
-            system_message=system_message,
-            temperature=temperature,
-            max_tokens=max_tokens,
+        asked: dict[str, Any] = {
+            "system_message": system_message,
+            "temperature": temperature,
+            "max_tokens": max_tokens,
             **options,
-        )
-        where = conn.ahttp.where(payload.get("model"))
+        }
+        if stream:
+            return await self._assemble_stream(messages, model=model, **asked)
+        conn, payload, where = self._request(messages, model=model, stream=False, **asked)
         async with conn.ahttp.client() as client:
             response = await conn.ahttp.open(client, "POST", CHAT_PATH, where, payload)
             try:
@@ -255,17 +250,15 @@ class LMStudioAPIProvider:
         **options: Any,
     ) -> AsyncIterator[dict[str, Any]]:
         """The server's stream chunks as dicts (``chunk['choices'][0]['delta']['content']``)."""
-        conn = self._conn
-        payload = build_payload(
+        conn, payload, where = self._request(
             messages,
-            model=model or conn.model,
+            model=model,
+            stream=True,
             system_message=system_message,
             temperature=temperature,
             max_tokens=max_tokens,
-            stream=True,
             **options,
         )
-        where = conn.ahttp.where(payload.get("model"))
         async with conn.ahttp.client() as client:
             response = await conn.ahttp.open(client, "POST", CHAT_PATH, where, payload)
             started = False
@@ -289,7 +282,7 @@ class LMStudioAPIProvider:
                 await response.aclose()
 
     async def _assemble_stream(self, messages: Sequence[Message], **kwargs: Any) -> dict[str, Any]:
-        reader = ChunkReader(self._conn.ahttp.where(kwargs.get("model") or self.model))
+        reader = ChunkReader(self._conn.http.where(kwargs.get("model") or self.model))
         parts = AnswerParts()
         async for chunk in self.chat_completion_stream(messages, **kwargs):
             parts.extend(reader.feed(chunk))

@@ -178,7 +178,7 @@ class ChunkReader:
                 self.deltas += 1
                 return self._splitter.feed(content)
             return _NO_EVENTS
-        except (AttributeError, TypeError, ValueError) as exc:  # a chunk of the wrong shape
+        except (AttributeError, LookupError, TypeError, ValueError) as exc:  # wrong shape
             raise translate.malformed_chunk(self.where) from exc
 
     def flush(self) -> list[Event]:

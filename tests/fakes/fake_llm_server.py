@@ -31,8 +31,10 @@ Design
 
 Endpoints emulated: ``GET /v1/models`` (all flavors), ``GET /api/v0/models`` (flavors
 ``lmstudio-v0`` and ``lmstudio-v1``), ``GET /api/v1/models`` (flavor ``lmstudio-v1``),
-``POST /v1/chat/completions``, ``GET /health``. Anything else answers LM Studio's 404
-``{"error": "Unexpected endpoint or method. (GET /x)"}``.
+``POST /v1/chat/completions``, ``GET /health``, and ``GET /props`` (llama.cpp's server settings)
+only when the fake is given ``props``. Anything else answers LM Studio's 404
+``{"error": "Unexpected endpoint or method. (GET /x)"}``. ``gets`` records the path of every GET
+of the emulated API, so tests can tell what a client asked and how often.
 """
 
 from __future__ import annotations
@@ -220,6 +222,7 @@ class FakeLLMServer:
         flavor: str = "lmstudio-v0",
         api_key: str | None = None,
         port: int = 0,
+        props: dict[str, Any] | None = None,
     ) -> None:
         if flavor not in FLAVORS:
             raise ValueError(f"flavor must be one of {FLAVORS}, not {flavor!r}")
@@ -229,8 +232,10 @@ class FakeLLMServer:
         ]
         self.flavor = flavor
         self.api_key = api_key
+        self.props = props  # GET /props answers this (llama-server); None: 404 as LM Studio does
         self.default_reply: Reply = Reply()
         self.requests: list[dict[str, Any]] = []
+        self.gets: list[str] = []  # paths of the emulated API's GET requests, in order
         self.disconnects: int = 0
         self._queue: deque[Reply] = deque()
         self._lock = threading.Lock()
@@ -302,6 +307,7 @@ class FakeLLMServer:
         with self._lock:
             self._queue.clear()
             self.requests.clear()
+            self.gets.clear()
             self.disconnects = 0
 
     def wait_for_disconnect(self, timeout: float = 5.0, *, count: int = 1) -> bool:
@@ -484,12 +490,15 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/__fake__/"):
             self._control_get(path)
             return
+        self.fake.gets.append(path)
         if not self._authorized():
             self._send(401, INVALID_API_KEY_BODY)
             return
         flavor = self.fake.flavor
         if path == "/health":
             self._send(200, {"status": "ok"})
+        elif path == "/props" and self.fake.props is not None:
+            self._send(200, self.fake.props)
         elif path == "/v1/models":
             self._send(200, self._openai_models())
         elif path == "/api/v0/models":
