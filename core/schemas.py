@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
+from core.i18n import stored_error_text
 from core.vocab import INTERRUPTED, OPTION_KEYS, SETTING_FIELDS, Sender
 
 
@@ -103,6 +104,10 @@ class MessageRecord:
     @property
     def role(self) -> str:
         return Sender(self.sender).role
+
+    def error_text(self, lang: str = "en") -> str:
+        """Why this answer failed, in ``lang`` ("" if it did not)."""
+        return stored_error_text(self.error_code, self.error_params, self.error, lang)
 
     @property
     def interrupted(self) -> bool:

@@ -24,11 +24,11 @@ import pytest
 from core import errors
 from core.conf.db import session_scope
 from core.conf.settings import reset_settings
+from core.i18n import stored_error_text
 from core.providers.llm_studio_api import LMStudioAPIProvider, Timeouts, reset_provider
 from core.repositories.app_settings import AppSettingsRepository
 from core.repositories.chats import ChatRepository, title_from_message
 from core.repositories.messages import MessageRepository
-from core.i18n import stored_error_text
 from core.schemas import ChatSettings, MessageRecord
 from core.services.chat import ChatService
 from core.services.chats import new_chat, open_chat, select_version
@@ -155,7 +155,7 @@ def test_server_not_running_keeps_the_users_message(db: str) -> None:
     user, answer = stored(chat_id)
     assert user.content == "¿Hay alguien?"
     assert answer.status == "error"
-    assert "Cannot reach the model server" in (answer.error or "")
+    assert "Cannot reach the model server" in answer.error_text("en")
 
 
 def test_empty_or_unknown_refused_before_anything_is_stored(
@@ -278,33 +278,48 @@ def test_missing_opening_think_tag_moves_text_to_reasoning(
 
 
 def test_parameters_used_are_sent_and_stored(db: str, fake_server: FakeLLMServer) -> None:
+    """A chat with settings of its own sends exactly them; one without follows the defaults.
+    Nothing left unset is sent (the server's default applies), and what is stored with the
+    answer is exactly what the request carried."""
     with session_scope(write=True) as session:
         AppSettingsRepository(session).set_generation_defaults(
             ChatSettings(temperature=0.5, top_p=0.8, system_prompt="Sé breve.")
         )
-    chat_id = new_chat(
+    own = new_chat(
         "params",
         ChatSettings(
             temperature=0.1, max_tokens=50, top_k=20, repeat_penalty=1.2, seed=11, stop=("###",)
         ),
     )
-    reply = ChatService().send(chat_id, "Hola").consume()
+    reply = ChatService().send(own, "Hola").consume()
     sent = fake_server.requests[-1]["json"]
     assert sent["model"] == FAKE_MODEL  # no model configured: the first loaded one
-    assert sent["messages"][0] == {"role": "system", "content": "Sé breve."}
+    assert sent["messages"] == [{"role": "user", "content": "Hola"}]  # no system prompt of its own
     expected = {
         "temperature": 0.1,
         "max_tokens": 50,
-        "top_p": 0.8,
         "top_k": 20,
         "repeat_penalty": 1.2,
         "seed": 11,
         "stop": ["###"],
     }
     assert {key: sent[key] for key in expected} == expected
+    assert "top_p" not in sent  # the chat's own settings leave it to the server
     answer = answer_row(reply.answer_id)
-    assert answer.params == {**expected, "system_prompt": "Sé breve."}
+    assert answer.params == expected
     assert answer.model == FAKE_MODEL
+
+    follows = new_chat("defaults")
+    reply = ChatService().send(follows, "Hola").consume()
+    sent = fake_server.requests[-1]["json"]
+    assert sent["messages"][0] == {"role": "system", "content": "Sé breve."}
+    assert (sent["temperature"], sent["top_p"]) == (0.5, 0.8)
+    assert "max_tokens" not in sent and "seed" not in sent
+    assert answer_row(reply.answer_id).params == {
+        "temperature": 0.5,
+        "top_p": 0.8,
+        "system_prompt": "Sé breve.",
+    }
 
 
 def test_configured_model_is_used(
@@ -485,7 +500,7 @@ def test_timeout_mid_answer_keeps_partial_text(
     assert isinstance(reply.error, errors.ProviderTimeout)
     answer = answer_row(reply.answer_id)
     assert (answer.status, answer.content) == ("error", "Uno dos")
-    assert "LM_STUDIO_READ_TIMEOUT" in (answer.error or "")
+    assert "LM_STUDIO_READ_TIMEOUT" in answer.error_text("en")
 
 
 def test_api_key_never_stored(
@@ -885,7 +900,7 @@ def test_engine_prompt_too_long_for_its_context(engine_service: ChatService) -> 
     assert "cut off" not in message  # … not a network cut
     user, answer = stored(chat_id)
     assert user.content == huge
-    assert (answer.status, answer.content, answer.error) == ("error", "", message)
+    assert (answer.status, answer.content, answer.error_text("en")) == ("error", "", message)
 
 
 @pytest.mark.engine
@@ -898,7 +913,7 @@ def test_engine_regenerate_is_deterministic_with_seed_and_temperature_0(
     again = engine_service.regenerate(chat_id).consume()
     assert first.status == again.status == "complete"
     assert again.content == first.content
-    assert len(stored(chat_id)) == 2
+    assert len(stored(chat_id)) == 3  # both answers are kept, as two versions
 
 
 def replace_settings(**changes: Any) -> ChatSettings:

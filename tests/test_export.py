@@ -25,13 +25,20 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from sqlalchemy import insert, select
 
-from core.services import export
-from core.services.export import csv_export, csv_sql
 from core.conf.db import get_engine, init_db, session_scope
-from core.services.export import COLUMNS, ExportScope, csv_bytes, export_to_file, iter_csv
 from core.models import Chat, Message
 from core.repositories.chats import ChatRepository
 from core.repositories.messages import MessageRepository
+from core.services import export
+from core.services.export import (
+    COLUMNS,
+    ExportScope,
+    csv_bytes,
+    csv_export,
+    csv_sql,
+    export_to_file,
+    iter_csv,
+)
 from core.services.history import HistoryFilter
 
 HOSTILE = [

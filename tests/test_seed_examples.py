@@ -270,6 +270,6 @@ def test_core_complete_chat_flow_keeps_the_message_when_the_server_is_down(db: s
         db.close()
     assert (user.sender, user.content) == ("user", "Hola, ¿cómo estás?")
     assert (answer.sender, answer.status, answer.content) == ("llm", "error", "")
-    assert "Cannot reach the model server" in (answer.error or "")
+    assert "Cannot reach the model server" in answer.error_text("en")
     # the failed answer is not sent back to the model; the question is
     assert context == [{"role": "user", "content": "Hola, ¿cómo estás?"}]

@@ -77,7 +77,9 @@ def check_branch(chat_id: int) -> list[str]:
 
 def context(chat_id: int, limit: int = 20) -> list[str]:
     with session() as db:
-        return [m["content"] for m in MessageRepository(db).get_chat_context_for_llm(chat_id, limit)]
+        return [
+            m["content"] for m in MessageRepository(db).get_chat_context_for_llm(chat_id, limit)
+        ]
 
 
 def linear(chat_id: int, count: int) -> list[MessageRecord]:
@@ -95,7 +97,7 @@ def test_create_message_appends_to_the_selected_branch(db: str) -> None:
 
 def test_a_new_version_of_an_answer_keeps_the_old_one(db: str) -> None:
     chat_id = new_chat()
-    u0, a0, u1, a1 = linear(chat_id, 4)
+    u0, a0, _u1, _a1 = linear(chat_id, 4)
     # Regenerate the first answer: a sibling of a0, under u0.
     redo = add(chat_id, "llm", "a0 second", parent_id=u0.id)
     assert (redo.parent_id, redo.depth) == (u0.id, 1)
@@ -113,7 +115,7 @@ def test_a_new_version_of_an_answer_keeps_the_old_one(db: str) -> None:
 
 def test_switching_back_shows_the_old_branch_to_its_end(db: str) -> None:
     chat_id = new_chat()
-    u0, a0, u1, a1 = linear(chat_id, 4)
+    u0, a0, _u1, a1 = linear(chat_id, 4)
     redo = add(chat_id, "llm", "a0 second", parent_id=u0.id)
     with session_scope(write=True) as db:
         leaf = VersionRepository(db).select_version(a0.id)
@@ -130,7 +132,7 @@ def test_switching_back_shows_the_old_branch_to_its_end(db: str) -> None:
 
 def test_editing_the_first_message_makes_a_new_first_version(db: str) -> None:
     chat_id = new_chat()
-    u0, a0 = linear(chat_id, 2)
+    u0, _a0 = linear(chat_id, 2)
     edited = add(chat_id, "user", "m0 edited", parent_id=None)
     assert (edited.parent_id, edited.depth) == (None, 0)
     add(chat_id, "llm", "answer to the edit")
@@ -146,7 +148,7 @@ def test_editing_the_first_message_makes_a_new_first_version(db: str) -> None:
 
 def test_a_version_deep_in_an_unselected_branch_can_be_selected(db: str) -> None:
     chat_id = new_chat()
-    u0, a0, u1, a1 = linear(chat_id, 4)
+    u0, _a0, u1, _a1 = linear(chat_id, 4)
     a1b = add(chat_id, "llm", "a1 second", parent_id=u1.id)
     add(chat_id, "llm", "a0 second", parent_id=u0.id)  # now a0's whole branch is unselected
     with session_scope(write=True) as db:
@@ -156,7 +158,7 @@ def test_a_version_deep_in_an_unselected_branch_can_be_selected(db: str) -> None
 
 def test_deleting_a_shown_version_shows_its_neighbour(db: str) -> None:
     chat_id = new_chat()
-    u0, a0, u1, a1 = linear(chat_id, 4)
+    u0, a0, u1, _a1 = linear(chat_id, 4)
     redo = add(chat_id, "llm", "a0 second", parent_id=u0.id)
     with session_scope(write=True) as db:
         VersionRepository(db).select_version(a0.id)
@@ -194,7 +196,7 @@ def test_context_of_an_unknown_chat_raises_chat_not_found(db: str) -> None:
 
 def test_context_limit_counts_usable_messages_of_the_branch(db: str) -> None:
     chat_id = new_chat()
-    u0, a0, u1, a1 = linear(chat_id, 4)
+    _u0, _a0, u1, _a1 = linear(chat_id, 4)
     add(chat_id, "llm", "", parent_id=u1.id, status="error")  # a failed regeneration
     add(chat_id, "llm", "a1 third", parent_id=u1.id)
     assert context(chat_id, limit=2) == ["m2", "a1 third"]

@@ -18,7 +18,7 @@ from collections.abc import Callable, Iterable
 
 import streamlit as st
 
-from core.i18n import stored_error_text, t
+from core.i18n import t
 from core.schemas import MessageRecord
 from core.vocab import Sender, Status
 
@@ -30,11 +30,6 @@ def model_label(model: str | None) -> str:
     if not model:
         return ""
     return model.replace("\\", "/").rstrip("/").rsplit("/", 1)[-1] or model
-
-
-def error_sentence(message: MessageRecord, lang: str) -> str:
-    """Why an answer failed, in ``lang``."""
-    return stored_error_text(message.error_code, message.error_params, message.error, lang)
 
 
 def status_text(message: MessageRecord, lang: str) -> str:
@@ -85,7 +80,7 @@ def render_message(message: MessageRecord, lang: str, footer: Footer | None = No
             st.markdown(message.content)
         if message.sender == Sender.LLM:
             if message.status == Status.ERROR:
-                st.error(error_sentence(message, lang), icon=":material/error:")
+                st.error(message.error_text(lang))
             caption = caption_text(message, lang)
             if caption:
                 # Captions are markdown too: model ids may contain "_" or "*"; show them literally.

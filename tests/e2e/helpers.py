@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 
+from core.i18n import stored_error_text
 from tests.services import _HTTPProcess, free_port
 
 CHROMIUM = "/usr/bin/chromium"
@@ -64,12 +65,18 @@ def rows(db_path: Path) -> list[dict[str, Any]]:
     with sqlite3.connect(db_path) as conn:
         conn.row_factory = sqlite3.Row
         found = conn.execute(
-            "SELECT id, chat_id, sender, content, reasoning, status, error, model, params,"
-            " completion_tokens, finish_reason FROM messages ORDER BY id"
+            "SELECT id, chat_id, sender, content, reasoning, status, error, error_code,"
+            " error_params, model, params, completion_tokens, finish_reason, parent_id, selected"
+            " FROM messages ORDER BY id"
         ).fetchall()
     result = [dict(row) for row in found]
     for row in result:
         row["params"] = json.loads(row["params"]) if row["params"] else {}
+        row["error_params"] = json.loads(row["error_params"]) if row["error_params"] else {}
+        # The sentence a reader of English is shown for the stored error code.
+        row["error_text"] = stored_error_text(
+            row["error_code"], row["error_params"], row["error"], "en"
+        )
     return result
 
 

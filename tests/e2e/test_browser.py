@@ -130,26 +130,27 @@ def test_temperature_and_max_tokens_from_the_settings_page_reach_the_engine(
     # The connection badge is on every page.
     tab.locator('[data-testid="stSidebar"]').get_by_text("Connected", exact=True).wait_for()
 
-    slider = tab.locator('[data-testid="stSlider"] input[type="range"]').first
-    assert slider.input_value() == "0.7"
-    slider.focus()
+    # Nothing saved yet: the page says the server decides, shows no number, and sends none.
+    server_default = tab.get_by_text("Temperature: server default (Charla sends none)")
+    server_default.click()  # untick: now Charla sends a temperature, and the page shows which
+    temperature = tab.locator('[data-testid="stSlider"]', has_text="Temperature").locator(
+        'input[type="range"]'
+    )
+    temperature.wait_for()
+    assert temperature.input_value() == "0.7"
+    temperature.focus()
     for _ in range(4):  # 0.70 -> 0.90 in steps of 0.05
         tab.keyboard.press("ArrowRight")
-    tab.wait_for_function(
-        '() => document.querySelector(\'[data-testid="stSlider"] input[type="range"]\')'
-        ".value === '0.9'"
-    )
     tab.locator('[data-testid="stSliderThumbValue"]').get_by_text("0.90").wait_for()
     wait_idle(tab)
-    tab.get_by_text("No limit").click()
-    max_tokens = tab.get_by_role("spinbutton", name="Max tokens per answer")
-    tab.wait_for_function(
-        "() => !document.querySelector('input[aria-label=\"Max tokens per answer\"]').disabled"
-    )
-    max_tokens.fill("8")
-    max_tokens.press("Enter")
+    # Max tokens is a slider too: "No limit", then 16, 32 …
+    max_tokens = tab.locator('[data-testid="stSlider"]', has_text="Max tokens per answer")
+    max_tokens.locator('[data-testid="stSliderThumbValue"]').get_by_text("No limit").wait_for()
+    max_tokens.locator('input[type="range"]').focus()
+    tab.keyboard.press("ArrowRight")
+    max_tokens.locator('[data-testid="stSliderThumbValue"]').get_by_text("16").wait_for()
     wait_idle(tab)
-    tab.get_by_role("button", name="Save as defaults").click()
+    tab.get_by_role("button", name="Save defaults").click()
     tab.get_by_text("Defaults saved.").wait_for()
 
     tab.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="Chat").click()
@@ -158,8 +159,8 @@ def test_temperature_and_max_tokens_from_the_settings_page_reach_the_engine(
     type_message(tab, "Write a long essay about the history of Rome.")
     answer = finished_answer(db_path, 1)
     assert answer["params"]["temperature"] == pytest.approx(0.9)
-    assert answer["params"]["max_tokens"] == 8
-    assert answer["completion_tokens"] <= 8  # the engine obeyed it
+    assert answer["params"]["max_tokens"] == 16
+    assert answer["completion_tokens"] <= 16  # the engine obeyed it
     wait_idle(tab)
     caption = tab.locator(f"{ASSISTANT} [data-testid='stCaptionContainer']").last.inner_text()
     if answer["finish_reason"] == "length":  # (a tiny model may still stop on its own)

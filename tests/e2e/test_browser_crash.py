@@ -70,7 +70,7 @@ def test_an_answer_cut_by_sigkill_is_shown_as_interrupted_after_a_restart(
 
     user, answer = rows(db_path)
     assert (user["sender"], user["content"], user["status"]) == ("user", QUESTION, "complete")
-    assert (answer["status"], answer["error"]) == ("stopped", "interrupted")
+    assert (answer["status"], answer["error_code"]) == ("stopped", "error.interrupted")
     assert answer["content"].startswith(saved)  # what had been saved is still there
     assert answer["content"] == "tick " * (len(answer["content"]) // 5)
     assert answer["content"].strip() in " ".join(shown.inner_text().split())

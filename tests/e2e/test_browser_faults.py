@@ -116,7 +116,7 @@ def test_fault_is_shown_the_message_kept_and_the_next_message_works(
     for advice in fault.advice:
         assert advice in shown
     assert url in shown
-    assert one_line(shown) == one_line(failed["error"])  # the stored sentence, shown
+    assert one_line(shown) == one_line(failed["error_text"])  # the stored error, shown
     assert failed["status"] == "error"
     user = rows(db_path)[0]
     assert (user["sender"], user["content"], user["status"]) == ("user", QUESTION, "complete")

@@ -7,6 +7,7 @@ decides, as it does for a user's ``make run``.
 
 from __future__ import annotations
 
+import json
 import socket
 import sqlite3
 import tomllib
@@ -133,7 +134,8 @@ def test_the_api_key_never_reaches_the_page_or_the_database(
         type_message(tab, "Make the server complain")
         failed = settled(tab, db_path, 2)
         assert failed["status"] == "error"
-        assert "(request key ***)" in failed["error"]
+        assert "(request key ***)" in failed["error_text"]
+        assert KEY not in json.dumps(failed["error_params"])
         tab.locator(ALERT).get_by_text("request key ***").wait_for()
         chat_html = tab.content()
 

@@ -21,7 +21,7 @@ from hypothesis import strategies as st
 
 from core import errors
 from core.conf.db import SessionLocal, session_scope
-from core.services.export import ExportScope, csv_bytes
+from core.i18n import t
 from core.providers.llm_studio_api import LMStudioAPIProvider
 from core.repositories.app_settings import AppSettingsRepository
 from core.repositories.messages import MessageRepository
@@ -29,6 +29,7 @@ from core.repositories.validation import check_setting
 from core.schemas import ChatSettings
 from core.services.chat import ChatService
 from core.services.chats import new_chat
+from core.services.export import ExportScope, csv_bytes
 from core.text import MAX_MESSAGE_CHARS
 from tests.fakes.fake_llm_server import FakeLLMServer, Reply
 
@@ -177,7 +178,9 @@ def test_out_of_range_settings_are_refused_with_a_reason_and_not_saved(
 ) -> None:
     with pytest.raises(errors.InputError) as refused:
         check_setting(name, value)
-    assert name in refused.value.user_message("en")
+    # The reason names the setting by its label in the reader's language.
+    assert t(f"settings.{name}", "en") in refused.value.user_message("en")
+    assert t(f"settings.{name}", "es") in refused.value.user_message("es")
     with pytest.raises(errors.InputError), session_scope(write=True) as session:
         AppSettingsRepository(session).set_generation_defaults(ChatSettings(**{name: value}))  # type: ignore[arg-type]
     with session_scope() as session:

@@ -19,10 +19,10 @@ from sqlalchemy import text
 from core import errors
 from core.conf.db import get_engine
 from core.conf.settings import reset_settings
-from core.services.export import ExportScope, csv_bytes
 from core.providers.llm_studio_api import get_provider, reset_provider
 from core.services.chat import ChatService
 from core.services.chats import new_chat
+from core.services.export import ExportScope, csv_bytes
 from core.services.seed_flow import complete_chat_flow
 from tests.fakes.fake_llm_server import FakeLLMServer, Reply
 

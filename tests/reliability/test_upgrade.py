@@ -145,7 +145,7 @@ def test_the_previous_schema_upgrades_to_versions_with_nothing_lost(db_url: str)
                     "status": status,
                     "error": error,
                     "t": t,
-                },  # fmt: skip
+                },
             )
     if engine.dialect.name == "postgresql":
         with engine.begin() as connection:

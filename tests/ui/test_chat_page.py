@@ -109,7 +109,7 @@ def test_server_down_shows_what_to_do_and_keeps_the_message(app_db: None, page: 
     assert at.button(key="retry").label == "Retry"
     user, answer = stored_messages()
     assert (user.sender, user.content) == ("user", "Is anyone there?")
-    assert (answer.status, answer.error is not None) == ("error", True)
+    assert (answer.status, answer.error_code) == ("error", "error.server_unreachable")
     assert "Is anyone there?" in texts(at)  # still on screen
 
 

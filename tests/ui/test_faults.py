@@ -26,7 +26,7 @@ from typing import Any
 import pytest
 
 from core import errors
-from core.i18n import TEXTS, stored_error_text
+from core.i18n import TEXTS, stored_error_text, t
 from tests.fakes.fake_llm_server import INVALID_API_KEY_BODY, NO_MODELS_LOADED, FakeLLMServer, Reply
 from tests.fakes.web_page_server import WebPageServer
 from tests.services import free_port
@@ -316,7 +316,7 @@ def test_fault_is_explained_kept_and_the_next_message_works(
     assert failed.name == "assistant"
     if fault.stored.strip():
         assert failed.markdown[0].value == fault.stored
-    assert "error: " in failed.caption[0].value
+    assert t("msg.status_failed", "en") in failed.caption[0].value
 
     # Fixed as the message says; the next message works in the same session, without reloading.
     fault.fix(lab)
@@ -351,6 +351,6 @@ def test_the_fault_message_follows_the_ui_language(lab: Lab, page: Any) -> None:
     assert (answer.status, answer.content) == ("error", "".join(PARTIAL))
     assert answer.error_code == "error.stream_interrupted"
     # Stored as a code: shown in Spanish now, and after a reload too (not the English text).
-    reloaded = page("chat").run()
+    reloaded = page("chat", chat=str(answer.chat_id)).run()
     (again,) = reloaded.error
     assert again.value == alert.value

@@ -71,7 +71,10 @@ def test_with_nothing_saved_the_page_shows_server_default_and_a_chat_sends_none(
     sent = fake.requests[-1]["json"]
     for name in ("temperature", "max_tokens", "top_p", "top_k", "repeat_penalty", "seed"):
         assert name not in sent
-    assert sent["messages"][0] == {"role": "system", "content": at.text_area(key="set.system_prompt").value}
+    assert sent["messages"][0] == {
+        "role": "system",
+        "content": at.text_area(key="set.system_prompt").value,
+    }
 
 
 def set_every_parameter(at: Any) -> None:
