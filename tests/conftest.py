@@ -6,7 +6,7 @@
 - ``db`` gives a migrated database, once on SQLite and once on PostgreSQL (``db_url`` is
   parametrized; the PostgreSQL run is marked ``postgres``).
 - ``postgres_server`` and ``llama_server`` start real services once per session
-  (``tests.services``). When the machine cannot provide one, its tests are skipped with the
+  (``devtools.servers``). When the machine cannot provide one, its tests are skipped with the
   reason, except under ``CI=true``, where they fail: CI must run them all.
 - ``fake_server`` is the project's fake OpenAI/LM Studio server, with ``LM_STUDIO_URL`` set to it.
   Pass constructor arguments with
@@ -26,7 +26,7 @@ import pytest
 from core.conf import db as conf_db
 from core.conf import settings as conf_settings
 from core.providers import llm_studio_api
-from tests.services import LlamaServer, PostgresServer, ServiceUnavailable
+from devtools.servers import LlamaServer, PostgresServer, ServiceUnavailable
 
 T = TypeVar("T")
 

@@ -34,8 +34,8 @@ from core.services.chat import ChatService
 from core.services.chats import new_chat, open_chat, select_version
 from core.services.liveness import mark_interrupted_answers
 from core.services.seed_flow import complete_chat_flow
+from devtools.servers import LlamaServer
 from tests.fakes.fake_llm_server import FakeLLMServer, Reply
-from tests.services import LlamaServer
 
 PROJECT_ROOT = Path(__file__).resolve().parents[1]
 FAKE_MODEL = "smollm2-135m-instruct"  # the fake's loaded model

@@ -17,7 +17,7 @@ import pytest
 from core import errors
 from core.providers.llm_studio_api import LMStudioAPIProvider
 from core.vocab import EventKind
-from tests.services import LlamaServer
+from devtools.servers import LlamaServer
 
 pytestmark = pytest.mark.engine
 

@@ -33,7 +33,7 @@ from core.providers.llm_studio_api import LMStudioAPIProvider, get_provider, lm_
 from core.providers.stream import ChunkDecoder, ChunkReader
 from core.providers.translate import Where
 from core.vocab import EventKind
-from tests.services import PROJECT_ROOT
+from devtools.servers import PROJECT_ROOT
 
 WHERE = Where("http://127.0.0.1:1234", "some-model", "sk-secret")
 M = [{"role": "user", "content": "Hi"}]

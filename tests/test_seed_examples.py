@@ -20,7 +20,7 @@ import pytest
 from core import errors
 from core.conf.settings import reset_settings
 from core.providers.llm_studio_api import reset_provider
-from tests.services import LlamaServer
+from devtools.servers import LlamaServer
 
 pytestmark = pytest.mark.engine
 

@@ -8,7 +8,7 @@ import httpx
 import pytest
 from sqlalchemy import create_engine, inspect, text
 
-from tests.services import LlamaServer, PostgresServer, StreamlitServer
+from devtools.servers import LlamaServer, PostgresServer, StreamlitServer
 
 
 @pytest.mark.postgres

@@ -264,8 +264,9 @@ def test_list_chats_by_last_activity_with_counts_and_paging(db: str) -> None:
         lambda db: ChatRepository(db).delete(424242),
         lambda db: ChatRepository(db).update_settings(424242, ChatSettings()),
         lambda db: MessageRepository(db).create_message(424242, "user", "hola"),
+        lambda db: MessageRepository(db).get_chat_context_for_llm(424242),
     ],
-    ids=["get", "rename", "delete", "update_settings", "create_message"],
+    ids=["get", "rename", "delete", "update_settings", "create_message", "context"],
 )
 def test_unknown_chat_raises_chat_not_found(db: str, call: object) -> None:
     with session() as dbs, pytest.raises(ChatNotFound) as info:

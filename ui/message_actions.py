@@ -67,20 +67,18 @@ def _versions(message: MessageRecord, view: ChatView, lang: str) -> None:
     if versions is None:
         return
     st.button(
-        "",
+        "‹",
         key=f"ver-prev-{message.id}",
-        icon=":material/chevron_left:",
         type="tertiary",
         help=t("msg.previous_version", lang),
         disabled=versions.previous_id is None,
         on_click=_switch,
         args=(versions.previous_id, lang),
     )
-    st.caption(t("msg.version", lang, index=versions.index, count=versions.count))
+    st.caption(t("msg.version", lang, index=versions.index, count=versions.count), width="content")
     st.button(
-        "",
+        "›",
         key=f"ver-next-{message.id}",
-        icon=":material/chevron_right:",
         type="tertiary",
         help=t("msg.next_version", lang),
         disabled=versions.next_id is None,
@@ -95,10 +93,9 @@ def _menu(message: MessageRecord, view: ChatView, lang: str, busy: bool) -> None
         options.append(DELETE)
     key = f"msg-menu-{message.id}"
     st.menu_button(
-        "",
+        "⋯",
         options,
         key=key,
-        icon=":material/more_horiz:",
         type="tertiary",
         help=t("msg.menu", lang),
         disabled=busy,

@@ -10,8 +10,8 @@ from typing import Any
 
 import pytest
 
+from devtools.servers import LOOPBACK, StreamlitServer
 from tests.e2e.helpers import CHROMIUM, FakeServerProcess, new_tab
-from tests.services import LOOPBACK, StreamlitServer
 
 StartApp = Callable[..., StreamlitServer]
 

@@ -17,7 +17,7 @@ from typing import Any
 import httpx
 
 from core.i18n import stored_error_text
-from tests.services import _HTTPProcess, free_port
+from devtools.servers import _HTTPProcess, free_port
 
 CHROMIUM = "/usr/bin/chromium"
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'

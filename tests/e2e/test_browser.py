@@ -22,6 +22,7 @@ from typing import Any
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 
+from devtools.servers import LlamaServer, StreamlitServer
 from tests.e2e.helpers import (
     ASSISTANT,
     CHAT_INPUT,
@@ -35,7 +36,6 @@ from tests.e2e.helpers import (
     wait_for,
     wait_idle,
 )
-from tests.services import LlamaServer, StreamlitServer
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

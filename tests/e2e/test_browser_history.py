@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
+from devtools.servers import LlamaServer, StreamlitServer
 from tests.e2e.helpers import (
     IDLE,
     WAIT_MS,
@@ -26,7 +27,6 @@ from tests.e2e.helpers import (
     type_message,
     wait_idle,
 )
-from tests.services import LlamaServer, StreamlitServer
 
 QUESTION = "Name one famous lighthouse, with a =formula-looking start."
 

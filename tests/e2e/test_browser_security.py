@@ -17,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from devtools.servers import PROJECT_ROOT
 from tests.e2e.helpers import (
     ALERT,
     ASSISTANT,
@@ -29,7 +30,6 @@ from tests.e2e.helpers import (
     type_message,
     wait_idle,
 )
-from tests.services import PROJECT_ROOT
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 

@@ -27,9 +27,9 @@ import pytest
 
 from core import errors
 from core.i18n import TEXTS, stored_error_text, t
+from devtools.servers import free_port
 from tests.fakes.fake_llm_server import INVALID_API_KEY_BODY, NO_MODELS_LOADED, FakeLLMServer, Reply
 from tests.fakes.web_page_server import WebPageServer
-from tests.services import free_port
 from tests.ui.conftest import reset_process_state, stored_messages
 
 QUESTION = "What is the capital of France?"

@@ -1,4 +1,4 @@
-"""Real services for the tests and benchmarks: a private PostgreSQL, the llama.cpp engine, the app.
+"""Real services for tests, benchmarks and `make demo`: a private PostgreSQL, llama.cpp, the app.
 
 Each class starts one real server on a free loopback port, in a temporary directory of its own, and
 ``stop()`` ends it and removes the directory. They know nothing about pytest (``tests/conftest.py``
