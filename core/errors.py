@@ -15,6 +15,7 @@
         ├── NoModelLoaded       the server has no model to answer with
         ├── ModelNotFound       the requested model id is unknown to the server
         ├── ContextOverflow     the conversation does not fit the model's context
+        │   └── MessageOverContext  the new message alone does not fit it
         ├── ProviderTimeout     no answer (or no next token) within the configured time
         ├── ServerFailure       5xx or a crashed model
         ├── BadRequest          any other 4xx: the server refused the parameters
@@ -151,6 +152,13 @@ class ModelNotFound(ProviderError):
 
 class ContextOverflow(ProviderError):
     code = "error.context_overflow"
+
+
+class MessageOverContext(ContextOverflow):
+    """Even with every older message left out, the new message (and the system prompt) leave the
+    answer no room: ``tokens`` (estimated) against ``context_length``."""
+
+    code = "error.message_over_context"
 
 
 class ProviderTimeout(ProviderError):

@@ -33,7 +33,18 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, Boolean, DateTime, Float, ForeignKey, Index, Integer, String, Text
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    text,
+)
 from sqlalchemy import false as sa_false
 from sqlalchemy import true as sa_true
 from sqlalchemy.engine import Dialect
@@ -144,8 +155,9 @@ class Message(Base):
     finish_reason: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     # While status is "streaming": the writing process (core.services.liveness), so a crash is
-    # recognised at the next start.
+    # recognised at the next start; and whether someone pressed Stop (any tab, any process).
     writer: Mapped[str | None] = mapped_column(String(120))
+    stop_requested: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
 
     chat: Mapped[Chat] = relationship(back_populates="messages")
 
@@ -156,6 +168,13 @@ class Message(Base):
         Index("ix_messages_branch", "chat_id", "selected", "id"),
         # A message's versions (its siblings) and the path down from a version.
         Index("ix_messages_parent", "chat_id", "parent_id", "id"),
+        # The few answers being written: "is this chat answering?", and the start-up check.
+        Index(
+            "ix_messages_streaming",
+            "chat_id",
+            sqlite_where=text("status = 'streaming'"),
+            postgresql_where=text("status = 'streaming'"),
+        ),
         # PostgreSQL only (migration 0003): trigram index for the history's "contains" search;
         # without it, ILIKE '%text%' reads every message.
         Index(
@@ -174,4 +193,16 @@ class AppSetting(Base):
 
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class ModelFact(Base):
+    """What was learnt about a model: its context length, and where that came from (the server's
+    model list, llama.cpp's ``/props``, or an overflow error). Kept across restarts."""
+
+    __tablename__ = "model_facts"
+
+    model: Mapped[str] = mapped_column(String(300), primary_key=True)
+    context_length: Mapped[int | None] = mapped_column(Integer)
+    source: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)

@@ -88,6 +88,14 @@ def llama_server() -> Iterator[LlamaServer]:
     server.stop()
 
 
+@pytest.fixture(scope="session")
+def small_llama_server() -> Iterator[LlamaServer]:
+    """A second engine whose context holds only 1,024 tokens: a long chat outgrows it soon."""
+    server = need(lambda: LlamaServer(n_ctx=1024).start(), "llama.cpp engine (1,024 tokens)")
+    yield server
+    server.stop()
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgres)])
 def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
     """An empty database: a new SQLite file, or PostgreSQL's test database with a fresh schema."""

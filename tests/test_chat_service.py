@@ -217,7 +217,9 @@ def test_tokens_are_counted_when_the_server_sends_no_usage(
     reply = service.send(chat_id, "cuenta").consume()
     answer = answer_row(reply.answer_id)
     assert answer.completion_tokens == 4
-    assert answer.prompt_tokens is None
+    # No usage: the prompt's size is counted from what was sent (system prompt + "cuenta").
+    sent = fake_server.requests[-1]["json"]["messages"]
+    assert answer.prompt_tokens == service.estimator.count(sent, answer.model)
     assert answer.finish_reason == "length"
     assert answer.tokens_per_second is not None and answer.tokens_per_second > 0
 

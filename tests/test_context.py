@@ -180,7 +180,7 @@ def test_service_drops_oldest_turns_when_context_is_known(db: str, fake: FakeLLM
 
 def test_service_always_sends_system_prompt_and_new_message(db: str, fake: FakeLLMServer) -> None:
     chat_id = chat_with_history(3, settings=ChatSettings(system_prompt=SYSTEM, max_tokens=200))
-    long_message = "Please read this: " + "w " * 2000
+    long_message = "Please read this: " + "w " * 900  # fits alone, leaves no room for history
     service_for(fake).send(chat_id, long_message).consume()
     assert sent_messages(fake) == [
         {"role": "system", "content": SYSTEM},

@@ -1,127 +1,81 @@
-"""The chat page's conversation: a window of the selected branch, one live answer, the actions.
+"""The chat page's conversation: a window of the selected branch, the live answer, the actions.
 
-One turn of the page, top to bottom:
+One run of the page, top to bottom:
 
 1. :func:`start_turn` looks at what the person asked for in this run — a new message from the chat
    input, or an action a callback queued (:mod:`ui.actions`: regenerate, edit, send a kept draft)
-   — and starts it through :class:`~core.services.chat.ChatService`. The service commits the user's
-   message and an empty answer row *before* the model is called, so nothing typed is lost if the
-   server is down. Input the core refuses (:class:`~core.errors.InputError`) is kept as a draft and
-   offered back for editing.
+   — and starts it: :class:`~core.services.chat.ChatService` commits the user's message and an
+   empty answer row *before* the model is called (nothing typed is lost if the server is down),
+   and a worker of the app process generates the answer (:mod:`core.services.workers`), apart
+   from this browser session. Input the core refuses (:class:`~core.errors.InputError`: empty, too
+   long for the model, the chat still answering) is kept as a draft and offered back for editing.
 2. :func:`show_window` draws the newest :data:`WINDOW` messages of the selected branch (plus "Show
-   older"), each with its versions and menu (:mod:`ui.message_actions`), leaving out the two rows of
-   the turn being streamed. A user message being edited is drawn as an edit box instead.
-3. :func:`stream_answer` draws the live answer: reasoning into a collapsed "Thinking" expander,
-   text with ``st.write_stream``. The reply is a context manager, so a Stop click or a rerun closes
-   the HTTP stream (the server stops generating) and the core stores the partial answer as
-   ``stopped``. Then the page reruns and the stored rendering (:mod:`ui.render`) replaces it.
-4. :func:`last_answer_actions` under the branch: Retry after a failure (or for an unanswered
+   older"), each with its versions and menu (:mod:`ui.message_actions`); messages the model is no
+   longer sent (outside its context) are dimmed with a note. A user message being edited is drawn
+   as an edit box. An answer still being written is followed live (:mod:`ui.live_view`), whoever
+   started it.
+3. :func:`last_answer_actions` under the branch: Retry after a failure (or for an unanswered
    message), Regenerate otherwise.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from typing import Any
 
 import streamlit as st
 
 from core.errors import CharlaError, InputError
 from core.i18n import error_text, t
-from core.services import chats
-from core.services.chat import ChatReply, ChatService
+from core.services import chats, workers
+from core.services.chat import ChatService
 from core.services.chats import ChatView
+from core.services.context_view import ContextFit
 from core.text import check_user_message
 from core.vocab import Sender, Status
 from ui import actions, message_actions, state
+from ui.live_view import follow_answer
 from ui.render import render_message
-from ui.widgets import show_older
+from ui.widgets import dim_style, show_older
 
 WINDOW = 50  # messages drawn at first, and added by each "Show older"
 
 
-@dataclass
-class Turn:
-    """What :func:`start_turn` started: the chat (maybe just created) and the reply, if any.
-
-    Use it as a context manager around the rest of the page: if the run ends (Stop, an error)
-    before the answer's stream even started, leaving the block closes the reply, and the core
-    finishes its empty answer row as ``stopped`` instead of leaving it ``streaming``.
-    """
-
-    chat_id: int | None
-    reply: ChatReply | None = None
-
-    def __enter__(self) -> Turn:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        if self.reply is not None:
-            self.reply.close()
-
-
-class ThinkingBox:
-    """``on_reasoning`` callback: draws the reasoning so far in a collapsed "Thinking" expander.
-
-    The reply is created before its bubble is drawn, so the box is attached to a container later;
-    the expander itself appears only if reasoning arrives.
-    """
-
-    def __init__(self, lang: str) -> None:
-        self.lang = lang
-        self._container: Any = None
-        self._body: Any = None
-
-    def attach(self, container: Any) -> None:
-        self._container = container
-
-    def __call__(self, reasoning: str) -> None:
-        if self._container is None:
-            return
-        if self._body is None:
-            expander = self._container.expander(
-                t("msg.thinking", self.lang), expanded=False, icon=":material/psychology:"
-            )
-            self._body = expander.empty()
-        self._body.markdown(reasoning)
-
-
 # --- 1. start the turn --------------------------------------------------------------------------
-def _start(
-    service: ChatService, chat_id: int | None, action: actions.Action, box: ThinkingBox
-) -> Turn:
+def _start(service: ChatService, chat_id: int | None, action: actions.Action) -> int | None:
     if isinstance(action, actions.Send):
         text = check_user_message(action.text)  # before creating a chat for it
         if chat_id is None:
             chat_id = chats.new_chat()
             state.select_chat(chat_id)
-        return Turn(chat_id, service.send(chat_id, text, on_reasoning=box))
-    if chat_id is None:
-        return Turn(chat_id)
-    if isinstance(action, actions.Edit):
-        return Turn(
-            chat_id, service.edit(chat_id, action.message_id, action.text, on_reasoning=box)
-        )
-    return Turn(chat_id, service.regenerate(chat_id, action.message_id, on_reasoning=box))
+        reply = service.send(chat_id, text)
+    elif chat_id is None:
+        return None
+    elif isinstance(action, actions.Edit):
+        reply = service.edit(chat_id, action.message_id, action.text)
+    else:
+        reply = service.regenerate(chat_id, action.message_id)
+    workers.answer_workers.start(reply)
+    return chat_id
 
 
 def start_turn(
-    service: ChatService, chat_id: int | None, prompt: str | None, box: ThinkingBox, lang: str
-) -> Turn:
-    """Start what the person asked for in this run; refused input becomes a draft with a warning."""
+    service: ChatService, chat_id: int | None, prompt: str | None, lang: str
+) -> int | None:
+    """Start what the person asked for in this run (refused input becomes a draft with a warning);
+    returns the chat shown (maybe just created)."""
     action = actions.Send(prompt) if prompt is not None else actions.take()
     if action is None:
-        return Turn(chat_id)
+        return chat_id
     try:
-        return _start(service, chat_id, action, box)
+        return _start(service, chat_id, action)
     except InputError as exc:
         actions.keep_draft(action)
         st.warning(error_text(exc, lang), icon=":material/edit_note:")
     except CharlaError as exc:  # e.g. the chat or message was deleted in another tab
         actions.keep_draft(action)
         st.error(error_text(exc, lang))
-    return Turn(chat_id)
+    return chat_id
 
 
 def draft_editor(lang: str) -> None:
@@ -191,29 +145,27 @@ def _edit_box(message: Any, lang: str) -> None:
         )
 
 
-def show_window(view: ChatView, lang: str, hide: Sequence[int] = (), *, busy: bool = False) -> None:
-    """Draw the branch's window (minus ``hide``) with "Show older" when some are left out."""
+def show_window(view: ChatView, fit: ContextFit | None, lang: str) -> None:
+    """Draw the branch's window with "Show older" when some are left out; an answer still being
+    written is followed live (it is always the last message)."""
     show_older(f"window-{view.summary.id}", view.hidden, WINDOW, lang)
+    busy = any(m.status == Status.STREAMING for m in view.messages)
     footer = message_actions.footer(view, lang, busy=busy)
     editing = actions.editing()
+    unsent = fit.unsent_ids(view.messages) if fit is not None else set()
+    if unsent:
+        dim_style()
     for message in view.messages:
-        if message.id in hide:
-            continue
-        if message.id == editing and message.sender == Sender.USER:
+        if message.status == Status.STREAMING:
+            follow_answer(message, lang)  # reruns when the answer ends
+        elif message.id == editing and message.sender == Sender.USER:
             _edit_box(message, lang)
+        elif message.id in unsent:
+            with st.container(key=f"unsent-{message.id}"):
+                render_message(message, lang, footer)
+                st.caption(t("chat.not_sent", lang))
         else:
             render_message(message, lang, footer)
-
-
-# --- 3. the live answer -------------------------------------------------------------------------
-def stream_answer(reply: ChatReply, box: ThinkingBox, lang: str) -> None:
-    """Draw the user's message and the answer as it streams, then rerun to show it as stored."""
-    with reply:
-        render_message(reply.user_message, lang)
-        with st.chat_message("assistant"):
-            box.attach(st.container())
-            st.write_stream(reply)
-    st.rerun()
 
 
 # --- 4. under the branch --------------------------------------------------------------------------

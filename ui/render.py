@@ -42,9 +42,13 @@ def status_text(message: MessageRecord, lang: str) -> str:
         return t("msg.status_failed", lang)
     if message.status == Status.STREAMING:
         return t("msg.status_streaming", lang)
-    if message.finish_reason == "length" and (message.params or {}).get("max_tokens"):
-        # Only when a max_tokens was sent: a server that stops at its context also says "length".
-        return t("msg.status_length", lang)
+    if message.finish_reason == "length":
+        # "length" also means the model's context filled up: "cut by max_tokens" only when a
+        # max_tokens was sent and reached.
+        limit = (message.params or {}).get("max_tokens")
+        if limit and (message.completion_tokens or 0) >= limit:
+            return t("msg.status_length", lang)
+        return t("msg.status_context_full", lang)
     return ""
 
 

@@ -43,3 +43,8 @@ def confirm_delete(
         with st.container(horizontal=True):
             st.button(t("chat.delete_yes", lang), key=f"{key}-yes", type="primary", on_click=on_yes)
             st.button(t("chat.cancel", lang), key=f"{key}-no", on_click=on_no)
+
+
+def dim_style() -> None:
+    """Dim the messages the model is no longer sent (containers keyed ``unsent-…``)."""
+    st.html("<style>[class*='st-key-unsent-'] { opacity: 0.55; }</style>")

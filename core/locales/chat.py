@@ -13,6 +13,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "msg.status_streaming": {"en": "being written", "es": "escribiéndose"},
     "msg.status_failed": {"en": "failed", "es": "falló"},
     "msg.status_length": {"en": "cut by max_tokens", "es": "cortada por max_tokens"},
+    "msg.status_context_full": {
+        "en": "cut: the model's context is full",
+        "es": "cortada: el contexto del modelo está lleno",
+    },
     # --- a message's versions and menu (ui/message_actions.py) ------------------------------------
     "msg.version": {"en": "{index} / {count}", "es": "{index} / {count}"},
     "msg.previous_version": {"en": "Previous version", "es": "Versión anterior"},
@@ -46,6 +50,20 @@ TEXTS: dict[str, dict[str, str]] = {
     "chat.more_chats": {"en": "More chats", "es": "Más chats"},
     "chat.manage": {"en": "Options", "es": "Opciones"},
     "chat.settings": {"en": "Settings", "es": "Ajustes"},
+    "chat.stop": {"en": "Stop", "es": "Detener"},
+    "chat.not_sent": {
+        "en": "Not sent to the model: outside its context.",
+        "es": "No se envía al modelo: fuera de su contexto.",
+    },
+    "chat.meter": {"en": "≈ {tokens} / {window} tokens", "es": "≈ {tokens} / {window} tokens"},
+    "chat.meter_unknown": {
+        "en": "≈ {tokens} tokens · the model's context size is not known yet",
+        "es": "≈ {tokens} tokens · aún no se conoce el tamaño del contexto del modelo",
+    },
+    "chat.meter_left_out": {
+        "en": "{count} older messages not sent",
+        "es": "{count} mensajes anteriores no se envían",
+    },
     "chat.settings_title": {"en": "Settings of this chat", "es": "Ajustes de este chat"},
     "chat.rename_label": {"en": "Title", "es": "Título"},
     "chat.rename": {"en": "Rename", "es": "Renombrar"},

@@ -109,6 +109,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "La conversación es demasiado larga para la ventana de contexto del modelo. Empieza un chat "
         "nuevo, baja max_tokens o carga el modelo con un contexto mayor.",
     },
+    "error.message_over_context": {
+        "en": "Your message alone needs about {tokens} tokens, but the model's context holds {context_length}. Shorten it or split it, or load the model with a larger context length. Your message is kept.",
+        "es": "Tu mensaje por sí solo necesita unos {tokens} tokens, pero el contexto del modelo admite {context_length}. Acórtalo o divídelo, o carga el modelo con un contexto mayor. Tu mensaje se conserva.",
+    },
+    "input.message_over_context": {
+        "en": "This message needs about {tokens} tokens, but the model's context holds {context_length}: it cannot be answered as it is. Shorten it or split it, or load the model with a larger context length.",
+        "es": "Este mensaje necesita unos {tokens} tokens, pero el contexto del modelo admite {context_length}: no se puede responder tal como está. Acórtalo o divídelo, o carga el modelo con un contexto mayor.",
+    },
+    "input.chat_busy": {
+        "en": "This chat is still answering. Wait for the answer to finish, or press Stop, then send again. Your message is kept below.",
+        "es": "Este chat todavía está respondiendo. Espera a que termine la respuesta, o pulsa Detener, y vuelve a enviar. Tu mensaje se conserva abajo.",
+    },
     "error.timeout": {
         "en": "The model server did not answer in time ({detail}). It may still be loading the model: "
         "wait and retry, or raise LM_STUDIO_READ_TIMEOUT.",

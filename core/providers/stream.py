@@ -27,7 +27,9 @@ A server that answers a stream request with plain JSON (an error, or a whole com
 
 from __future__ import annotations
 
+import contextlib
 import json
+import socket
 import time
 from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
@@ -214,6 +216,7 @@ class ReplyStream:
     """
 
     __slots__ = (
+        "_aborted",
         "_ended_at",
         "_events",
         "_first_at",
@@ -234,6 +237,7 @@ class ReplyStream:
         self._started_at = time.perf_counter() if started_at is None else started_at
         self._first_at: float | None = None
         self._ended_at: float | None = None
+        self._aborted = False
         self._events = self._run()
 
     def __iter__(self) -> Iterator[Event]:
@@ -251,6 +255,27 @@ class ReplyStream:
         if self._ended_at is None:  # never started: nothing ran that finally
             self._ended_at = time.perf_counter()
         self._response.close()
+
+    def abort(self) -> None:
+        """From any thread: end the answer now, even while the reading thread waits in the socket
+        for the next token (or the first, while the model reads the prompt).
+
+        Closing the response from another thread would not wake a read blocked in the socket;
+        shutting the socket down does: the reader sees the connection end, and the server sees
+        the client leave and stops generating. The reading thread then ends the stream with an
+        error, which :attr:`aborted` lets it tell from a real failure.
+        """
+        self._aborted = True
+        network = self._response.extensions.get("network_stream")
+        sock = network.get_extra_info("socket") if network is not None else None
+        if sock is not None:
+            with contextlib.suppress(OSError):
+                sock.shutdown(socket.SHUT_RDWR)
+
+    @property
+    def aborted(self) -> bool:
+        """:meth:`abort` was called."""
+        return self._aborted
 
     def __del__(self) -> None:
         # A stream dropped unread still holds an open response: give its connection back.

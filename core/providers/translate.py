@@ -18,6 +18,7 @@ is built once per request and handed to whoever may fail.
 from __future__ import annotations
 
 import json
+import re
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,6 +43,35 @@ _CONTEXT_MARKERS = (
     "trying to keep the first",
     "prompt is too long",
 )
+
+
+# The numbers servers put in an overflow message, e.g. llama-cpp-python / vLLM / OpenAI: "This
+# model's maximum context length is 1024 tokens. However, you requested 6032 tokens"; llama.cpp's
+# llama-server: "the request exceeds the available context size (4096 tokens)"; others: "context
+# window of 2048", "n_ctx: 2048", "context length of 8192".
+_WINDOW_PATTERNS = (
+    re.compile(r"maximum context length is (\d+)", re.I),
+    re.compile(r"context (?:size|window|length) (?:of |is |\()?(\d+)", re.I),
+    re.compile(r"n_ctx\W{0,3}(\d+)", re.I),
+)
+_REQUESTED_PATTERNS = (
+    re.compile(r"you requested (\d+) tokens", re.I),
+    re.compile(r"request \((\d+) tokens\)", re.I),
+)
+
+
+def context_limits(message: str) -> tuple[int | None, int | None]:
+    """(the model's context length, the prompt's size in tokens) as an overflow message says
+    them; ``None`` where it says nothing."""
+
+    def first(patterns: tuple[re.Pattern[str], ...]) -> int | None:
+        for pattern in patterns:
+            found = pattern.search(message)
+            if found and int(found.group(1)) > 0:
+                return int(found.group(1))
+        return None
+
+    return first(_WINDOW_PATTERNS), first(_REQUESTED_PATTERNS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -120,6 +150,9 @@ def from_response(response: httpx.Response, body_text: str, where: Where) -> err
         # An HTML error page (a web server or proxy, not an API): never show the page itself.
         return errors.WrongURL(f"HTTP {status} with an HTML page", **params)
     specific = _classify(message, code)
+    if specific is errors.ContextOverflow:
+        window, requested = context_limits(message)
+        return errors.ContextOverflow(message, **params, context_length=window, requested=requested)
     if specific is not None:
         return specific(message, **params)
     if status == 404:
@@ -145,7 +178,10 @@ def from_stream_frame(frame: dict[str, Any], where: Where) -> errors.ProviderErr
     message, code = error_message(frame)
     message = scrub(message.strip(), where.secret)[:_MAX_DETAIL] or "unknown error"
     kind = _classify(message, code) or errors.StreamFailed
-    return kind(message, url=where.url, model=where.model, status=200)  # it came inside a 200
+    params: dict[str, Any] = {"url": where.url, "model": where.model, "status": 200}
+    if kind is errors.ContextOverflow:
+        params["context_length"], params["requested"] = context_limits(message)
+    return kind(message, **params)  # it came inside an HTTP 200
 
 
 def from_transport(exc: httpx.HTTPError, where: Where, *, started: bool) -> errors.ProviderError:

@@ -82,6 +82,12 @@ class ChatRepository:
     def get(self, chat_id: int) -> ChatSummary:
         return to_summary(self._get(chat_id))
 
+    def lock(self, chat_id: int) -> None:
+        """Lock the chat's row until the transaction ends (PostgreSQL; SQLite write transactions
+        already run one at a time), so two turns of one chat never start at once."""
+        if self.db.scalar(select(Chat.id).where(Chat.id == chat_id).with_for_update()) is None:
+            raise ChatNotFound(chat_id)
+
     def exists(self, chat_id: int) -> bool:
         return self.db.scalar(select(Chat.id).where(Chat.id == chat_id)) is not None
 

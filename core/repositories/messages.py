@@ -16,7 +16,18 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any, Final, cast
 
-from sqlalchemy import Table, bindparam, func, insert, select, true, update
+from sqlalchemy import (
+    LargeBinary,
+    Table,
+    bindparam,
+    func,
+    insert,
+    select,
+    text,
+    true,
+    update,
+)
+from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from core.errors import ChatNotFound, InputError, MessageNotFound
@@ -48,6 +59,9 @@ _LEAF = (
     .limit(1)
 )
 _INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
+# Written out, not bound: a partial index (ix_messages_streaming) is used only for a query whose
+# condition is literally the index's own.
+STREAMING: Final = text("messages.status = 'streaming'")
 
 # Columns that update_message() may change.
 UPDATABLE: Final = frozenset(
@@ -204,6 +218,23 @@ class MessageRepository:
         leaf = self.db.connection().execute(_LEAF, {"chat_id": chat_id}).first()
         return 0 if leaf is None else int(leaf.depth) + 1
 
+    def branch_sizes(self, chat_id: int, limit: int) -> list[tuple[int, int]]:
+        """(id, UTF-8 bytes of the content) of the newest ``limit`` messages of the selected
+        branch that carry text, newest first: what a context fit needs, without the texts."""
+        dialect = self.db.get_bind().dialect.name
+        size = (
+            func.length(sql_cast(Message.content, LargeBinary))  # SQLite: bytes of the blob
+            if dialect == "sqlite"
+            else func.octet_length(Message.content)
+        )
+        rows = self.db.execute(
+            select(Message.id, size)
+            .where(Message.chat_id == chat_id, Message.selected == true(), Message.content != "")
+            .order_by(Message.id.desc())
+            .limit(limit)
+        ).all()
+        return [(int(message_id), int(bytes_ or 0)) for message_id, bytes_ in rows]
+
     def list_for_chat(
         self, chat_id: int, *, limit: int | None = None, before_id: int | None = None
     ) -> list[MessageRecord]:
@@ -255,14 +286,43 @@ class MessageRepository:
             raise MessageNotFound(message_id)
         VersionRepository(self.db).splice_out(message)
 
-    def streaming_answers(self) -> list[tuple[int, str | None, datetime]]:
-        """(id, writer, created_at) of every answer still marked ``streaming``."""
-        rows = self.db.execute(
-            select(Message.id, Message.writer, Message.created_at).where(
-                Message.status == Status.STREAMING
+    def streaming_answers(
+        self, chat_id: int | None = None
+    ) -> list[tuple[int, str | None, datetime]]:
+        """(id, writer, created_at) of every answer still marked ``streaming`` (of one chat)."""
+        query = select(Message.id, Message.writer, Message.created_at).where(STREAMING)
+        if chat_id is not None:
+            query = query.where(Message.chat_id == chat_id)
+        return [(row.id, row.writer, row.created_at) for row in self.db.execute(query)]
+
+    def request_stop(self, message_id: int) -> bool:
+        """Ask whichever process writes this answer to stop it; False if it is not streaming."""
+        result = self.db.execute(
+            update(Message).where(Message.id == message_id, STREAMING).values(stop_requested=True),
+            execution_options=NO_SYNC,
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
+
+    def stop_requested(self, message_ids: Sequence[int]) -> list[int]:
+        """Which of these answers someone asked to stop."""
+        if not message_ids:
+            return []
+        return list(
+            self.db.scalars(
+                select(Message.id).where(
+                    Message.id.in_(list(message_ids)), Message.stop_requested == true()
+                )
             )
-        ).all()
-        return [(row.id, row.writer, row.created_at) for row in rows]
+        )
+
+    def progress(self, message_id: int) -> tuple[str, str, str] | None:
+        """(content, reasoning, status) of an answer, or None if it is gone (following it)."""
+        row = self.db.execute(
+            select(Message.content, Message.reasoning, Message.status).where(
+                Message.id == message_id
+            )
+        ).first()
+        return None if row is None else (row.content, row.reasoning, row.status)
 
     def mark_interrupted(self, message_ids: Sequence[int]) -> int:
         """Mark answers whose writer died as ``stopped`` with error ``error.interrupted``."""
@@ -270,7 +330,7 @@ class MessageRepository:
             return 0
         result = self.db.execute(
             update(Message)
-            .where(Message.id.in_(list(message_ids)), Message.status == Status.STREAMING)
+            .where(Message.id.in_(list(message_ids)), STREAMING)
             .values(status=Status.STOPPED, error_code=INTERRUPTED, writer=None),
             execution_options=NO_SYNC,
         )

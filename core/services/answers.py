@@ -92,8 +92,10 @@ class AnswerWriter:
         *,
         error: errors.CharlaError | None = None,
         stats: StreamStats | None = None,
+        extra: dict[str, Any] | None = None,
     ) -> MessageRecord | None:
-        """Write the final state; the record as stored, or None if the row is gone."""
+        """Write the final state (with ``extra`` columns); the record as stored, or None if the
+        row is gone."""
         self.finished = True
         code, params = error.stored if error is not None else (None, None)
         fields: dict[str, Any] = {
@@ -106,6 +108,7 @@ class AnswerWriter:
         }
         if stats is not None:
             fields.update(stats_fields(stats))
+        fields.update(extra or {})
         try:
             with session_scope(write=True) as db:
                 repo = MessageRepository(db)

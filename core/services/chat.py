@@ -1,163 +1,51 @@
-"""The chat flow: store what the person wrote, ask the model, keep the answer whatever happens.
+"""The chat use cases: send, regenerate, edit — each a :class:`~core.services.reply.ChatReply`.
 
-:class:`ChatService` is what the chat page uses. ``send()``, ``regenerate()`` and ``edit()`` return
-a :class:`ChatReply`: iterate it and you get the answer's text chunks, which ``st.write_stream``
-consumes directly; reasoning goes to an ``on_reasoning`` callback so the page can show it apart.
-(The seed's non-streamed flow is :func:`core.services.seed_flow.complete_chat_flow`.)
+``send()``, ``regenerate()`` and ``edit()`` write the turn's rows (the user's message, if new, and
+an empty answer row) and return the reply, not yet started: the chat page hands it to a worker
+(:mod:`core.services.workers`) and follows it; tests and scripts iterate it. (The seed's
+non-streamed flow is :func:`core.services.seed_flow.complete_chat_flow`.)
 
 Nothing is replaced, ever: a chat's messages form a tree (:mod:`core.repositories.versions`).
-``regenerate`` adds a sibling answer, ``edit`` a sibling user message and its answer; the old
-branch stays as another version. The model is sent the selected branch only.
+``regenerate`` adds a sibling answer, ``edit`` a sibling user message and its answer; the old branch
+stays as another version. The model is sent the selected branch only.
 
-What a ``ChatReply`` guarantees:
-
-1. before the model is called, the user's message and an empty answer row (status ``streaming``)
-   are committed;
-2. while the answer streams, its :class:`~core.services.answers.AnswerWriter` saves the text
-   received so far every 0.5 s, so a killed process loses at most about that much;
-3. when the stream ends the row is finished as ``complete``, ``stopped`` (the consumer closed it:
-   Stop, a rerun, leaving the ``with`` block) or ``error`` (with the error's code), always with the
-   text received, the parameters used and the statistics the stream measured;
-4. errors never escape as exceptions from iteration: ``reply.error`` holds a
-   :class:`core.errors.CharlaError` whose message says what to do.
+What is sent is fitted to the model's context (:mod:`core.services.context`, with the window from
+:mod:`core.services.models`): the system prompt and the new message always, then as many of the
+newest older messages as fit beside the answer's budget. A message that cannot fit even alone is
+refused before anything is stored. A chat takes one answer at a time: a second message while it is
+answering is refused with a sentence that says so, and the text is kept.
 """
 
 from __future__ import annotations
 
-import inspect
 import logging
 import time
-from collections.abc import Callable, Generator, Iterator
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import Any
 
 from core import errors
 from core.conf.db import session_scope
 from core.providers.llm_studio_api import LMStudioAPIProvider, get_provider
-from core.providers.reasoning import AnswerParts
-from core.providers.stream import ReplyStream
 from core.repositories.app_settings import AppSettingsRepository
 from core.repositories.chats import ChatRepository, title_from_message
 from core.repositories.messages import AT_LEAF, MessageRepository
-from core.schemas import ChatSettings, MessageRecord
-from core.services.answers import SAVE_INTERVAL, AnswerWriter
-from core.services.context import TokenEstimator, fit_context
-from core.services.liveness import process_token
+from core.schemas import ChatSettings
+from core.services import models
+from core.services.answers import SAVE_INTERVAL
+from core.services.context import TokenEstimator, fit_context, fits_alone
+from core.services.liveness import answering, process_token
+from core.services.reply import ChatReply, OnReasoning, TurnPlan
 from core.text import check_user_message
-from core.vocab import CONTEXT_LIMIT, DEFAULT_SYSTEM_PROMPT, EventKind, Sender, Status
+from core.vocab import CONTEXT_LIMIT, DEFAULT_SYSTEM_PROMPT, Sender, Status
 
 log = logging.getLogger("charla.chat")
 
 DEFAULTS_TTL = 2.0  # seconds the app defaults are reused between turns
-OnReasoning = Callable[[str], None]
+# Older messages read as candidates when the model's window is known (the window decides how many
+# go); when it is not, the seed's limit (20) applies.
+MAX_HISTORY = 400
 
-
-@dataclass(frozen=True)
-class TurnPlan:
-    """A turn ready to stream: the rows written and the request to send."""
-
-    chat_id: int
-    user_message: MessageRecord
-    answer: MessageRecord  # the empty ``streaming`` row the answer is written into
-    messages: list[dict[str, str]]  # what is sent, oldest first, without the system prompt
-    settings: ChatSettings
-    dropped: int  # older messages of the branch left out to fit the model's context
-
-
-class ChatReply:
-    """One streamed answer. Iterate for its text; read ``result``/``error`` when it is over."""
-
-    def __init__(
-        self, service: ChatService, plan: TurnPlan, on_reasoning: OnReasoning | None = None
-    ) -> None:
-        self.service = service
-        self.plan = plan
-        self.user_message = plan.user_message
-        self.answer_id = plan.answer.id
-        self.on_reasoning = on_reasoning
-        self.content = ""
-        self.reasoning = ""
-        self.status: Status = Status.STREAMING
-        self.error: errors.CharlaError | None = None
-        self.result: MessageRecord | None = None
-        self._writer = AnswerWriter(self.answer_id, save_interval=service.save_interval)
-        self._gen = self._run()
-
-    def __iter__(self) -> Iterator[str]:
-        return self._gen
-
-    def __enter__(self) -> ChatReply:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def close(self) -> None:
-        """Stop the answer (if still running): closes the HTTP stream and saves it as stopped."""
-        if inspect.getgeneratorstate(self._gen) == inspect.GEN_CREATED:
-            # Closed before anything read it (a rerun before st.write_stream started): the
-            # generator's own clean-up never runs, so finish the answer row here.
-            self._gen.close()
-            self.status = Status.STOPPED
-            self.result = self._writer.finish("", "", Status.STOPPED)
-            return
-        self._gen.close()
-
-    def consume(self) -> ChatReply:
-        """Read the whole answer without displaying it (tests, scripts)."""
-        for _ in self._gen:
-            pass
-        return self
-
-    def _run(self) -> Generator[str]:
-        plan, writer = self.plan, self._writer
-        settings = plan.settings
-        parts = AnswerParts()
-        stream: ReplyStream | None = None
-        status = Status.STOPPED  # unless the stream completes or fails, the consumer stopped it
-        error: errors.CharlaError | None = None
-        try:
-            stream = self.service.provider.stream_reply(
-                plan.messages,
-                model=settings.model,
-                system_message=settings.system_prompt or None,
-                temperature=settings.temperature,
-                max_tokens=settings.max_tokens,
-                **settings.options(),
-            )
-            for kind, text in stream:
-                parts.add(kind, text)
-                if kind == EventKind.CONTENT:
-                    yield text
-                elif self.on_reasoning is not None:
-                    self.on_reasoning(parts.reasoning)
-                if writer.due():
-                    writer.save(parts.content, parts.reasoning)
-            if not parts.content.strip() and not parts.reasoning:
-                raise errors.EmptyAnswer(
-                    url=self.service.provider.base_url, model=settings.model or ""
-                )
-            status = Status.COMPLETE
-        except errors.CharlaError as exc:
-            status, error = Status.ERROR, exc
-        except Exception as exc:  # a bug must not lose the answer: keep it, explain, log the trace
-            log.exception("unexpected failure while streaming an answer")
-            status, error = Status.ERROR, errors.CharlaError(f"{type(exc).__name__}: {exc}")
-        finally:
-            if stream is not None:
-                stream.close()
-            self.content, self.reasoning = parts.content, parts.reasoning
-            self.status, self.error = status, error
-            stats = stream.stats if stream is not None else None
-            self.result = writer.finish(
-                self.content, self.reasoning, status, error=error, stats=stats
-            )
-            if stats is not None:
-                self.service.estimator.learn(
-                    [{"role": "system", "content": settings.system_prompt or ""}, *plan.messages],
-                    stats.prompt_tokens,
-                    stats.model,
-                )
+__all__ = ["ChatReply", "ChatService", "TurnPlan", "request_params"]
 
 
 class ChatService:
@@ -283,11 +171,16 @@ class ChatService:
         transaction, so SQLite's write lock is never held while the server answers.
         """
         settings = self.effective_settings(chat_id)  # ChatNotFound for a deleted chat
-        model = settings.model or self._default_model()
+        model = settings.model or self.default_model()
         settings = replace(settings, model=model)
-        info = self.provider.model_info(model)  # cached; None when the server does not say
+        window = models.context_length(self.provider, model)
+        if text is not None and window:
+            self._refuse_if_too_long(text, settings, window)
         with session_scope(write=True) as db:
             repo = MessageRepository(db)
+            ChatRepository(db).lock(chat_id)  # one turn of a chat at a time, in every process
+            if answering(db, chat_id):
+                raise errors.InputError("input.chat_busy")
             if text is not None:
                 user = repo.create_message(chat_id, Sender.USER, text, parent_id=parent)
                 ChatRepository(db).set_title_if_empty(chat_id, title_from_message(text))
@@ -306,21 +199,83 @@ class ChatService:
             )
             # The selected branch now ends with the user message and the empty answer (which the
             # context leaves out): exactly what the model must be sent.
-            history = repo.get_chat_context_for_llm(chat_id, limit=self.context_limit + 1)
-        to_send, dropped = fit_context(
+            limit = MAX_HISTORY if window else self.context_limit + 1
+            history = repo.get_chat_context_for_llm(chat_id, limit=limit)
+        to_send, dropped = self._fit(history, settings, window)
+        if dropped:
+            log.info("chat %s: %d old messages left out to fit the context", chat_id, dropped)
+        return TurnPlan(chat_id, user, answer, to_send, settings, dropped, tuple(history))
+
+    def _fit(
+        self, history: list[dict[str, str]], settings: ChatSettings, window: int | None
+    ) -> tuple[list[dict[str, str]], int]:
+        return fit_context(
             history[:-1],
             history[-1],
             system_prompt=settings.system_prompt,
-            context_length=info.context_length if info else None,
+            context_length=window,
             max_tokens=settings.max_tokens,
+            estimator=self.estimator,
+            model=settings.model,
+        )
+
+    def _refuse_if_too_long(self, text: str, settings: ChatSettings, window: int) -> None:
+        fits, tokens = fits_alone(
+            {"role": "user", "content": text},
+            system_prompt=settings.system_prompt,
+            context_length=window,
+            estimator=self.estimator,
+            model=settings.model,
+        )
+        if not fits:
+            raise errors.InputError(
+                "input.message_over_context", tokens=f"{tokens:,}", context_length=f"{window:,}"
+            )
+
+    def refit(self, plan: TurnPlan, overflow: errors.ProviderError) -> TurnPlan | None:
+        """After an overflow: learn the model's window and fit the turn into it, for one more
+        try; ``None`` when the failure was not about the context (or nothing would change)."""
+        settings, model = plan.settings, plan.settings.model
+        window, requested = overflow.params.get("context_length"), overflow.params.get("requested")
+        if not window:
+            window, requested = models.probe_context_length(
+                self.provider, plan.messages, model=model, system_prompt=settings.system_prompt
+            )
+        if window:
+            models.learn_context_length(model, int(window), "overflow")
+        else:
+            # The server has room to spare for this prompt, or says nothing: if its window is
+            # known all the same, the estimates ran short and the answer found no room.
+            window = models.context_length(self.provider, model)
+            if not window:
+                return None
+            self.estimator.tighten(model)
+        sent = [{"role": "system", "content": settings.system_prompt or ""}, *plan.messages]
+        if requested:
+            self.estimator.learn(sent, int(requested), model)
+        history = list(plan.history)
+        fits, tokens = fits_alone(
+            history[-1],
+            system_prompt=settings.system_prompt,
+            context_length=int(window),
             estimator=self.estimator,
             model=model,
         )
-        if dropped:
-            log.info("chat %s: %d old messages left out to fit the context", chat_id, dropped)
-        return TurnPlan(chat_id, user, answer, to_send, settings, dropped)
+        if not fits:
+            raise errors.MessageOverContext(
+                url=self.provider.base_url,
+                model=model or "",
+                tokens=f"{tokens:,}",
+                context_length=f"{int(window):,}",
+            )
+        to_send, dropped = self._fit(history, settings, int(window))
+        if to_send == plan.messages:
+            return None  # the same request would fail the same way
+        log.info("chat %s: overflow; retrying with %d messages left out", plan.chat_id, dropped)
+        return replace(plan, messages=to_send, dropped=dropped)
 
-    def _default_model(self) -> str | None:
+    def default_model(self) -> str | None:
+        """The configured model, else the one the server has loaded (None if unreachable)."""
         try:
             return self.provider.default_model()
         except errors.ProviderError:

@@ -13,8 +13,10 @@ from __future__ import annotations
 
 import os
 import socket
-from datetime import timedelta
+from datetime import datetime, timedelta
 from functools import cache
+
+from sqlalchemy.orm import Session
 
 from core.conf.db import session_scope
 from core.models import utcnow
@@ -69,6 +71,23 @@ def writer_alive(token: str | None) -> bool | None:
     return _start_ticks(pid) == start
 
 
+def _dead(writer: str | None, created_at: datetime, now: datetime) -> bool:
+    alive = writer_alive(writer)
+    return alive is False or (alive is None and now - created_at > FOREIGN_STALE_AFTER)
+
+
+def answering(db: Session, chat_id: int) -> bool:
+    """Whether an answer of this chat is being written by a live process. Answers whose writer
+    died are marked interrupted on the way (in ``db``'s transaction), so a crash never leaves a
+    chat that refuses every new message."""
+    repo = MessageRepository(db)
+    now = utcnow()
+    streaming = repo.streaming_answers(chat_id)
+    dead = [answer_id for answer_id, writer, created in streaming if _dead(writer, created, now)]
+    repo.mark_interrupted(dead)
+    return len(dead) < len(streaming)
+
+
 def mark_interrupted_answers() -> int:
     """At start-up: answers whose writing process is gone become ``stopped`` with the error code
     ``error.interrupted``; what they hold is kept."""
@@ -78,7 +97,6 @@ def mark_interrupted_answers() -> int:
         dead = [
             message_id
             for message_id, writer, created_at in repo.streaming_answers()
-            if (alive := writer_alive(writer)) is False
-            or (alive is None and now - created_at > FOREIGN_STALE_AFTER)
+            if _dead(writer, created_at, now)
         ]
         return repo.mark_interrupted(dead)

@@ -220,6 +220,7 @@ def test_stopped_interrupted_and_cut_answers_say_so(app_db: None, page: Any) -> 
             finish_reason="length",
             model="a/b/x.gguf",
             params={"max_tokens": 4},
+            completion_tokens=4,
         )
         messages.create_message(chat_id, "user", "q4")
         # "length" with no max_tokens sent: the server stopped at its context, not at a limit.
@@ -227,7 +228,12 @@ def test_stopped_interrupted_and_cut_answers_say_so(app_db: None, page: Any) -> 
     at = page("chat", chat=str(chat_id)).run()
 
     captions = [b.caption[0].value for b in at.chat_message if b.name == "assistant"]
-    assert captions == ["stopped", "interrupted", r"x.gguf · cut by max\_tokens", "m"]
+    assert captions == [
+        "stopped",
+        "interrupted",
+        r"x.gguf · 4 tokens · cut by max\_tokens",
+        "m · cut: the model's context is full",  # not "max_tokens": none was sent
+    ]
 
 
 def test_long_chat_shows_a_window_and_older_messages_on_demand(app_db: None, page: Any) -> None:
