@@ -1,6 +1,7 @@
 """The database tables, in SQLAlchemy 2.0 declarative style.
 
-``chats`` keeps, besides its title, the chat's own generation settings when it has them
+``chats`` keeps, besides its title (and ``title_by_user``: whether a person chose it, so that an
+automatic title never replaces theirs), the chat's own generation settings when it has them
 (``own_settings``; otherwise it follows the app defaults), and two denormalised columns,
 ``message_count`` and ``last_activity``, that the repositories keep up to date so the chat list
 never has to count or scan messages.
@@ -98,6 +99,9 @@ class Chat(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     title: Mapped[str] = mapped_column(String(200), default="")
+    # A person chose the title (renamed the chat): nothing automatic ever replaces it. False for
+    # a title made from the first message or written by the model (core.services.titles).
+    title_by_user: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_activity: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     message_count: Mapped[int] = mapped_column(Integer, default=0)

@@ -75,6 +75,7 @@ class ChatSummary:
     model: str | None
     settings: ChatSettings = field(default_factory=ChatSettings)
     own_settings: bool = False  # else the chat follows the app defaults
+    title_by_user: bool = False  # a person chose the title; else it is automatic
 
 
 @dataclass(frozen=True)

@@ -181,12 +181,17 @@ class LMStudioAPIProvider:
         response = conn.http.open("POST", CHAT_PATH, where, payload)
         return ReplyStream(response, where, started_at=started_at)
 
-    def complete(self, messages: Sequence[Message], **kwargs: Any) -> dict[str, Any]:
-        """A non-streamed chat completion: the server's JSON (texts made storable)."""
+    def complete(
+        self, messages: Sequence[Message], *, read_timeout: float | None = None, **kwargs: Any
+    ) -> dict[str, Any]:
+        """A non-streamed chat completion: the server's JSON (texts made storable).
+
+        ``read_timeout``: the longest wait for the answer, instead of the configured read timeout
+        (a non-streamed answer sends nothing until it is complete)."""
         conn, payload, where = self._request(
             messages, model=kwargs.pop("model", None), stream=False, **kwargs
         )
-        response = conn.http.open("POST", CHAT_PATH, where, payload)
+        response = conn.http.open("POST", CHAT_PATH, where, payload, read_timeout=read_timeout)
         try:
             text = response.read().decode("utf-8", "replace")
         except httpx.HTTPError as exc:

@@ -29,7 +29,7 @@ import random
 import ssl
 import threading
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from typing import Any, Final
 
 import httpx
@@ -181,14 +181,19 @@ class SyncHTTP(HTTPBase):
         payload: dict[str, Any] | None = None,
         *,
         retries: int | None = None,
+        read_timeout: float | None = None,
     ) -> httpx.Response:
         """Send a request; return the response with its body unread (the caller closes it).
 
         ``retries`` defaults to the policy's; look-ups pass 0: a status badge must answer at once,
-        and the user can ask again.
+        and the user can ask again. ``read_timeout`` replaces the configured read timeout for this
+        request (a side request that must not wait as long as an answer).
         """
         client = self.client
-        request = client.build_request(method, path, json=payload)
+        timeouts = (
+            self.timeouts if read_timeout is None else replace(self.timeouts, read=read_timeout)
+        )
+        request = client.build_request(method, path, json=payload, timeout=timeouts.for_httpx())
         attempt = 0
         while True:
             try:

@@ -1,8 +1,14 @@
-"""``ChatRepository``: create, read, rename, delete chats and keep their settings."""
+"""``ChatRepository``: create, read, rename, delete chats and keep their settings.
+
+Titles are automatic until a person renames the chat (``title_by_user``): the first words of the
+first message (:meth:`ChatRepository.set_title_if_empty`), later perhaps a title the model wrote
+(:meth:`ChatRepository.replace_automatic_title`, see :mod:`core.services.titles`). Neither ever
+replaces a title a person chose.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, false, func, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import ChatNotFound, InputError
@@ -10,7 +16,7 @@ from core.models import Chat, Message, utcnow
 from core.repositories import NO_SYNC
 from core.repositories.validation import check_setting
 from core.schemas import ChatSettings, ChatSummary
-from core.text import MAX_TITLE_CHARS, check_text
+from core.text import MAX_TITLE_CHARS, check_text, storable
 from core.vocab import OPTION_KEYS
 
 DEFAULT_TITLE_CHARS = 60
@@ -47,6 +53,7 @@ def to_summary(chat: Chat) -> ChatSummary:
         model=chat.model,
         settings=_settings_of(chat),
         own_settings=chat.own_settings,
+        title_by_user=chat.title_by_user,
     )
 
 
@@ -92,19 +99,38 @@ class ChatRepository:
         return self.db.scalar(select(Chat.id).where(Chat.id == chat_id)) is not None
 
     def rename(self, chat_id: int, title: str) -> ChatSummary:
+        """A person's title: from now on nothing automatic replaces it."""
         chat = self._get(chat_id)
         chat.title = _clean_title(title)
+        chat.title_by_user = True
         self.db.flush()
         return to_summary(chat)
 
     def set_title_if_empty(self, chat_id: int, title: str) -> None:
-        """Give an untitled chat ``title`` (one statement: safe if two turns race for it)."""
+        """Give an untitled chat ``title`` (one statement: safe if two turns race for it). The
+        title stays automatic."""
         self.db.execute(
             update(Chat)
             .where(Chat.id == chat_id, Chat.title == "")
             .values(title=title[:MAX_TITLE_CHARS]),
             execution_options=NO_SYNC,
         )
+
+    def replace_automatic_title(self, chat_id: int, title: str, *, expected: str) -> bool:
+        """Set an automatic ``title`` (a model's text, made storable) if the chat's title is still
+        the automatic ``expected``: one conditional statement, so a rename that lands between the
+        caller's read and this write wins. True if the title was replaced; the title stays
+        automatic. Does not touch ``last_activity`` (a new title is no activity)."""
+        title = storable(" ".join(title.split()))[:MAX_TITLE_CHARS]
+        if not title:
+            return False
+        result = self.db.execute(
+            update(Chat)
+            .where(Chat.id == chat_id, Chat.title_by_user == false(), Chat.title == expected)
+            .values(title=title),
+            execution_options=NO_SYNC,
+        )
+        return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def delete(self, chat_id: int) -> None:
         """Delete a chat and all its messages."""

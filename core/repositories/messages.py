@@ -258,6 +258,24 @@ class MessageRepository:
         found = self.branch(chat_id, limit=1)
         return found[0] if found else None
 
+    def first_exchange(self, chat_id: int) -> list[MessageRecord]:
+        """The first two messages of the chat's selected branch (its first question and answer,
+        when it has them), oldest first: one step along ``ix_messages_branch``."""
+        query = (
+            select(Message)
+            .where(Message.chat_id == chat_id, Message.selected == true())
+            .order_by(Message.id)
+            .limit(2)
+        )
+        return [to_record(m) for m in self.db.scalars(query)]
+
+    def first_questions(self, chat_id: int) -> list[str]:
+        """The text of every version of the chat's first user message (``ix_messages_parent``)."""
+        query = select(Message.content).where(
+            Message.chat_id == chat_id, Message.parent_id.is_(None), Message.sender == Sender.USER
+        )
+        return list(self.db.scalars(query.order_by(Message.id)))
+
     def update_message(self, message_id: int, **fields: Any) -> None:
         """Change some columns of a message (flush, no commit)."""
         unknown = set(fields) - UPDATABLE

@@ -189,3 +189,88 @@ def test_the_previous_schema_upgrades_to_versions_with_nothing_lost(db_url: str)
         assert redo.id == 7
     finally:
         db.close()
+
+
+def test_revision_0004_with_chats_upgrades_to_titles_by_user_with_nothing_lost(
+    db_url: str,
+) -> None:
+    """Chats at 0004 (versions, own settings, a renamed title the schema could not record) come
+    out of the upgrade unchanged, every title automatic (``title_by_user`` false); a rename then
+    records the person's choice, and going back to 0004 keeps every chat."""
+    engine = conf_db.configure(db_url)
+    config = _alembic_config(engine)
+    command.upgrade(config, "0004")
+    t = datetime(2026, 12, 5, 9, 30, 0)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO chats (id, title, created_at, last_activity, message_count,"
+                " own_settings, temperature) VALUES"
+                " (1, '¿Cuál es la capital de Francia?', :t, :t, 3, false, NULL),"
+                " (2, 'Renamed by hand ✨', :t, :t, 0, true, 0.4)"
+            ),
+            {"t": t},
+        )
+        rows = [
+            (1, None, 0, True, "user", "¿Cuál es la capital de Francia?"),
+            (2, 1, 1, False, "llm", "París."),
+            (3, 1, 1, True, "llm", "La capital de Francia es París."),
+        ]
+        for message_id, parent, depth, selected, sender, content in rows:
+            connection.execute(
+                text(
+                    "INSERT INTO messages (id, chat_id, parent_id, depth, selected, sender,"
+                    " content, reasoning, status, created_at) VALUES (:id, 1, :parent, :depth,"
+                    " :selected, :sender, :content, '', 'complete', :t)"
+                ),
+                {
+                    "id": message_id,
+                    "parent": parent,
+                    "depth": depth,
+                    "selected": selected,
+                    "sender": sender,
+                    "content": content,
+                    "t": t,
+                },
+            )
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("SELECT setval('chats_id_seq', 2)"))
+            connection.execute(text("SELECT setval('messages_id_seq', 3)"))
+
+    conf_db.init_db(get_engine())
+
+    db = SessionLocal()
+    try:
+        chats = ChatRepository(db)
+        first, renamed = chats.get(1), chats.get(2)
+        assert (first.title, first.title_by_user, first.message_count) == (
+            "¿Cuál es la capital de Francia?", False, 3,
+        )  # fmt: skip
+        assert (renamed.title, renamed.title_by_user) == ("Renamed by hand ✨", False)
+        assert renamed.own_settings and renamed.settings.temperature == 0.4
+        assert first.created_at == t.replace(tzinfo=UTC)
+        repo = MessageRepository(db)
+        assert [(m.id, m.parent_id, m.selected, m.content) for m in repo.list_for_chat(1)] == [
+            (1, None, True, "¿Cuál es la capital de Francia?"),
+            (2, 1, False, "París."),
+            (3, 1, True, "La capital de Francia es París."),
+        ]
+        # New chats start automatic; a rename is the person's.
+        new = chats.create()
+        assert not new.title_by_user and new.id == 3
+        assert chats.rename(1, "Geografía").title_by_user
+        db.commit()
+    finally:
+        db.close()
+
+    command.downgrade(_alembic_config(get_engine()), "0004")
+    with get_engine().connect() as connection:
+        titles = connection.execute(text("SELECT id, title FROM chats ORDER BY id")).all()
+        assert [tuple(row) for row in titles] == [
+            (1, "Geografía"),
+            (2, "Renamed by hand ✨"),
+            (3, ""),
+        ]
+        count = connection.execute(text("SELECT count(*) FROM messages")).scalar_one()
+        assert count == 3
