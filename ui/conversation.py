@@ -55,7 +55,7 @@ def _start(service: ChatService, chat_id: int | None, action: actions.Action) ->
         reply = service.edit(chat_id, action.message_id, action.text)
     else:
         reply = service.regenerate(chat_id, action.message_id)
-    workers.answer_workers.start(reply)
+    workers.answer_workers.start(reply, after=service.after_answer)
     return chat_id
 
 

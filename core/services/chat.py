@@ -30,7 +30,7 @@ from core.repositories.app_settings import AppSettingsRepository
 from core.repositories.chats import ChatRepository, title_from_message
 from core.repositories.messages import AT_LEAF, MessageRepository
 from core.schemas import ChatSettings
-from core.services import models
+from core.services import models, titles
 from core.services.answers import SAVE_INTERVAL
 from core.services.context import TokenEstimator, fit_context, fits_alone
 from core.services.liveness import answering, process_token
@@ -273,6 +273,12 @@ class ChatService:
             return None  # the same request would fail the same way
         log.info("chat %s: overflow; retrying with %d messages left out", plan.chat_id, dropped)
         return replace(plan, messages=to_send, dropped=dropped)
+
+    def after_answer(self, reply: ChatReply) -> None:
+        """Run by the worker once an answer's row is final: the first answer of a chat gets the
+        model to write the chat's title (in the background: the answer never waits for it)."""
+        if reply.status == Status.COMPLETE and reply.user_message.parent_id is None:
+            titles.maybe_retitle(reply.chat_id, self.provider, model=reply.plan.settings.model)
 
     def default_model(self) -> str | None:
         """The configured model, else the one the server has loaded (None if unreachable)."""

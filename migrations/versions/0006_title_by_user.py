@@ -6,8 +6,8 @@ person chose never is. Existing chats get ``false``: which of their titles were 
 known any more (``core.services.titles`` also checks that a title still reads like the first words
 of the first message before it replaces it, which leaves those renamed chats alone).
 
-Revision ID: 0005
-Revises: 0004
+Revision ID: 0006
+Revises: 0005
 Create Date: 2026-12-10
 """
 
@@ -18,8 +18,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0005"
-down_revision: str | None = "0004"
+revision: str = "0006"
+down_revision: str | None = "0005"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
