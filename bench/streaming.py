@@ -31,11 +31,18 @@ MESSAGES = [{"role": "user", "content": "Count to a big number, please."}]
 MODELS_JSON = json.dumps({"object": "list", "data": [{"id": "bench", "object": "model"}]}).encode()
 
 
-def build_stream(chunks: int) -> bytes:
-    """The SSE body of an answer of ``chunks`` content deltas, as LM Studio sends it."""
+def _token(i: int) -> str:
+    return " tok" if i == 0 else f" t{i % 10}"
+
+
+def build_stream(chunks: int, token: Callable[[int], str] = _token) -> bytes:
+    """The SSE body of an answer of ``chunks`` content deltas, as LM Studio sends it; ``token(i)``
+    is the text of the ``i``-th."""
     frames = []
     for i in range(chunks):
-        delta = {"role": "assistant", "content": " tok"} if i == 0 else {"content": f" t{i % 10}"}
+        delta: dict[str, str] = {"content": token(i)}
+        if i == 0:
+            delta = {"role": "assistant", **delta}
         chunk = {
             "id": "chatcmpl-bench",
             "object": "chat.completion.chunk",
@@ -67,10 +74,15 @@ def build_stream(chunks: int) -> bytes:
 
 
 class ReplayServer:
-    """Answers every POST with the same pre-built event stream, and GETs with a model list."""
+    """Answers every POST with the same pre-built event stream, and GETs with a model list.
 
-    def __init__(self, body: bytes) -> None:
+    ``body`` and ``pace`` may be changed between requests. ``pace`` > 0 sends the stream one event
+    at a time, ``pace`` seconds apart (a slow model), instead of all at once.
+    """
+
+    def __init__(self, body: bytes, *, pace: float = 0.0) -> None:
         self.body = body
+        self.pace = pace
         self._sock = socket.create_server(("127.0.0.1", 0))
         self.url = f"http://127.0.0.1:{self._sock.getsockname()[1]}"
         self._stop = False
@@ -121,10 +133,21 @@ class ReplayServer:
                     + body
                 )
                 return
-            conn.sendall(
+            response_head = (
                 b"HTTP/1.1 200 OK\r\nContent-Type: text/event-stream\r\nCache-Control: no-cache\r\n"
-                b"Connection: close\r\n\r\n" + self.body
+                b"Connection: close\r\n\r\n"
             )
+            body, pace = self.body, self.pace
+            if pace <= 0:
+                conn.sendall(response_head + body)
+                return
+            conn.sendall(response_head)
+            try:
+                for event in body.split(b"\n\n")[:-1]:
+                    time.sleep(pace)
+                    conn.sendall(event + b"\n\n")
+            except OSError:  # the client hung up (a Stop, a closed page): stop sending
+                return
 
 
 def _measure(
