@@ -72,8 +72,8 @@ def chat(chat_id: int) -> ChatSummary:
 
 
 def title_requests(fake_server: FakeLLMServer) -> list[dict[str, Any]]:
-    """The non-streamed requests the fake received (the chat's answers are streamed)."""
-    return [r["json"] for r in fake_server.requests if not r["json"].get("stream")]
+    """The title requests the fake received (it recognises them and records them apart)."""
+    return [r["json"] for r in fake_server.title_requests]
 
 
 # --- the model's title ------------------------------------------------------------------------
@@ -83,7 +83,7 @@ def test_a_spanish_chat_gets_the_models_title(
     chat_id = start_chat(provider, fake_server)
     before = chat(chat_id)
     assert (before.title, before.title_by_user) == (FIRST_WORDS, False)
-    fake_server.enqueue(Reply(chunks=["Capital de Francia"]))
+    fake_server.enqueue_title(Reply(chunks=["Capital de Francia"]))
 
     assert maybe_retitle(chat_id, provider, model=None) == "Capital de Francia"
 
@@ -104,7 +104,7 @@ def test_the_request_is_small_and_not_streamed(
     question = "PREGUNTA-INICIO " + "palabra " * 300 + "PREGUNTA-FIN"
     answer = "RESPUESTA-INICIO " + "texto " * 500 + "RESPUESTA-FIN"
     chat_id = start_chat(provider, fake_server, question, Reply(chunks=[answer]))
-    fake_server.enqueue(Reply(chunks=["Palabras y textos"]))
+    fake_server.enqueue_title(Reply(chunks=["Palabras y textos"]))
 
     assert maybe_retitle(chat_id, provider, model="qwen3-8b") == "Palabras y textos"
 
@@ -149,7 +149,7 @@ def test_the_request_is_small_and_not_streamed(
 def test_what_the_model_writes_is_cleaned(
     provider: LMStudioAPIProvider, fake_server: FakeLLMServer, reply: Reply, expected: str
 ) -> None:
-    fake_server.enqueue(reply)
+    fake_server.enqueue_title(reply)
     assert suggest_title(provider, QUESTION, ANSWER, model=None) == expected
 
 
@@ -157,7 +157,7 @@ def test_a_long_title_is_cut_like_a_first_words_title(
     provider: LMStudioAPIProvider, fake_server: FakeLLMServer
 ) -> None:
     rambling = "Una historia muy larga sobre la capital de Francia y todo lo que hay que saber"
-    fake_server.enqueue(Reply(chunks=[rambling + " antes de ir allí."]))
+    fake_server.enqueue_title(Reply(chunks=[rambling + " antes de ir allí."]))
     title = suggest_title(provider, QUESTION, ANSWER, model=None)
     assert title is not None and len(title) <= TITLE_CHARS + 1 and title.endswith("…")
     assert rambling.startswith(title[:-1])
@@ -167,7 +167,7 @@ def test_a_cleaned_title_is_kept_in_storage(
     db: str, provider: LMStudioAPIProvider, fake_server: FakeLLMServer
 ) -> None:
     chat_id = start_chat(provider, fake_server)
-    fake_server.enqueue(Reply(chunks=["<think>Hmm.</think>", 'Title: "París, capital."\n']))
+    fake_server.enqueue_title(Reply(chunks=["<think>Hmm.</think>", 'Title: "París, capital."\n']))
     assert maybe_retitle(chat_id, provider, model=None) == "París, capital"
     assert chat(chat_id).title == "París, capital"
 
@@ -195,7 +195,7 @@ def test_a_failing_or_silent_server_keeps_the_first_words(
     db: str, provider: LMStudioAPIProvider, fake_server: FakeLLMServer, failure: Reply
 ) -> None:
     chat_id = start_chat(provider, fake_server)
-    fake_server.default_reply = failure  # retries (of the 500) get it too
+    fake_server.default_title = failure  # retries (of the 500) get it too
     assert suggest_title(provider, QUESTION, ANSWER, model=None) is None
     assert maybe_retitle(chat_id, provider, model=None) is None
     assert title_requests(fake_server)  # the model was asked …
@@ -210,7 +210,7 @@ def test_a_slow_model_is_not_waited_for(
 ) -> None:
     chat_id = start_chat(provider, fake_server)
     monkeypatch.setattr(titles, "TITLE_TIMEOUT", 0.5)
-    fake_server.default_reply = Reply(chunks=["Capital de Francia"], delay_first=10)
+    fake_server.default_title = Reply(chunks=["Capital de Francia"], delay_first=10)
     began = time.monotonic()
     assert maybe_retitle(chat_id, provider, model=None) is None
     assert time.monotonic() - began < 5  # the answer would take 10 s; a timeout is not retried
@@ -237,7 +237,7 @@ def test_a_chat_whose_first_answer_failed_is_not_retitled(
         ("user", QUESTION, "complete"),
         ("llm", "", "error"),
     ]
-    fake_server.default_reply = Reply(chunks=["Capital de Francia"])
+    fake_server.default_title = Reply(chunks=["Capital de Francia"])
     assert maybe_retitle(chat_id, provider, model=None) is None
     assert title_requests(fake_server) == []  # nothing to title: the model is not even asked
     assert chat(chat_id).title == FIRST_WORDS
@@ -286,7 +286,7 @@ def test_a_chat_renamed_by_the_user_is_never_retitled(
 ) -> None:
     chat_id = start_chat(provider, fake_server)
     assert rename_chat(chat_id, renamed_to).title_by_user
-    fake_server.default_reply = Reply(chunks=["Capital de Francia"])
+    fake_server.default_title = Reply(chunks=["Capital de Francia"])
     assert maybe_retitle(chat_id, provider, model=None) is None
     assert (chat(chat_id).title, chat(chat_id).title_by_user) == (renamed_to, True)
     assert title_requests(fake_server) == []  # not even asked
@@ -329,7 +329,7 @@ def test_a_rename_while_the_model_writes_wins(
         return title
 
     monkeypatch.setattr(titles, "suggest_title", suggest_while_renamed)
-    fake_server.enqueue(Reply(chunks=["Capital de Francia"]))
+    fake_server.enqueue_title(Reply(chunks=["Capital de Francia"]))
     assert maybe_retitle(chat_id, provider, model=None) is None
     assert (chat(chat_id).title, chat(chat_id).title_by_user) == (renamed_to, by_user)
     assert len(title_requests(fake_server)) == 1
@@ -341,7 +341,7 @@ def test_a_title_given_at_creation_is_not_replaced(
     chat_id = new_chat("Mi título")
     fake_server.enqueue(Reply(chunks=[ANSWER]))
     ChatService(provider).send(chat_id, QUESTION).consume()
-    fake_server.default_reply = Reply(chunks=["Capital de Francia"])
+    fake_server.default_title = Reply(chunks=["Capital de Francia"])
     assert maybe_retitle(chat_id, provider, model=None) is None
     assert chat(chat_id).title == "Mi título"
 
@@ -355,7 +355,7 @@ def test_an_edited_first_question_is_titled_from_the_new_version(
     fake_server.enqueue(Reply(chunks=["Roma es la capital de Italia."]))
     ChatService(provider).edit(chat_id, first.id, "¿Y la capital de Italia?").consume()
     assert chat(chat_id).title == FIRST_WORDS  # the first words of the first version
-    fake_server.enqueue(Reply(chunks=["Capital de Italia"]))
+    fake_server.enqueue_title(Reply(chunks=["Capital de Italia"]))
     assert maybe_retitle(chat_id, provider, model=None) == "Capital de Italia"
     (sent,) = title_requests(fake_server)
     assert "¿Y la capital de Italia?" in sent["messages"][0]["content"]

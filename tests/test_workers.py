@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import threading
 import time
-from socket import gethostname
 from collections.abc import Iterator
+from socket import gethostname
 
 import pytest
 from sqlalchemy import update
@@ -158,7 +158,7 @@ def test_a_chat_takes_one_answer_at_a_time(
     assert refused.value.reason == "input.chat_busy"
     assert "still answering" in refused.value.user_message("en")
     with session_scope() as db:
-        assert [m.content for m in MessageRepository(db).list_for_chat(busy)][0] == "Hola"
+        assert MessageRepository(db).list_for_chat(busy)[0].content == "Hola"
         assert len(MessageRepository(db).list_for_chat(busy)) == 2  # nothing new was stored
     # Another chat answers meanwhile.
     fake_server.enqueue(Reply(chunks=["sí"]))

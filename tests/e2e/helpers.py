@@ -22,7 +22,7 @@ from devtools.servers import _HTTPProcess, free_port
 CHROMIUM = "/usr/bin/chromium"
 IDLE = '[data-testid="stApp"][data-test-script-state="notRunning"]'
 CHAT_INPUT = '[data-testid="stChatInputTextArea"]'
-STOP = '[data-testid="stChatInputStopButton"]'  # the send button while a script runs
+STOP = '[class*="st-key-stop-"] button'  # the Stop button of the answer being written
 MESSAGE = '[data-testid="stChatMessage"]'
 ASSISTANT = f'{MESSAGE}:has([data-testid="stChatMessageAvatarAssistant"])'
 USER = f'{MESSAGE}:has([data-testid="stChatMessageAvatarUser"])'
@@ -66,7 +66,8 @@ def rows(db_path: Path) -> list[dict[str, Any]]:
         conn.row_factory = sqlite3.Row
         found = conn.execute(
             "SELECT id, chat_id, sender, content, reasoning, status, error, error_code,"
-            " error_params, model, params, completion_tokens, finish_reason, parent_id, selected"
+            " error_params, model, params, prompt_tokens, completion_tokens, finish_reason,"
+            " parent_id, selected"
             " FROM messages ORDER BY id"
         ).fetchall()
     result = [dict(row) for row in found]

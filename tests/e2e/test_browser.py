@@ -28,6 +28,7 @@ from tests.e2e.helpers import (
     CHAT_INPUT,
     STOP,
     FakeServerProcess,
+    answers,
     finished_answer,
     last_answer_text,
     open_app,
@@ -99,9 +100,10 @@ def test_stop_keeps_the_partial_answer_marked_stopped(
     # with a new message rather than depend on speed.
     for attempt in range(1, 6):
         type_message(tab, f"Write a very long story, chapter {attempt}, with many details.")
-        tab.wait_for_function(
-            f"() => {{ const a = document.querySelectorAll('{ASSISTANT}');"
-            f" return a.length >= {attempt} && a[{attempt - 1}].innerText.length > 20; }}"
+        # Some answer text is saved (the live bubble also holds the Stop button and a caption).
+        wait_for(
+            lambda n=attempt: len(answers(db_path)) >= n and answers(db_path)[n - 1]["content"],
+            "the answer's first words",
         )
         with contextlib.suppress(PlaywrightTimeout):  # gone: the answer finished first
             tab.locator(STOP).click(timeout=5_000)

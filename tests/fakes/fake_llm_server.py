@@ -173,6 +173,20 @@ class Reply:
         return cls(**data)
 
 
+TITLE_MARKER = "Conversation:\nUser: "  # how core/services/titles.py's prompt starts
+
+
+def is_title_request(request: Any) -> bool:
+    """A non-streamed request whose last message is Charla's title prompt."""
+    if not isinstance(request, dict) or request.get("stream"):
+        return False
+    messages = request.get("messages")
+    if not isinstance(messages, list) or not messages or not isinstance(messages[-1], dict):
+        return False
+    content = messages[-1].get("content")
+    return isinstance(content, str) and content.startswith(TITLE_MARKER)
+
+
 class _Aborted(Exception):
     """The response cannot go on: the client left or the server is stopping."""
 
@@ -235,6 +249,12 @@ class FakeLLMServer:
         self.props = props  # GET /props answers this (llama-server); None: 404 as LM Studio does
         self.default_reply: Reply = Reply()
         self.requests: list[dict[str, Any]] = []
+        # Charla asks a model for a chat's title after the first answer, in the background. Those
+        # requests are answered from a queue of their own and recorded apart, so a test's queued
+        # answers and its look at ``requests[-1]`` are never disturbed by one.
+        self.title_requests: list[dict[str, Any]] = []
+        self.default_title: Reply = Reply(chunks=["Fake chat title"])
+        self._title_queue: deque[Reply] = deque()
         self.gets: list[str] = []  # paths of the emulated API's GET requests, in order
         self.disconnects: int = 0
         self._queue: deque[Reply] = deque()
@@ -302,10 +322,17 @@ class FakeLLMServer:
         with self._lock:
             self._queue.extend(replies)
 
+    def enqueue_title(self, *replies: Reply) -> None:
+        """Queue replies for the next title requests (see :func:`is_title_request`)."""
+        with self._lock:
+            self._title_queue.extend(replies)
+
     def reset(self) -> None:
-        """Clear the reply queue, the recorded requests and the disconnect count."""
+        """Clear the reply queues, the recorded requests and the disconnect count."""
         with self._lock:
             self._queue.clear()
+            self._title_queue.clear()
+            self.title_requests.clear()
             self.requests.clear()
             self.gets.clear()
             self.disconnects = 0
@@ -320,6 +347,10 @@ class FakeLLMServer:
     def _pop_reply(self) -> Reply | None:
         with self._lock:
             return self._queue.popleft() if self._queue else None
+
+    def _pop_title(self) -> Reply:
+        with self._lock:
+            return self._title_queue.popleft() if self._title_queue else self.default_title
 
     def _count_disconnect(self) -> None:
         with self._disconnected:
@@ -533,13 +564,22 @@ class _Handler(BaseHTTPRequestHandler):
             request = json.loads(raw.decode("utf-8")) if raw else None
         except (UnicodeDecodeError, ValueError):
             request = None
-        self.fake.requests.append(
-            {
-                "path": self._path(),
-                "headers": {k.lower(): v for k, v in self.headers.items()},
-                "json": request,
-            }
-        )
+        record = {
+            "path": self._path(),
+            "headers": {k.lower(): v for k, v in self.headers.items()},
+            "json": request,
+        }
+        if is_title_request(request):
+            self.fake.title_requests.append(record)
+            if self._authorized():
+                model = request.get("model")
+                self._answer(
+                    request, self.fake._pop_title(), model if isinstance(model, str) else None
+                )
+            else:
+                self._send(401, INVALID_API_KEY_BODY)
+            return
+        self.fake.requests.append(record)
         if not self._authorized():
             self._send(401, INVALID_API_KEY_BODY)
             return
@@ -682,6 +722,9 @@ class _Handler(BaseHTTPRequestHandler):
                 return
             else:
                 reply = self.fake.default_reply
+        self._answer(request, reply, model_id)
+
+    def _answer(self, request: dict[str, Any], reply: Reply, model_id: str | None) -> None:
         ids = self.fake._model_ids()
         model = reply.model or model_id or (ids[0] if ids else "fake-model")
 

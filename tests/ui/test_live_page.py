@@ -94,17 +94,19 @@ def test_the_meter_shows_the_window_and_what_is_left_out(page: Any, app_db: None
     assert notes and len(notes) < 12  # the oldest ones, not all of them
     # The newest messages are sent: the last bubble carries no note.
     assert all(
-        c.value != "Not sent to the model: outside its context." for c in at.chat_message[-1].caption
+        c.value != "Not sent to the model: outside its context."
+        for c in at.chat_message[-1].caption
     )
 
 
 def test_the_model_titles_the_chat_after_its_first_answer(fake: Any, page: Any) -> None:
-    fake.enqueue(Reply(chunks=["Buenos días a ti también."]), Reply(chunks=['"Saludo matinal".']))
+    fake.enqueue(Reply(chunks=["Buenos días a ti también."]))
+    fake.enqueue_title(Reply(chunks=['"Saludo matinal".']))
     at = send(page("chat").run(), "buenos días, ¿qué tal estás hoy por la mañana?")
     (message, _) = stored_messages()
     wait_until(lambda: get_chat(message.chat_id).title == "Saludo matinal", "the model's title")
     assert page("chat", chat=str(message.chat_id)).run().subheader[0].value == "Saludo matinal"
-    assert fake.requests[-1]["json"]["stream"] is False  # the title request
+    assert fake.title_requests[-1]["json"]["stream"] is False  # the title request
     assert not at.exception
 
 
