@@ -86,4 +86,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "chat.group_yesterday": {"en": "Yesterday", "es": "Ayer"},
     "chat.group_week": {"en": "Previous 7 days", "es": "Últimos 7 días"},
     "chat.group_older": {"en": "Older", "es": "Anteriores"},
+    "msg.copy": {"en": "Copy", "es": "Copiar"},
+    "msg.copy_help": {"en": "Copy this message", "es": "Copiar este mensaje"},
+    "msg.copied": {"en": "Copied", "es": "Copiado"},
+    "msg.copy_failed": {"en": "Could not copy", "es": "No se pudo copiar"},
 }

@@ -1,14 +1,16 @@
-"""Issue 9 §3 without a browser: the day buckets (pure, exact cases across midnight and DST) and
-the sidebar's day headers in the zone ``st.context`` reports.
+"""Issue 9 §3 without a browser: the day buckets (pure, exact cases across midnight and DST), the
+sidebar's day headers in the zone ``st.context`` reports, a copy button holding each message's
+exact text, and a person's message shown as typed.
 
-The browser half (switching chats while an answer streams) is in
-``tests/e2e/test_browser_polish.py``.
+The browser half (clicking Copy and reading the clipboard, switching chats while an answer
+streams) is in ``tests/e2e/test_browser_polish.py``.
 """
 
 from __future__ import annotations
 
 import time
 from datetime import UTC, datetime, timedelta, timezone, tzinfo
+from html.parser import HTMLParser
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -18,13 +20,19 @@ from sqlalchemy import update
 from core.conf.db import session_scope
 from core.models import Chat
 from core.repositories.chats import ChatRepository
-from tests.ui.conftest import reset_process_state
-from ui import dates
+from core.repositories.messages import MessageRepository
+from tests.ui.conftest import literal_texts, reset_process_state, shown_text, stored_messages
+from ui import copy_button, dates
 from ui.dates import Bucket
 
 MADRID = ZoneInfo("Europe/Madrid")
 LA = ZoneInfo("America/Los_Angeles")
 TONGA = ZoneInfo("Pacific/Tongatapu")  # UTC+13, no DST
+
+LITERAL = "# Title\n*not italic*\n1. not a list"
+TRICKY = (
+    "He said \"hi\" & 'bye'\n<script>alert(1)</script> --> ]]>\n  café 😀\n\n:red[no] $x$ :smile:"
+)
 
 
 def local(zone: tzinfo, *fields: int) -> datetime:
@@ -217,3 +225,96 @@ def test_paging_still_works_under_the_headers(app_db: None, page: Any) -> None:
     assert [x for x in listed if x.startswith("Chat")] == [f"Chat {i}" for i in range(35)]
     assert [x for x in listed if not x.startswith("Chat")] == HEADERS["en"]
     assert not [b for b in at.sidebar.button if b.key == "chat-more"]
+
+
+# --- the copy button and literal text -----------------------------------------------------------
+class _CopyButtons(HTMLParser):
+    def __init__(self) -> None:
+        super().__init__()
+        self.buttons: list[dict[str, str | None]] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag == "button" and copy_button.ATTRIBUTE in dict(attrs):
+            self.buttons.append(dict(attrs))
+
+
+def copy_buttons(bubble: Any) -> list[dict[str, str | None]]:
+    found = []
+    for element in bubble.html:
+        parser = _CopyButtons()
+        parser.feed(element.value)
+        if parser.buttons:
+            assert element.proto.unsafe_allow_javascript is True
+            assert TRICKY not in element.value and "alert(1)" not in element.value
+        found += parser.buttons
+    return found
+
+
+def _stored_chat(*texts: tuple[str, str]) -> int:
+    with session_scope(write=True) as db:
+        chat_id = ChatRepository(db).create("Polish").id
+        messages = MessageRepository(db)
+        for sender, text in texts:
+            messages.create_message(
+                chat_id, sender, text, reasoning="hmm" if sender == "llm" else ""
+            )
+    return chat_id
+
+
+def test_every_message_has_a_copy_button_holding_its_exact_text(app_db: None, page: Any) -> None:
+    answer = "**Bold** and `code`\n\n    indented\n<script>alert(1)</script>"
+    chat_id = _stored_chat(("user", TRICKY), ("llm", answer), ("user", LITERAL), ("llm", "ok"))
+    at = page("chat", chat=str(chat_id)).run()
+    assert not at.exception
+
+    stored = stored_messages(chat_id)
+    assert len(at.chat_message) == len(stored) == 4
+    for bubble, message in zip(at.chat_message, stored, strict=True):
+        (button,) = copy_buttons(bubble)
+        assert copy_button.decode(button[copy_button.ATTRIBUTE] or "") == message.content
+        assert (button["title"], button["data-copied"]) == ("Copy this message", "Copied")
+
+
+def test_history_read_only_view_has_copy_buttons_in_spanish(
+    app_db: None, page: Any, monkeypatch: Any
+) -> None:
+    monkeypatch.setenv("APP_LANGUAGE", "es")
+    reset_process_state()
+    chat_id = _stored_chat(("user", LITERAL), ("llm", "Respuesta con *Markdown*"))
+    at = page("history").run()
+    at.selectbox(key="hist.pick").set_value(chat_id).run()
+    assert not at.exception
+    buttons = [copy_buttons(bubble) for bubble in at.chat_message]
+    assert [copy_button.decode(b[copy_button.ATTRIBUTE] or "") for (b,) in buttons] == [
+        LITERAL,
+        "Respuesta con *Markdown*",
+    ]
+    assert {(b["data-label"], b["title"], b["data-copied"]) for (b,) in buttons} == {
+        ("Copiar", "Copiar este mensaje", "Copiado")
+    }
+    assert shown_text(at.chat_message[0]) == LITERAL
+
+
+def test_a_persons_message_is_shown_literally_and_an_answer_as_markdown(
+    app_db: None, page: Any
+) -> None:
+    spaced = "  two leading spaces\n\tand a tab,   three gaps\n\n\nafter two blank lines"
+    chat_id = _stored_chat(("user", LITERAL), ("llm", "# A real heading"), ("user", spaced))
+    at = page("chat", chat=str(chat_id)).run()
+    first, answer, second = at.chat_message
+
+    assert literal_texts(first) == [LITERAL] and not first.markdown  # no Markdown at all
+    assert literal_texts(second) == [spaced]  # whitespace survives st.html's dedent and strip
+    (shown,) = [h for h in first.html if "charla-literal" in h.value]
+    assert shown.proto.unsafe_allow_javascript is False
+    assert "\n" not in shown.value and "<script" not in shown.value
+    assert shown_text(answer) == "# A real heading"  # answers stay Markdown
+
+
+def test_markup_in_a_persons_message_is_escaped(app_db: None, page: Any) -> None:
+    chat_id = _stored_chat(("user", TRICKY))
+    at = page("chat", chat=str(chat_id)).run()
+    (bubble,) = at.chat_message
+    assert shown_text(bubble) == TRICKY
+    body = next(h.value for h in bubble.html if "charla-literal" in h.value)
+    assert "<script>" not in body and "&lt;script&gt;alert(1)&lt;/script&gt;" in body
