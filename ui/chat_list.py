@@ -1,9 +1,17 @@
 """The chat page's sidebar list of chats, and the rename / delete controls of the open chat.
 
-The list is a fragment: paging it ("More chats") reruns only the list, not the conversation. It
-asks the database for one page at a time (newest activity first, :data:`PAGE` more per click) plus
-one row to know whether there is a next page, so 10,000 chats cost the same as 30. Picking a chat or
-"New chat" changes the selection and reruns the whole app.
+The list shows the chats newest activity first, under day headers — Today, Yesterday, Previous
+7 days, Older — counted in calendar days of the *browser's* time zone (``st.context.timezone``,
+else ``st.context.timezone_offset``, else UTC; the rules are in :mod:`ui.dates`).
+
+It is deliberately *not* an ``st.fragment``. A fragment's rerun waits until a running full-app run
+ends, and while an answer streams the full-app run is that answer: clicking another chat did
+nothing until the answer was over. As plain widgets, a click interrupts the running script at
+once (the answer is stored as ``stopped`` by its reply, as for any rerun) and the next run opens
+the chosen chat. Selecting happens in the buttons' ``on_click`` callbacks, which run before that
+run, so the page is drawn once, already with the new chat. Paging ("More chats", :data:`PAGE` more
+per click) is a full rerun too, which costs little: the list is one query per run, for the chats
+shown plus one row to know whether there is a next page, so 10,000 chats cost the same as 30.
 
 "New chat" only clears the selection: the chat row is created by the first message, so abandoned
 empty chats never pile up. Deleting asks for confirmation in the main area (not inside the popover,
@@ -12,12 +20,15 @@ which closes on every rerun).
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, tzinfo
+
 import streamlit as st
 
 from core.errors import CharlaError
 from core.i18n import error_text, t
+from core.schemas import ChatSummary
 from core.services import chats as chat_service
-from ui import state
+from ui import dates, state
 from ui.chat_settings import open_chat_settings
 from ui.widgets import confirm_delete
 
@@ -36,28 +47,43 @@ def _label(title: str, lang: str) -> str:
     return title if len(title) <= LABEL_CHARS else title[: LABEL_CHARS - 1].rstrip() + "…"
 
 
-@st.fragment
+def browser_zone() -> tzinfo:
+    """The reader's time zone as the browser reports it (UTC until it has said)."""
+    return dates.zone_from(st.context.timezone, st.context.timezone_offset)
+
+
+def _chat_button(chat: ChatSummary, current: int | None, lang: str) -> None:
+    st.button(
+        _label(chat.title, lang),
+        key=f"chat-{chat.id}",
+        type="primary" if chat.id == current else "tertiary",
+        help=chat.title or None,
+        width="stretch",
+        on_click=state.select_chat,
+        args=(chat.id,),
+    )
+
+
 def chat_list(current: int | None, lang: str) -> None:
-    """New chat, then the chats newest first, one page at a time."""
-    if st.button(
-        t("chat.new", lang), key="chat-new", icon=":material/edit_square:", width="stretch"
-    ):
-        state.select_chat(None)
-        st.rerun()
+    """New chat, then the chats newest first under day headers, one page at a time."""
+    st.button(
+        t("chat.new", lang),
+        key="chat-new",
+        icon=":material/edit_square:",
+        width="stretch",
+        on_click=state.select_chat,
+        args=(None,),
+    )
     limit = st.session_state.get(_LIMIT, PAGE)
     chats = chat_service.list_chats(limit=limit + 1)
     if not chats:
         st.caption(t("chat.no_chats", lang))
-    for chat in chats[:limit]:
-        if st.button(
-            _label(chat.title, lang),
-            key=f"chat-{chat.id}",
-            type="primary" if chat.id == current else "tertiary",
-            help=chat.title or None,
-            width="stretch",
-        ):
-            state.select_chat(chat.id)
-            st.rerun()
+    now = datetime.now(UTC)
+    groups = dates.group_by_day(chats[:limit], lambda c: c.last_activity, now, browser_zone())
+    for bucket, members in groups:
+        st.caption(t(f"chat.group_{bucket}", lang))
+        for chat in members:
+            _chat_button(chat, current, lang)
     if len(chats) > limit:
         st.button(t("chat.more_chats", lang), key="chat-more", on_click=_more, type="secondary")
 

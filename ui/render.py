@@ -8,12 +8,23 @@ small caption (model, tokens, time to first token, speed, and the status when it
 ``complete``). A failed answer shows why once, in a red box, in the reader's language: errors are
 stored as codes and translated here (rows from before codes keep their English text).
 
+A person's message is shown as typed, not as Markdown: ``# Title`` stays a line starting with
+``#``, ``*x*`` keeps its stars, ``1.`` is not a list, and line breaks, leading and repeated spaces
+stay. :func:`literal_html` HTML-escapes the text into one ``white-space: pre-wrap`` block drawn
+with ``st.html`` *without* JavaScript (Streamlit sanitizes it with DOMPurify as well): escaped
+text can only ever be text. Escaping Markdown instead would chase a long tail (Streamlit's own
+``:color[…]``, ``:emoji:`` and ``$math$`` syntax, entities, autolinks) and still collapse spaces.
+
+Every message with text gets a "Copy" button (:mod:`ui.copy_button`) holding its exact stored
+text: for an answer, the Markdown source.
+
 Nothing here creates widgets, so a message can be drawn any number of times; the chat page adds
 each message's controls (versions, actions) in :mod:`ui.message_actions`.
 """
 
 from __future__ import annotations
 
+import html
 from collections.abc import Callable, Iterable
 
 import streamlit as st
@@ -21,8 +32,12 @@ import streamlit as st
 from core.i18n import t
 from core.schemas import MessageRecord
 from core.vocab import Sender, Status
+from ui.copy_button import copy_button
 
 Footer = Callable[[MessageRecord], None]
+
+LITERAL_CLASS = "charla-literal"  # marks a person's message drawn as plain text
+_LITERAL_STYLE = "white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.6"
 
 
 def model_label(model: str | None) -> str:
@@ -69,6 +84,18 @@ def caption_text(message: MessageRecord, lang: str) -> str:
     return " · ".join(parts)
 
 
+def literal_html(text: str) -> str:
+    """``text`` as one block of plain text for ``st.html``: escaped, whitespace kept.
+
+    Line ends become ``&#10;`` so the body is a single line: ``st.html`` dedents and strips its
+    body, which would otherwise eat indentation common to every line. ``\\r\\n`` and a lone
+    ``\\r`` are shown as one line break (CSS would draw a carriage return as a space).
+    """
+    lines = text.replace("\r\n", "\n").replace("\r", "\n")
+    body = html.escape(lines, quote=True).replace("\n", "&#10;")
+    return f'<div class="{LITERAL_CLASS}" style="{_LITERAL_STYLE}">{body}</div>'
+
+
 def render_reasoning(reasoning: str, lang: str) -> None:
     """The collapsed "Thinking" block (also used while reasoning streams in)."""
     with st.expander(t("msg.thinking", lang), expanded=False, icon=":material/psychology:"):
@@ -81,7 +108,10 @@ def render_message(message: MessageRecord, lang: str, footer: Footer | None = No
         if message.reasoning:
             render_reasoning(message.reasoning, lang)
         if message.content:
-            st.markdown(message.content)
+            if message.sender == Sender.USER:
+                st.html(literal_html(message.content))
+            else:
+                st.markdown(message.content)
         if message.sender == Sender.LLM:
             if message.status == Status.ERROR:
                 st.error(message.error_text(lang))
@@ -89,6 +119,8 @@ def render_message(message: MessageRecord, lang: str, footer: Footer | None = No
             if caption:
                 # Captions are markdown too: model ids may contain "_" or "*"; show them literally.
                 st.caption(caption.replace("_", r"\_").replace("*", r"\*"))
+        if message.content:
+            copy_button(message.content, lang)
         if footer is not None:
             footer(message)
 

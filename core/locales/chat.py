@@ -99,4 +99,13 @@ TEXTS: dict[str, dict[str, str]] = {
     "chat.draft_label": {"en": "Your message", "es": "Tu mensaje"},
     "chat.send_draft": {"en": "Send", "es": "Enviar"},
     "chat.discard_draft": {"en": "Discard", "es": "Descartar"},
+    # --- ui polish: day groups of the sidebar list (ui/chat_list.py), the copy button (ui/copy_button.py)
+    "chat.group_today": {"en": "Today", "es": "Hoy"},
+    "chat.group_yesterday": {"en": "Yesterday", "es": "Ayer"},
+    "chat.group_week": {"en": "Previous 7 days", "es": "Últimos 7 días"},
+    "chat.group_older": {"en": "Older", "es": "Anteriores"},
+    "msg.copy": {"en": "Copy", "es": "Copiar"},
+    "msg.copy_help": {"en": "Copy this message", "es": "Copiar este mensaje"},
+    "msg.copied": {"en": "Copied", "es": "Copiado"},
+    "msg.copy_failed": {"en": "Could not copy", "es": "No se pudo copiar"},
 }

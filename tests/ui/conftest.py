@@ -9,6 +9,7 @@ fixtures have pointed ``DATABASE_URL`` and ``LM_STUDIO_URL`` where the test want
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
@@ -82,9 +83,56 @@ def stored_chats() -> list[Chat]:
         return list(db.scalars(select(Chat).order_by(Chat.id)))
 
 
+class _LiteralText(HTMLParser):
+    """The text of the ``charla-literal`` blocks of an ``st.html`` body (character references
+    decoded), as a browser would show it."""
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.depth = 0
+        self.found: list[str] = []
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if self.depth:
+            self.depth += 1
+        elif "charla-literal" in (dict(attrs).get("class") or "").split():
+            self.depth = 1
+            self.found.append("")
+
+    def handle_endtag(self, tag: str) -> None:
+        if self.depth:
+            self.depth -= 1
+
+    def handle_data(self, data: str) -> None:
+        if self.depth:
+            self.found[-1] += data
+
+
+def literal_texts(node: Any) -> list[str]:
+    """The plain-text messages (a person's, drawn literally) under an AppTest node, in order."""
+    found: list[str] = []
+    for element in node.html:
+        parser = _LiteralText()
+        parser.feed(element.value)
+        parser.close()
+        found.extend(parser.found)
+    return found
+
+
+def shown_text(bubble: Any) -> str:
+    """The message a chat bubble shows: a person's literal text, or an answer's Markdown."""
+    literal = literal_texts(bubble)
+    if literal:
+        return literal[0]
+    # The answer is the bubble's own Markdown, not the reasoning inside its "Thinking" expander.
+    (answer, *_) = [c for c in bubble.children.values() if c.type == "markdown"]
+    return str(answer.value)
+
+
 def texts(at: AppTest) -> str:
-    """Everything a user can read on the page (markdown, captions, alerts, titles), one string."""
-    parts: list[str] = []
+    """Everything a user can read on the page (markdown, captions, alerts, titles, people's
+    messages), one string."""
+    parts: list[str] = literal_texts(at)
     for kind in (
         "markdown",
         "caption",

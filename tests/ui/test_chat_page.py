@@ -13,7 +13,13 @@ from core.repositories.chats import ChatRepository
 from core.repositories.messages import MessageRepository
 from core.services.chats import new_chat
 from tests.fakes.fake_llm_server import Reply
-from tests.ui.conftest import reset_process_state, stored_chats, stored_messages, texts
+from tests.ui.conftest import (
+    reset_process_state,
+    shown_text,
+    stored_chats,
+    stored_messages,
+    texts,
+)
 
 
 def send(at: Any, text: str) -> Any:
@@ -39,7 +45,7 @@ def test_send_shows_the_streamed_answer_and_stores_both_messages(fake: Any, page
 
     bubbles = at.chat_message
     assert [b.name for b in bubbles] == ["user", "assistant"]
-    assert bubbles[0].markdown[0].value == "Say hello"
+    assert shown_text(bubbles[0]) == "Say hello"
     assert bubbles[1].markdown[0].value == "Hola, mundo."
     rows = stored_messages()
     assert [(m.sender, m.content, m.status) for m in rows] == [
@@ -162,7 +168,7 @@ def test_regenerate_keeps_the_old_answer_as_a_version(fake: Any, page: Any) -> N
         ("llm", "First."),
         ("llm", "Second."),
     ]
-    assert [b.markdown[0].value for b in at.chat_message] == ["Answer twice", "Second."]
+    assert [shown_text(b) for b in at.chat_message] == ["Answer twice", "Second."]
     assert "2 / 2" in [c.value for c in at.chat_message[1].caption]
 
 
@@ -184,7 +190,7 @@ def test_edit_adds_a_version_of_the_message(fake: Any, page: Any) -> None:
         ("user", "Tell me about dogs"),
         ("llm", "About dogs."),
     ]
-    assert [b.markdown[0].value for b in at.chat_message] == ["Tell me about dogs", "About dogs."]
+    assert [shown_text(b) for b in at.chat_message] == ["Tell me about dogs", "About dogs."]
     assert fake.requests[-1]["json"]["messages"][1:] == [
         {"role": "user", "content": "Tell me about dogs"}
     ]
@@ -247,7 +253,7 @@ def test_long_chat_shows_a_window_and_older_messages_on_demand(app_db: None, pag
     assert len(at.chat_message) == 100
     at.button(key=older).click().run()
     assert len(at.chat_message) == 120
-    assert at.chat_message[0].markdown[0].value == "q0"
+    assert shown_text(at.chat_message[0]) == "q0"
     assert not [b for b in at.button if b.key == older]
 
 
@@ -256,7 +262,7 @@ def test_switch_rename_and_delete_chats(app_db: None, page: Any) -> None:
     second = chat_with(("second question", "second answer"))
     at = page("chat").run()
     at.sidebar.button(key=f"chat-{first}").click().run()
-    assert at.chat_message[0].markdown[0].value == "first question"
+    assert shown_text(at.chat_message[0]) == "first question"
     assert at.query_params["chat"] == str(first)
 
     at.text_input[0].input("Renamed chat")
@@ -302,7 +308,7 @@ def test_chat_list_pages_through_many_chats(app_db: None, page: Any) -> None:
 def test_opening_a_chat_from_the_url(app_db: None, page: Any) -> None:
     chat_id = chat_with(("from history", "yes"))
     at = page("chat", chat=str(chat_id)).run()
-    assert [b.markdown[0].value for b in at.chat_message] == ["from history", "yes"]
+    assert [shown_text(b) for b in at.chat_message] == ["from history", "yes"]
     # A chat that no longer exists falls back to a new chat instead of failing.
     at = page("chat", chat="999").run()
     assert not at.exception

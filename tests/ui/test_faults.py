@@ -30,7 +30,7 @@ from core.i18n import TEXTS, stored_error_text, t
 from devtools.servers import free_port
 from tests.fakes.fake_llm_server import INVALID_API_KEY_BODY, NO_MODELS_LOADED, FakeLLMServer, Reply
 from tests.fakes.web_page_server import WebPageServer
-from tests.ui.conftest import reset_process_state, stored_messages
+from tests.ui.conftest import reset_process_state, shown_text, stored_messages
 
 QUESTION = "What is the capital of France?"
 FOLLOW_UP = "And the capital of Spain?"
@@ -312,7 +312,7 @@ def test_fault_is_explained_kept_and_the_next_message_works(
 
     # Both stay on screen: the question, the partial answer and its status.
     question, failed = at.chat_message
-    assert (question.name, question.markdown[0].value) == ("user", QUESTION)
+    assert (question.name, shown_text(question)) == ("user", QUESTION)
     assert failed.name == "assistant"
     if fault.stored.strip():
         assert failed.markdown[0].value == fault.stored
@@ -331,7 +331,7 @@ def test_fault_is_explained_kept_and_the_next_message_works(
     ]
     assert len({m.chat_id for m in rows}) == 1
     assert [b.name for b in at.chat_message] == ["user", "assistant", "user", "assistant"]
-    assert at.chat_message[2].markdown[0].value == FOLLOW_UP
+    assert shown_text(at.chat_message[2]) == FOLLOW_UP
     assert at.chat_message[3].markdown[0].value == NORMAL
     assert at.button(key="regenerate").label == "Regenerate"  # no Retry: nothing failed
 

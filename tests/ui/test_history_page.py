@@ -24,7 +24,7 @@ from core.models import Chat
 from core.repositories.chats import ChatRepository
 from core.repositories.messages import MessageRepository
 from core.schemas import ChatSettings
-from tests.ui.conftest import reset_process_state, stored_chats, texts
+from tests.ui.conftest import reset_process_state, shown_text, stored_chats, texts
 
 
 def chat_with(title: str, *pairs: tuple[str, str], model: str = "qwen3-8b") -> int:
@@ -170,7 +170,7 @@ def test_a_chat_picked_in_the_select_box_is_rendered_read_only(app_db: None, pag
     assert "Paella" in [s.value for s in at.subheader]
     question, answer = at.chat_message
     assert (question.name, answer.name) == ("user", "assistant")
-    assert question.markdown[0].value == "How long does it cook?"
+    assert shown_text(question) == "How long does it cook?"
     assert answer.expander[0].label == "Thinking"  # reasoning stays collapsible
     assert "About **20** minutes." in [m.value for m in answer.markdown]
     assert "qwen3-8b" in answer.caption[0].value and "5 tokens" in answer.caption[0].value
@@ -188,7 +188,7 @@ def test_selecting_a_table_row_reads_that_chat(app_db: None, page: Any) -> None:
     at.run()
     assert not at.exception
     assert at.selectbox(key="hist.pick").value == first
-    assert [m.markdown[-1].value for m in at.chat_message] == ["one", "uno"]
+    assert [shown_text(m) for m in at.chat_message] == ["one", "uno"]
 
 
 def test_a_long_chat_shows_its_latest_messages_and_older_on_demand(app_db: None, page: Any) -> None:
@@ -199,7 +199,7 @@ def test_a_long_chat_shows_its_latest_messages_and_older_on_demand(app_db: None,
     assert at.chat_message[-1].markdown[-1].value == "a39"
     at.button(key=f"hist.window.{chat_id}-older").click().run()
     assert len(at.chat_message) == 80
-    assert at.chat_message[0].markdown[0].value == "q0"
+    assert shown_text(at.chat_message[0]) == "q0"
 
 
 def test_csv_downloads_parse_for_the_chat_the_filter_and_everything(
@@ -276,7 +276,7 @@ def test_open_in_chat_switches_to_the_chat_page_with_that_chat(
     # …and the chat page opened that way shows the chat, ready to continue it.
     chat = page("chat", chat=str(chat_id)).run()
     assert not chat.exception
-    assert [m.markdown[-1].value for m in chat.chat_message] == ["rice?", "yes"]
+    assert [shown_text(m) for m in chat.chat_message] == ["rice?", "yes"]
     assert chat.chat_input
 
 

@@ -11,7 +11,7 @@ from typing import Any
 
 from core.services.chats import open_chat
 from tests.fakes.fake_llm_server import Reply
-from tests.ui.conftest import stored_messages
+from tests.ui.conftest import shown_text, stored_messages
 
 
 def send(at: Any, text: str) -> Any:
@@ -21,7 +21,7 @@ def send(at: Any, text: str) -> Any:
 
 
 def shown(at: Any) -> list[str]:
-    return [bubble.markdown[0].value for bubble in at.chat_message]
+    return [shown_text(bubble) for bubble in at.chat_message]
 
 
 def test_regenerate_any_answer_then_flip_between_versions(fake: Any, page: Any) -> None:
