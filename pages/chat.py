@@ -24,6 +24,7 @@ from ui.conversation import (
     start_turn,
     stream_answer,
 )
+from ui.server_notice import server_notice
 
 lang = frame.page_setup()
 service = state.chat_service()
@@ -39,6 +40,7 @@ with start_turn(service, state.current_chat_id(), prompt, box, lang) as turn:
     if turn.chat_id is None:
         st.title(t("chat.welcome_title", lang))
         st.caption(t("chat.welcome", lang))
+        server_notice(lang)
         st.stop()
 
     view = load_chat(turn.chat_id)

@@ -26,6 +26,7 @@ from core.errors import ConfigError, ServerUnreachable
 from core.i18n import stored_error_text
 from devtools.servers import LlamaServer
 from tests.ui.conftest import PROJECT_ROOT, reset_process_state, stored_messages, texts
+from ui import sidebar
 
 DEAD = "http://127.0.0.1:9"
 NO_SERVER = f"No model server answers at {DEAD}. Start LM Studio's server"
@@ -56,6 +57,60 @@ def demo(monkeypatch: pytest.MonkeyPatch, app_db: None) -> None:
 
 
 # --- the notice -----------------------------------------------------------------------------------
+def test_the_empty_chat_page_says_no_server_answers_and_what_to_do(app_db: None, page: Any) -> None:
+    at = page("app").run()
+    assert not at.exception
+    assert at.title[0].value == "New chat" and at.chat_input
+    shown = notice(at)
+    assert shown.startswith(NO_SERVER)
+    assert "(Developer tab → *Start server*)" in shown
+    assert "run `make demo` to try Charla with a small bundled model" in shown
+    assert "demo's bundled model engine" not in texts(at)
+
+
+def test_no_notice_when_the_server_answers(fake: Any, page: Any) -> None:
+    at = page("chat").run()
+    assert not at.exception
+    assert at.title[0].value == "New chat"
+    assert notice(at) == ""
+    assert "No model server answers" not in texts(at)
+
+
+def test_the_notice_makes_no_request_of_its_own(
+    app_db: None, page: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    calls: list[str | None] = []
+    check = sidebar.server.check
+
+    def counted(model: str | None = None) -> Any:
+        calls.append(model)
+        return check(model)
+
+    monkeypatch.setattr(sidebar.server, "check", counted)
+    at = page("app").run()
+    assert notice(at).startswith(NO_SERVER)  # the notice and the badge both drawn …
+    assert "Not connected" in badge(at)
+    assert len(calls) == 1  # … from one check
+    at.run()
+    assert len(calls) == 1  # and the next run reuses it while it is fresh
+
+
+def test_the_notice_speaks_spanish(
+    app_db: None, page: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setenv("APP_LANGUAGE", "es")
+    reset_process_state()
+    at = page("app").run()
+    shown = notice(at)
+    assert shown.startswith(f"Ningún servidor de modelos responde en {DEAD}.")
+    assert "`make demo`" in shown
+    assert "No model server" not in texts(at)
+
+
+def test_the_notice_is_only_on_the_empty_chat_page(app_db: None, page: Any) -> None:
+    at = send(page("chat").run(), "Anyone?")  # a chat now exists and is shown
+    assert at.error  # the failed answer says why …
+    assert notice(at) == ""  # … and the notice is gone
 
 
 # --- without the demo: LM Studio, or make demo ----------------------------------------------------
@@ -72,6 +127,15 @@ def test_without_the_demo_the_advice_is_lm_studio_or_make_demo(app_db: None, pag
 
 
 # --- under make demo: the engine stopped, restart make demo ---------------------------------------
+def test_under_the_demo_the_badge_and_the_notice_say_the_engine_stopped(
+    demo: None, page: Any
+) -> None:
+    at = page("app").run()
+    assert not at.exception
+    assert DEMO_STOPPED in badge(at)
+    assert notice(at).startswith(DEMO_STOPPED)
+    assert "run `make demo` again" in notice(at)
+    assert "LM Studio" not in texts(at)
 
 
 def test_under_the_demo_the_chat_error_says_so_as_shown_and_as_stored(
@@ -101,6 +165,16 @@ def test_under_the_demo_the_settings_page_test_says_so(demo: None, page: Any) ->
     at.button(key="test-connection").click().run()
     assert at.error[0].value.startswith(DEMO_STOPPED)
     assert "LM Studio" not in at.error[0].value
+
+
+def test_under_the_demo_in_spanish(demo: None, page: Any, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("APP_LANGUAGE", "es")
+    reset_process_state()
+    at = page("app").run()
+    assert DEMO_STOPPED_ES in badge(at)
+    assert notice(at).startswith(DEMO_STOPPED_ES)
+    assert "vuelve a ejecutar `make demo`" in notice(at)
+    assert "LM Studio" not in texts(at)
 
 
 def test_the_demo_flag_only_changes_nothing_answering() -> None:
