@@ -1,5 +1,7 @@
 """The frame around the pages in a real browser (issue 9, section 3): every page opens by its own
-URL without Streamlit's "Page not found" dialog.
+URL without Streamlit's "Page not found" dialog; the empty chat page says when no model server
+answers; and ``make demo``'s app (``CHARLA_DEMO=1``) whose engine died says to restart ``make demo``,
+not to start LM Studio.
 
 Streamlit decides which page a URL means in two different ways during a process's life, so each
 URL is opened twice: as the **first request of a fresh server process** (Streamlit still treats the
@@ -7,6 +9,8 @@ URL is opened twice: as the **first request of a fresh server process** (Streaml
 ``st.navigation`` has run). The dialog is a DOM modal, not a JavaScript dialog: an init script
 records every moment the words "Page not found" are anywhere in the document, so a dialog that came
 and went is caught too.
+
+The demo test starts its own llama.cpp engine (it kills it: the session's engine is shared).
 """
 
 from __future__ import annotations
@@ -23,9 +27,17 @@ from core.conf import settings as conf_settings
 from core.conf.db import session_scope
 from core.repositories.messages import MessageRepository
 from core.services.chats import new_chat
-from devtools.servers import StreamlitServer
-from tests.conftest import NOTHING_LISTENS_URL
-from tests.e2e.helpers import CHAT_INPUT, new_tab, wait_idle
+from devtools.servers import LlamaServer, StreamlitServer
+from tests.conftest import NOTHING_LISTENS_URL, need
+from tests.e2e.helpers import (
+    ALERT,
+    CHAT_INPUT,
+    new_tab,
+    open_app,
+    settled,
+    type_message,
+    wait_idle,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
 
@@ -34,6 +46,8 @@ SIDEBAR = '[data-testid="stSidebar"]'
 NAV = '[data-testid="stSidebarNav"]'
 STORED_TITLE = "Lighthouse notes"
 STORED_QUESTION = "Who keeps the light?"
+NOTICE = ".st-key-server-notice"
+DEMO_STOPPED = "The demo's bundled model engine at {url} has stopped"
 
 # Installed before any page script: remembers every moment "Page not found" was on screen.
 WATCH_NOT_FOUND = """
@@ -154,3 +168,71 @@ def test_a_locked_fresh_server_shows_no_page_list_and_then_the_page_asked_for(
         assert_no_page_not_found(tab, "after unlocking")
     finally:
         tab.context.close()
+
+
+def test_the_empty_chat_page_says_when_no_server_answers(start_app: Any, tab: Any) -> None:
+    app = start_app(NOTHING_LISTENS_URL)
+    open_app(tab, app.url)
+    notice = tab.locator(NOTICE)
+    notice.wait_for()
+    text = notice.inner_text()
+    assert f"No model server answers at {NOTHING_LISTENS_URL}." in text
+    assert "Start LM Studio's server (Developer tab → Start server)" in text
+    assert "make demo" in text
+    # Above the chat input, the last thing the empty page shows before it.
+    gap = tab.evaluate(
+        """([notice, input]) => document.querySelector(input).getBoundingClientRect().top
+             - document.querySelector(notice).getBoundingClientRect().bottom""",
+        [NOTICE, CHAT_INPUT],
+    )
+    assert gap >= 0
+
+
+@pytest.mark.engine
+def test_a_demo_whose_engine_died_says_to_restart_make_demo(
+    start_app: Any, browser: Any, db_path: Path
+) -> None:
+    engine = need(lambda: LlamaServer().start(), "llama.cpp engine")
+    tabs: list[Any] = []
+    try:
+        app = start_app(engine.url, engine.model, env={"CHARLA_DEMO": "1"})
+        tab = watched_tab(browser)
+        tabs.append(tab)
+        open_app(tab, app.url)
+        sidebar = tab.locator(SIDEBAR)
+        sidebar.get_by_text("Connected", exact=True).wait_for()
+        assert tab.locator(NOTICE).count() == 0  # the engine answers: nothing to say
+        type_message(tab, "Say hello in three words.")
+        first = settled(tab, db_path, 1)
+        assert first["status"] == "complete" and first["content"].strip()
+
+        engine.kill()  # as if it crashed
+        type_message(tab, "Are you still there?")
+        failed = settled(tab, db_path, 2)
+        stopped = DEMO_STOPPED.format(url=engine.url)
+        assert failed["status"] == "error"
+        assert failed["error_code"] == "error.demo_engine_stopped"
+        assert failed["error_text"].startswith(stopped)
+        alert = tab.locator(ALERT).filter(has_text=stopped)
+        alert.wait_for()
+        assert "run make demo again" in alert.inner_text().replace("`", "")
+
+        # The badge says the same once it checks again.
+        sidebar.get_by_role("button", name="Check again").click()
+        sidebar.get_by_text("Not connected", exact=True).wait_for()
+        sidebar.get_by_text(stopped).wait_for()
+        wait_idle(tab)
+        # And so does the empty chat page of a new session.
+        other = watched_tab(browser)
+        tabs.append(other)
+        open_app(other, app.url)
+        other.locator(NOTICE).get_by_text(stopped).wait_for()
+        for page in tabs:
+            assert "LM Studio" not in page.locator(SIDEBAR).inner_text()
+            assert "Start LM Studio" not in page.locator("body").inner_text()
+            for i in range(page.locator(ALERT).count()):
+                assert "LM Studio" not in page.locator(ALERT).nth(i).inner_text()
+    finally:
+        for page in tabs:
+            page.context.close()
+        engine.stop()
