@@ -131,7 +131,28 @@ class ProviderError(CharlaError):
 
 
 class ServerUnreachable(ProviderError):
+    """Nothing answers at the server's address.
+
+    What to do depends on who was meant to answer: normally the user's own server (start LM Studio's
+    server, or try ``make demo``); under ``make demo`` (``demo=True``, set by the provider from the
+    ``CHARLA_DEMO`` setting) the bundled engine, which only restarting ``make demo`` brings back.
+    The choice is made here, in :attr:`message_code`, so every place that shows this error (the
+    badge, the chat, the settings page) and its stored form (the code is stored) say the same.
+    """
+
     code = "error.server_unreachable"
+    demo_code = "error.demo_engine_stopped"
+
+    def __init__(self, detail: str = "", *, demo: bool = False, **params: Any) -> None:
+        super().__init__(detail, demo=demo, **params)
+
+    @property
+    def demo(self) -> bool:
+        return bool(self.params.get("demo"))
+
+    @property
+    def message_code(self) -> str:
+        return self.demo_code if self.demo else self.code
 
 
 class WrongURL(ProviderError):

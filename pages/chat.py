@@ -24,6 +24,7 @@ from ui.conversation import (
     show_window,
     start_turn,
 )
+from ui.server_notice import server_notice
 
 lang = frame.page_setup()
 service = state.chat_service()
@@ -38,6 +39,7 @@ draft_editor(lang)
 if chat_id is None:
     st.title(t("chat.welcome_title", lang))
     st.caption(t("chat.welcome", lang))
+    server_notice(lang)
     st.stop()
 
 view = load_chat(chat_id)

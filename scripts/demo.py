@@ -8,6 +8,11 @@
 3. Run ``streamlit run streamlit_app.py`` in the foreground. When it exits — Ctrl-C included — the
    engine this script started is stopped; an engine that was already running is left alone.
 
+The app is told which case it is in (:func:`app_environment`): ``CHARLA_DEMO=1`` when it talks to
+the engine started here, ``0`` otherwise. With ``1``, "the server does not answer" means this
+engine stopped (it crashed, or was killed), which only restarting ``make demo`` mends, so the app
+says that instead of advising to start LM Studio.
+
 SmolLM2-135M is tiny: it answers quickly on any CPU but not wisely. It is for trying the app, not
 for real work; use LM Studio (``make run``) for that.
 """
@@ -20,6 +25,7 @@ import signal
 import subprocess
 import sys
 import time
+from collections.abc import Mapping
 from pathlib import Path
 from urllib.parse import urlsplit
 
@@ -34,6 +40,7 @@ from core.errors import ConfigError  # noqa: E402
 from devtools.servers import LlamaServer, ServiceUnavailable  # noqa: E402
 
 LOOPBACK_HOSTS = {"127.0.0.1", "localhost", "::1"}
+DEMO_FLAG = "CHARLA_DEMO"
 
 
 def say(message: str) -> None:
@@ -70,6 +77,18 @@ def start_engine(port: int) -> LlamaServer | None:
     return engine
 
 
+def app_environment(base: Mapping[str, str], engine: LlamaServer | None) -> dict[str, str]:
+    """The app's environment: ``base`` pointed at ``engine`` if this script started one."""
+    env = dict(base)
+    if engine is None:
+        env[DEMO_FLAG] = "0"  # the user's server (or none): the app gives the usual advice
+        return env
+    env["LM_STUDIO_URL"] = engine.url
+    env["LM_STUDIO_MODEL"] = engine.model  # a model set for LM Studio is not here
+    env[DEMO_FLAG] = "1"
+    return env
+
+
 def run_app(env: dict[str, str]) -> int:
     command = [sys.executable, "-m", "streamlit", "run", str(PROJECT_ROOT / "streamlit_app.py")]
     say("Starting the app: open the URL Streamlit prints below. Ctrl-C stops everything.")
@@ -97,7 +116,6 @@ def main() -> int:
         say(str(exc))
         return 2
     base_url = settings.lm_studio_url.removesuffix("/v1")
-    env = dict(os.environ)
     engine: LlamaServer | None = None
     say(f"Looking for a model server at {base_url} (LM_STUDIO_URL) …")
     if server_answers(base_url):
@@ -111,11 +129,8 @@ def main() -> int:
             )
         else:
             engine = start_engine(port)
-            if engine is not None:
-                env["LM_STUDIO_URL"] = engine.url
-                env["LM_STUDIO_MODEL"] = engine.model  # a model set for LM Studio is not here
     try:
-        return run_app(env)
+        return run_app(app_environment(os.environ, engine))
     finally:
         if engine is not None:
             say("Stopping the bundled engine …")

@@ -41,6 +41,7 @@ CONFIG_KEYS = (
     "LM_STUDIO_READ_TIMEOUT",
     "APP_LANGUAGE",
     "CHARLA_PASSWORD",
+    "CHARLA_DEMO",
 )
 NOTHING_LISTENS_URL = "http://127.0.0.1:9"  # the discard port: connections are refused
 

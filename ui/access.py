@@ -44,17 +44,21 @@ def password_matches(typed: str, password: str) -> bool:
     return hmac.compare_digest(typed.encode("utf-8"), password.encode("utf-8"))
 
 
-def require_access(settings: Settings, lang: str) -> None:
-    """Return if this session may use the app; otherwise draw the reason or the prompt and stop."""
+def access_granted(settings: Settings, lang: str) -> bool:
+    """Whether this session may use the app; if not, the reason or the password prompt is drawn.
+
+    The entry file still has things to do before it stops (it runs ``st.navigation`` on every
+    path, see :mod:`ui.frame`), so this returns instead of stopping; :func:`require_access` stops.
+    """
     password = settings.password.get()
     if not password:
         address = st.get_option("server.address")
         if is_loopback(address):
-            return
+            return True
         st.error(t("app.exposed", lang, address=address or "0.0.0.0"), icon=":material/lock_open:")
-        st.stop()
+        return False
     if st.session_state.get(_UNLOCKED):
-        return
+        return True
     st.title(t("app.locked_title", lang))
     with st.form("unlock"):
         typed = st.text_input(t("app.password", lang), type="password", key="unlock-password")
@@ -64,4 +68,10 @@ def require_access(settings: Settings, lang: str) -> None:
             st.session_state[_UNLOCKED] = True
             st.rerun()
         st.error(t("app.wrong_password", lang))
-    st.stop()
+    return False
+
+
+def require_access(settings: Settings, lang: str) -> None:
+    """Return if this session may use the app; otherwise draw the reason or the prompt and stop."""
+    if not access_granted(settings, lang):
+        st.stop()

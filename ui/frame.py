@@ -1,19 +1,39 @@
-"""The checks every page runs behind: start-up, access, the connection badge.
+"""The frame every page runs in: start-up, access, the navigation, the connection badge.
 
-Normally ``streamlit_app.py`` runs them and then the page (``st.navigation``). A page can also run
-*without* the entry file, and must then protect itself:
+Normally ``streamlit_app.py`` runs the frame (:func:`navigate`) and then the page. A page can also
+run *without* the entry file, and must then protect itself (:func:`page_setup`, its first line):
 
 - ``AppTest.from_file("pages/chat.py")`` runs a page alone (tests);
-- Streamlit's legacy multipage mode: because ``pages/`` sits beside the entry file, a fresh server
-  process treats that folder as pages until ``st.navigation`` has run once. The very first request
-  of a process for ``/chat`` or ``/settings`` would then run the page directly — skipping the
-  password, with a sidebar of file names. Such a run turns that mode off (what ``st.navigation``
-  itself does; Streamlit 1.67 has no public switch for it) and reruns, so the entry file runs and
-  opens the same page. Should that private flag ever change, the page still runs the checks
-  itself (as under AppTest): never a page without them.
+- Streamlit's legacy multipage mode (see below) runs a page file directly on the first request of a
+  process.
+
+**Why a URL could show "Page not found", and what this module does about it.** Two causes, both
+seen in Chromium (``tests/e2e/test_browser_frame.py`` opens every page by its URL):
+
+1. *The default page has no name of its own.* Streamlit serves the ``default=True`` page at ``/``
+   and matches a requested path against each page's *public* ``url_path``, which is ``""`` for the
+   default page whatever ``url_path`` it was given. So ``/chat`` (a bookmark, a link, the address
+   the legacy mode shows) matched nothing: ``st.navigation`` sent "Page not found" and ran the
+   default page under the dialog. Fix, with public API only: :func:`app_pages` also registers a
+   hidden page at ``/chat`` that switches to the chat page at ``/``, keeping the query string
+   (``/chat?chat=12`` opens chat 12). One address per page; the sidebar highlights "Chat".
+2. *The legacy ``pages/`` mode.* Streamlit 1.67 decides once per process, when the first session
+   starts, whether the app is a legacy multipage app: it is if a ``pages/`` folder sits beside the
+   entry file (ours must keep that name), until ``st.navigation`` runs for the first time. Until
+   then a request runs ``_mpa_v1`` instead of the entry file: ``/history`` runs ``pages/history.py``
+   directly (no password check, a sidebar of file names), and a screen that stopped before the
+   entry file's ``st.navigation`` (the password prompt, a configuration error) left that list of
+   file names on screen. So the entry file calls ``st.navigation`` on *every* path, with the
+   navigation hidden until the user may see the pages; and a page that finds itself running in
+   the legacy mode leaves it the public way, by calling ``st.navigation`` itself (documented: it
+   turns ``pages/`` discovery off for the process), then reruns so that the entry file runs and
+   opens the same page. Noticing the legacy mode needs Streamlit's flag
+   ``PagesManager.uses_pages_directory`` (read only: 1.67 has no public way to ask); should it
+   disappear, the page still runs the frame's checks itself (as under AppTest): never a page
+   without them.
 
 :func:`framed` marks the page run that the entry file starts (a thread-local flag: each session's
-script runs in its own thread), and :func:`page_setup` is the first line of every page.
+script runs in its own thread).
 """
 
 from __future__ import annotations
@@ -22,6 +42,8 @@ import os
 import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
+from pathlib import Path
+from typing import TYPE_CHECKING
 
 import streamlit as st
 
@@ -29,26 +51,96 @@ from core.conf.settings import Settings
 from core.errors import ConfigError
 from core.i18n import LANGUAGES, error_text, t
 from ui import state
-from ui.access import require_access
+from ui.access import access_granted, require_access
 from ui.sidebar import connection_badge
+
+if TYPE_CHECKING:
+    from streamlit.navigation.page import StreamlitPage
+
+PAGES_DIR = Path(__file__).resolve().parents[1] / "pages"
+CHAT_ALIAS = "chat"  # the chat page is served at "/"; "/chat" leads there
 
 _local = threading.local()
 
 
-def start() -> tuple[Settings, str]:
-    """Boot (once per process), then the access check; stops the run with a message on failure.
+def app_pages(lang: str) -> list[StreamlitPage]:
+    """The app's pages for ``st.navigation``: titles, icons, URL paths.
 
-    Returns the settings and the UI language.
+    Paths are absolute, so the list is the same whichever script is Streamlit's main one (the entry
+    file, or a page file in the legacy mode).
     """
+    chat = st.Page(
+        PAGES_DIR / "chat.py",
+        title=t("app.page_chat", lang),
+        icon=":material/chat:",
+        url_path="",  # the default page is served at "/" whatever its url_path says
+        default=True,
+    )
+
+    def open_chat() -> None:
+        st.switch_page(chat, query_params=st.query_params.to_dict())
+
+    return [
+        chat,
+        st.Page(
+            open_chat, title=t("app.page_chat", lang), url_path=CHAT_ALIAS, visibility="hidden"
+        ),
+        st.Page(
+            PAGES_DIR / "history.py",
+            title=t("app.page_history", lang),
+            icon=":material/history:",
+            url_path="history",
+        ),
+        st.Page(
+            PAGES_DIR / "settings.py",
+            title=t("app.page_settings", lang),
+            icon=":material/tune:",
+            url_path="settings",
+        ),
+    ]
+
+
+def _hide_navigation(lang: str) -> None:
+    """Before a screen that shows no page: navigation on (so Streamlit leaves the legacy mode for
+    good), but nothing to click."""
+    st.navigation(app_pages(lang), position="hidden")
+
+
+def _boot(*, entry: bool) -> tuple[Settings, str]:
+    """Boot once per process; on a configuration error show it and stop."""
     try:
         settings = state.boot()
     except ConfigError as exc:
         # The language setting itself may be what is wrong: read it leniently.
         fallback = os.environ.get("APP_LANGUAGE", "en").strip().lower()
         fallback = fallback if fallback in LANGUAGES else "en"
+        if entry:
+            _hide_navigation(fallback)
         st.error(f"{t('app.start_failed', fallback)} {error_text(exc, fallback)}")
         st.stop()
-    lang = state.lang()
+    return settings, state.lang()
+
+
+def navigate() -> tuple[StreamlitPage, str]:
+    """The entry file's frame: boot, the access check, ``st.navigation``.
+
+    Returns the page to run and the UI language; stops the run (with the reason, or the password
+    prompt, drawn) when nothing may be shown.
+    """
+    settings, lang = _boot(entry=True)
+    allowed = access_granted(settings, lang)
+    page = st.navigation(app_pages(lang), position="sidebar" if allowed else "hidden")
+    if not allowed:
+        st.stop()
+    return page, lang
+
+
+def start() -> tuple[Settings, str]:
+    """A page run alone: boot and the access check; stops the run with a message on failure.
+
+    Returns the settings and the UI language.
+    """
+    settings, lang = _boot(entry=False)
     require_access(settings, lang)
     return settings, lang
 
@@ -63,14 +155,19 @@ def framed() -> Iterator[None]:
         _local.active = False
 
 
-def _leave_legacy_pages_mode() -> None:
-    """If Streamlit runs this page in legacy ``pages/`` mode, turn that mode off and rerun."""
+def _in_legacy_pages_mode() -> bool:
     try:
         from streamlit.runtime.pages_manager import PagesManager
-    except ImportError:  # a Streamlit without it: the page still runs the checks itself
-        return
-    if getattr(PagesManager, "uses_pages_directory", None) is True:
-        PagesManager.uses_pages_directory = False
+    except ImportError:  # a Streamlit without it: the page runs the checks itself
+        return False
+    return getattr(PagesManager, "uses_pages_directory", None) is True
+
+
+def _leave_legacy_pages_mode() -> None:
+    """If Streamlit runs this page in the legacy ``pages/`` mode, leave it and rerun."""
+    if _in_legacy_pages_mode():
+        # The titles do not matter: this navigation is hidden and the rerun replaces it at once.
+        _hide_navigation("en")
         st.rerun()
 
 

@@ -2,7 +2,8 @@
 
 It answers "can I chat right now?": the server is reachable, which model will answer and whether it
 is loaded, or one line saying what is wrong and what to do (start LM Studio's server, load a model,
-check the URL or the API key — the advice comes from the error texts in ``core/locales/errors.py``).
+check the URL or the API key — the advice comes from the error texts in ``core/locales/errors.py``;
+under ``make demo`` a stopped engine says to restart it, see :class:`core.errors.ServerUnreachable`).
 
 Checking means an HTTP request to the server, so the result is cached for a few seconds
 (:data:`CHECK_TTL`) and keyed by server URL and model: clicking around the app reuses it, a changed
@@ -35,6 +36,12 @@ def connection_status(model: str | None) -> ConnectionStatus:
     return _check(server.server_info().url, model)
 
 
+def current_connection_status() -> ConnectionStatus:
+    """The cached check for the model the next message would use: what the badge shows (the
+    empty chat page's notice reads the same entry, so it costs no request of its own)."""
+    return connection_status(_model_in_use())
+
+
 def forget_connection_status() -> None:
     """Drop cached checks (after "Test connection" or a settings change)."""
     _check.clear()
@@ -58,7 +65,7 @@ def _loaded_text(status: ConnectionStatus, lang: str) -> str:
 
 def connection_badge(lang: str) -> None:
     """Draw the badge in the sidebar."""
-    status = connection_status(_model_in_use())
+    status = current_connection_status()
     with st.sidebar.container(key="connection-badge"):
         if status.ok:
             st.markdown(f":green[:material/check_circle:] **{t('app.connected', lang)}**")

@@ -5,6 +5,10 @@ CI job or a shell ``export`` can always replace what a user's file says. Every k
 the settings are built; a wrong value raises :class:`core.errors.ConfigError` naming the key and what
 is wrong, so the app fails at start with a clear sentence instead of at the first request.
 
+``CHARLA_DEMO`` is not for users to set: ``make demo`` (``scripts/demo.py``) sets it for the app it
+starts when it also started the bundled llama.cpp engine, so that "the server does not answer" can
+say the right thing (the demo's engine stopped: restart ``make demo``) instead of advising LM Studio.
+
 Secrets: ``LM_STUDIO_API_KEY`` is kept in a ``SecretStr`` whose ``repr``/``str`` never show the value,
 so printing or logging the settings cannot leak it.
 """
@@ -29,6 +33,8 @@ DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'charla.db'}"
 DEFAULT_CONNECT_TIMEOUT = CONNECT_TIMEOUT
 DEFAULT_READ_TIMEOUT = READ_TIMEOUT
 SUPPORTED_LANGUAGES = ("en", "es")
+_TRUE = ("1", "true", "yes", "on")
+_FALSE = ("0", "false", "no", "off")
 
 
 class SecretStr:
@@ -69,6 +75,7 @@ class Settings:
     read_timeout: float = DEFAULT_READ_TIMEOUT
     language: str = "en"
     password: SecretStr = field(default_factory=lambda: SecretStr(""))
+    demo: bool = False  # run by `make demo` with its bundled engine (CHARLA_DEMO)
 
 
 def _url(key: str, value: str, schemes: tuple[str, ...]) -> str:
@@ -90,6 +97,13 @@ def _positive_float(key: str, value: str) -> float:
     if not number > 0 or number == float("inf"):
         raise ConfigError(key, f"{value!r} must be a positive number of seconds")
     return number
+
+
+def _flag(key: str, value: str) -> bool:
+    lowered = value.lower()
+    if lowered in _TRUE or lowered in _FALSE:
+        return lowered in _TRUE
+    raise ConfigError(key, f"{value!r} is not a yes/no value; use 1 or 0")
 
 
 def _database_url(key: str, value: str) -> str:
@@ -121,6 +135,7 @@ def load_settings(
     url = get("LM_STUDIO_URL")
     model = get("LM_STUDIO_MODEL")
     database = get("DATABASE_URL")
+    demo = get("CHARLA_DEMO")
     language = (get("APP_LANGUAGE") or "en").lower()
     if language not in SUPPORTED_LANGUAGES:
         raise ConfigError(
@@ -142,6 +157,7 @@ def load_settings(
         read_timeout=seconds("LM_STUDIO_READ_TIMEOUT", DEFAULT_READ_TIMEOUT),
         language=language,
         password=SecretStr(get("CHARLA_PASSWORD") or ""),
+        demo=_flag("CHARLA_DEMO", demo) if demo else False,
     )
 
 

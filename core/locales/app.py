@@ -32,4 +32,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "aún no cargado (el primer mensaje lo carga)",
     },
     "app.check_again": {"en": "Check again", "es": "Comprobar de nuevo"},
+    # --- demo and server notices ----------------------------------------------------------------
+    "app.no_server": {
+        "en": "No model server answers at {url}. Start LM Studio's server (Developer tab → "
+        "*Start server*), or run `make demo` to try Charla with a small bundled model.",
+        "es": "Ningún servidor de modelos responde en {url}. Arranca el servidor de LM Studio "
+        "(pestaña Developer → *Start server*) o ejecuta `make demo` para probar Charla con un "
+        "modelo pequeño incluido.",
+    },
+    "app.demo_engine_stopped": {
+        "en": "The demo's bundled model engine at {url} has stopped. Stop the app (Ctrl-C where "
+        "`make demo` runs) and run `make demo` again.",
+        "es": "El motor de modelo incluido en la demo, en {url}, se ha detenido. Detén la app "
+        "(Ctrl-C donde se ejecuta `make demo`) y vuelve a ejecutar `make demo`.",
+    },
 }

@@ -75,9 +75,11 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "error.server_unreachable": {
         "en": "Cannot reach the model server at {url}. Start LM Studio, open the Developer tab and "
-        "switch on 'Start server' (or run `lms server start`), or fix LM_STUDIO_URL.",
+        "switch on 'Start server' (or run `lms server start`), or fix LM_STUDIO_URL. No LM Studio? "
+        "`make demo` runs Charla with a small bundled model.",
         "es": "No se puede conectar con el servidor del modelo en {url}. Abre LM Studio, ve a la pestaña "
-        "Developer y activa 'Start server' (o ejecuta `lms server start`), o corrige LM_STUDIO_URL.",
+        "Developer y activa 'Start server' (o ejecuta `lms server start`), o corrige LM_STUDIO_URL. "
+        "¿No tienes LM Studio? `make demo` ejecuta Charla con un modelo pequeño incluido.",
     },
     "error.wrong_url": {
         "en": "Something answers at {url}, but it is not an OpenAI-compatible model server ({detail}). "
@@ -160,5 +162,12 @@ TEXTS: dict[str, dict[str, str]] = {
     "error.interrupted": {
         "en": "This answer was interrupted (the app stopped while it was being written). What arrived is kept.",
         "es": "Esta respuesta se interrumpió (la app se detuvo mientras se escribía). Se guarda lo recibido.",
+    },
+    # --- demo and server notices ----------------------------------------------------------------
+    "error.demo_engine_stopped": {
+        "en": "The demo's bundled model engine at {url} has stopped, so nothing answers. Stop the app "
+        "(Ctrl-C where `make demo` runs) and run `make demo` again.",
+        "es": "El motor de modelo incluido en la demo, en {url}, se ha detenido y nada responde. Detén "
+        "la app (Ctrl-C donde se ejecuta `make demo`) y vuelve a ejecutar `make demo`.",
     },
 }

@@ -11,6 +11,10 @@ classified by status code, error code and the well-known messages LM Studio, lla
 vLLM use. The API key is scrubbed from every text *before* it becomes part of an error, so no later
 ``str()``, log line or stored row can leak it.
 
+"The server does not answer" is the one failure whose advice depends on the configuration: under
+``make demo`` (``CHARLA_DEMO``) nothing answering means the bundled engine stopped, so
+:func:`unreachable` marks the error ``demo`` and it names that sentence.
+
 :class:`Where` is what every error needs to name (server URL, model) plus the one secret to scrub; it
 is built once per request and handed to whoever may fail.
 """
@@ -25,6 +29,7 @@ from typing import Any
 import httpx
 
 from core import errors
+from core.conf.settings import get_settings
 from core.text import storable
 
 _MAX_DETAIL = 500
@@ -184,6 +189,20 @@ def from_stream_frame(frame: dict[str, Any], where: Where) -> errors.ProviderErr
     return kind(message, **params)  # it came inside an HTTP 200
 
 
+def _demo() -> bool:
+    """Whether this process is ``make demo``'s app with its bundled engine (``CHARLA_DEMO``)."""
+    try:
+        return get_settings().demo
+    except errors.ConfigError:  # the app shows that at start; here, say the usual thing
+        return False
+
+
+def unreachable(detail: str, where: Where) -> errors.ServerUnreachable:
+    """Nothing answers at ``where.url``: the user's server is not running, or the demo's engine
+    stopped."""
+    return errors.ServerUnreachable(detail, url=where.url, model=where.model, demo=_demo())
+
+
 def from_transport(exc: httpx.HTTPError, where: Where, *, started: bool) -> errors.ProviderError:
     """The error for an exception raised by httpx (no response, or a response cut short).
 
@@ -192,19 +211,17 @@ def from_transport(exc: httpx.HTTPError, where: Where, *, started: bool) -> erro
     """
     params: dict[str, Any] = {"url": where.url, "model": where.model}
     if isinstance(exc, httpx.ConnectTimeout):
-        return errors.ServerUnreachable(
-            f"no answer to the connection within the time limit ({exc})", **params
-        )
+        return unreachable(f"no answer to the connection within the time limit ({exc})", where)
     if isinstance(exc, httpx.TimeoutException):
         what = "waiting for the next token" if started else "waiting for the first token"
         return errors.ProviderTimeout(what, **params)
     if isinstance(exc, (httpx.UnsupportedProtocol, httpx.InvalidURL)):
         return errors.WrongURL(str(exc), **params)
     if isinstance(exc, httpx.ConnectError):
-        return errors.ServerUnreachable(str(exc), **params)
+        return unreachable(str(exc), where)
     if started or isinstance(exc, (httpx.RemoteProtocolError, httpx.ReadError)):
         return errors.StreamInterrupted(str(exc) or type(exc).__name__, **params)
-    return errors.ServerUnreachable(str(exc) or type(exc).__name__, **params)
+    return unreachable(str(exc) or type(exc).__name__, where)
 
 
 def ended_early(where: Where, *, empty: bool) -> errors.ProviderError:
