@@ -88,14 +88,25 @@ def chat_list(current: int | None, lang: str) -> None:
         st.button(t("chat.more_chats", lang), key="chat-more", on_click=_more, type="secondary")
 
 
-def chat_menu(chat_id: int, title: str, lang: str) -> None:
-    """A small menu beside the chat title: its settings, rename, delete (asks first, below)."""
-    if st.button(
-        t("chat.settings", lang), key=f"chat-settings-{chat_id}", icon=":material/tune:",
-        type="tertiary",
-    ):  # fmt: skip
-        open_chat_settings(chat_id, lang)
-    with st.popover(t("chat.manage", lang), icon=":material/more_horiz:"):
+_DIALOG = "chat_dialog"  # (what, chat id): a dialog the chat menu asked for
+SETTINGS, RENAME, DELETE = "settings", "rename", "delete"
+
+
+def _menu_chosen(chat_id: int, key: str) -> None:
+    choice = st.session_state.get(key)
+    if choice == DELETE:
+        st.session_state[_CONFIRM_DELETE] = chat_id
+    elif choice in (SETTINGS, RENAME):
+        st.session_state[_DIALOG] = (choice, chat_id)
+
+
+def close_dialog() -> None:
+    """The chat menu's dialog is done (saved, or dismissed by the person)."""
+    st.session_state.pop(_DIALOG, None)
+
+
+def _rename_dialog(chat_id: int, title: str, lang: str) -> None:
+    def body() -> None:
         with st.form(f"rename-{chat_id}", border=False):
             new_title = st.text_input(t("chat.rename_label", lang), value=title, max_chars=200)
             if st.form_submit_button(t("chat.rename", lang), icon=":material/edit:"):
@@ -104,11 +115,35 @@ def chat_menu(chat_id: int, title: str, lang: str) -> None:
                 except CharlaError as exc:
                     st.warning(error_text(exc, lang))
                 else:
+                    close_dialog()
                     state.flash(t("chat.renamed", lang))
                     st.rerun()
-        if st.button(t("chat.delete", lang), key=f"delete-{chat_id}", icon=":material/delete:"):
-            st.session_state[_CONFIRM_DELETE] = chat_id
-            st.rerun()
+
+    st.dialog(t("chat.rename_title", lang), on_dismiss=close_dialog)(body)()
+
+
+def chat_menu(chat_id: int, title: str, lang: str) -> None:
+    """The chat's menu beside its title: settings, rename (each in a dialog) and delete (asks
+    first, below the title). A menu closes as soon as an item is picked, so nothing it opens is
+    covered by it."""
+    key = f"chat-menu-{chat_id}"
+    st.menu_button(
+        t("chat.manage", lang),
+        [SETTINGS, RENAME, DELETE],
+        key=key,
+        icon=":material/more_horiz:",
+        format_func=lambda item: t(f"chat.menu_{item}", lang),
+        on_click=_menu_chosen,
+        args=(chat_id, key),
+    )
+    # The dialog stays asked for until it is done: every full rerun while it is open draws it.
+    what, target = st.session_state.get(_DIALOG, (None, None))
+    if target != chat_id:
+        return
+    if what == SETTINGS:
+        open_chat_settings(chat_id, lang, on_close=close_dialog)
+    elif what == RENAME:
+        _rename_dialog(chat_id, title, lang)
 
 
 def _delete(chat_id: int, lang: str) -> None:

@@ -7,6 +7,8 @@ settings of its own (or, with "Follow the defaults again", makes it follow the d
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import streamlit as st
 
 from core.errors import CharlaError
@@ -24,10 +26,12 @@ def _models(lang: str) -> list[ModelInfo]:
         return []
 
 
-def open_chat_settings(chat_id: int, lang: str) -> None:
-    """Show the dialog (call it when its button was clicked)."""
+def open_chat_settings(chat_id: int, lang: str, *, on_close: Callable[[], None]) -> None:
+    """Draw the dialog; ``on_close`` runs when it is saved or dismissed."""
 
     def body() -> None:
-        editor(chat_scope(chat_id, lang), _models(lang), lang, prefix="chatset")
+        editor(
+            chat_scope(chat_id, lang), _models(lang), lang, prefix="chatset", after_save=on_close
+        )
 
-    st.dialog(t("chat.settings_title", lang), width="large")(body)()
+    st.dialog(t("chat.settings_title", lang), width="large", on_dismiss=on_close)(body)()

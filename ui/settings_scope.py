@@ -11,7 +11,7 @@ explained in a red box and nothing is stored or announced as saved.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 
 import streamlit as st
@@ -93,8 +93,15 @@ def _reset(scope: Scope, lang: str) -> None:
     state.flash(t("settings.chat_reset", lang))
 
 
-def editor(scope: Scope, models: Sequence[ModelInfo], lang: str, *, prefix: str) -> None:
-    """Say what the form edits, draw it, and save or reset it."""
+def editor(
+    scope: Scope,
+    models: Sequence[ModelInfo],
+    lang: str,
+    *,
+    prefix: str,
+    after_save: Callable[[], None] | None = None,
+) -> None:
+    """Say what the form edits, draw it, and save or reset it (then ``after_save``)."""
     if scope.chat_id is None:
         st.info(t("settings.editing_defaults", lang), icon=":material/tune:")
     elif scope.own:
@@ -129,4 +136,6 @@ def editor(scope: Scope, models: Sequence[ModelInfo], lang: str, *, prefix: str)
     state.chat_service().invalidate_defaults()
     forget_connection_status()
     st.session_state.pop(form.key("source"), None)  # fill the form again from what is stored
+    if after_save is not None:
+        after_save()
     st.rerun()

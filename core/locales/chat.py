@@ -50,6 +50,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "chat.more_chats": {"en": "More chats", "es": "Más chats"},
     "chat.manage": {"en": "Options", "es": "Opciones"},
     "chat.settings": {"en": "Settings", "es": "Ajustes"},
+    "chat.menu_settings": {"en": "Settings of this chat…", "es": "Ajustes de este chat…"},
+    "chat.menu_rename": {"en": "Rename…", "es": "Renombrar…"},
+    "chat.menu_delete": {"en": "Delete chat…", "es": "Borrar chat…"},
+    "chat.rename_title": {"en": "Rename this chat", "es": "Renombrar este chat"},
     "chat.stop": {"en": "Stop", "es": "Detener"},
     "chat.not_sent": {
         "en": "Not sent to the model: outside its context.",

@@ -25,6 +25,7 @@ from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from devtools.servers import LlamaServer, StreamlitServer
 from tests.e2e.helpers import (
     ASSISTANT,
+    CAPTION,
     CHAT_INPUT,
     STOP,
     FakeServerProcess,
@@ -164,7 +165,9 @@ def test_temperature_and_max_tokens_from_the_settings_page_reach_the_engine(
     assert answer["params"]["max_tokens"] == 16
     assert answer["completion_tokens"] <= 16  # the engine obeyed it
     wait_idle(tab)
-    caption = tab.locator(f"{ASSISTANT} [data-testid='stCaptionContainer']").last.inner_text()
+    caption = tab.locator(f"{ASSISTANT}:has({CAPTION})").last.locator(CAPTION).first
+    caption.get_by_text("tokens").wait_for()  # drawn as stored (not "being written")
+    caption = caption.inner_text()
     if answer["finish_reason"] == "length":  # (a tiny model may still stop on its own)
         assert "cut by max_tokens" in caption
 

@@ -253,7 +253,9 @@ class FakeLLMServer:
         # requests are answered from a queue of their own and recorded apart, so a test's queued
         # answers and its look at ``requests[-1]`` are never disturbed by one.
         self.title_requests: list[dict[str, Any]] = []
-        self.default_title: Reply = Reply(chunks=["Fake chat title"])
+        # By default a title request gets an empty answer, so a chat keeps its first words
+        # (no test races a title it did not ask for); enqueue_title() scripts one.
+        self.default_title: Reply = Reply(chunks=[""])
         self._title_queue: deque[Reply] = deque()
         self.gets: list[str] = []  # paths of the emulated API's GET requests, in order
         self.disconnects: int = 0

@@ -265,17 +265,23 @@ def test_switch_rename_and_delete_chats(app_db: None, page: Any) -> None:
     assert shown_text(at.chat_message[0]) == "first question"
     assert at.query_params["chat"] == str(first)
 
+    menu = f"chat-menu-{first}"
+    assert at.menu_button(key=menu).options == [
+        "Settings of this chat…", "Rename…", "Delete chat…",
+    ]  # fmt: skip
+    at.menu_button(key=menu).click("rename").run()  # the menu closes; a dialog asks
     at.text_input[0].input("Renamed chat")
     at.button[[b.label for b in at.button].index("Rename")].click().run()
     with session_scope() as db:
         assert ChatRepository(db).get(first).title == "Renamed chat"
+        assert ChatRepository(db).get(first).title_by_user  # never replaced by the model
     assert at.subheader[0].value == "Renamed chat"
 
-    at.button(key=f"delete-{first}").click().run()
+    at.menu_button(key=menu).click("delete").run()
     assert "Delete «Renamed chat»" in at.warning[0].value
     at.button(key="delete-confirmation-no").click().run()
     assert [c.id for c in stored_chats()] == [first, second]
-    at.button(key=f"delete-{first}").click().run()
+    at.menu_button(key=menu).click("delete").run()
     at.button(key="delete-confirmation-yes").click().run()
     assert [c.id for c in stored_chats()] == [second]
     assert stored_messages(first) == []

@@ -236,3 +236,25 @@ def test_language_switch_is_saved_and_applied(fake: Any, page: Any) -> None:
     assert page("chat").run().title[0].value == "Chat nuevo"
     at.radio(key="set.language").set_value("en").run()
     assert at.title[0].value == "Model settings"
+
+
+def test_a_chats_own_settings_from_its_menu_on_the_chat_page(fake: Any, page: Any) -> None:
+    """The same form, in a dialog on the chat page, scoped to that chat (issue 8: the max_tokens
+    slider "on the settings page and in the chat's own settings")."""
+    chat_id = new_chat("Tuned here")
+    at = page("chat", chat=str(chat_id)).run()
+    at.menu_button(key=f"chat-menu-{chat_id}").click("settings").run()
+    assert "«Tuned here» follows the defaults" in texts(at)
+    assert at.select_slider(key="chatset.max_tokens").value == 0  # "No limit"
+    at.checkbox(key="chatset.temperature.server").uncheck().run()
+    at.slider(key="chatset.temperature").set_value(1.2)
+    at.select_slider(key="chatset.max_tokens").set_value(512)
+    at.button(key="chatset-save").click().run()
+    assert not at.exception and not at.error
+    own = chat_settings(chat_id)
+    assert (own.temperature, own.max_tokens) == (1.2, 512)
+    assert defaults().temperature is None  # the defaults are untouched
+    assert not [w for w in at.slider if w.key == "chatset.temperature"]  # the dialog closed
+    at.chat_input(key="prompt").set_value("hi").run()
+    sent = fake.requests[-1]["json"]
+    assert (sent["temperature"], sent["max_tokens"]) == (1.2, 512)
