@@ -49,7 +49,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "chat.no_chats": {"en": "No chats yet.", "es": "Aún no hay chats."},
     "chat.more_chats": {"en": "More chats", "es": "Más chats"},
     "chat.manage": {"en": "Options", "es": "Opciones"},
-    "chat.settings": {"en": "Settings", "es": "Ajustes"},
     "chat.menu_settings": {"en": "Settings of this chat…", "es": "Ajustes de este chat…"},
     "chat.menu_rename": {"en": "Rename…", "es": "Renombrar…"},
     "chat.menu_delete": {"en": "Delete chat…", "es": "Borrar chat…"},
@@ -72,7 +71,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "chat.rename_label": {"en": "Title", "es": "Título"},
     "chat.rename": {"en": "Rename", "es": "Renombrar"},
     "chat.renamed": {"en": "Chat renamed.", "es": "Chat renombrado."},
-    "chat.delete": {"en": "Delete chat", "es": "Borrar chat"},
     "chat.delete_confirm": {
         "en": "Delete «{title}» and all its messages? This cannot be undone.",
         "es": "¿Borrar «{title}» y todos sus mensajes? No se puede deshacer.",
@@ -92,10 +90,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "Al enviar se añade una versión nueva de este mensaje y se responde; la actual se queda.",
     },
     "chat.resend": {"en": "Send", "es": "Enviar"},
-    "chat.answer_failed": {
-        "en": "The answer failed: {detail}",
-        "es": "La respuesta falló: {detail}",
-    },
     "chat.draft_kept": {
         "en": "Your message was not sent; here it is so you can fix it.",
         "es": "Tu mensaje no se envió; aquí lo tienes para corregirlo.",
