@@ -105,6 +105,14 @@ class Chat(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     last_activity: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
     message_count: Mapped[int] = mapped_column(Integer, default=0)
+    # Organising: pinned chats come first; archived ones leave the sidebar (History and search
+    # still show them); tags through chat_tags.
+    pinned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    # Where an imported chat came from ("chatgpt", "lmstudio", "openwebui", "charla") and its id
+    # there: importing the same conversation twice adds nothing the second time.
+    source: Mapped[str | None] = mapped_column(String(32))
+    source_id: Mapped[str | None] = mapped_column(String(200))
     # A chat either follows the app defaults or has settings of its own (own_settings), complete:
     # then NULL means "left to the server" (or, for the model, "automatic").
     own_settings: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
@@ -120,6 +128,9 @@ class Chat(Base):
 
     __table_args__ = (
         Index("ix_chats_last_activity", "last_activity", "id"),
+        # The sidebar: chats not archived, pinned first, then by activity.
+        Index("ix_chats_sidebar", "archived", "pinned", "last_activity", "id"),
+        Index("ix_chats_source", "source", "source_id", unique=True),
         # PostgreSQL only (migration 0003): trigram index for the history's "contains" search.
         Index(
             "ix_chats_title_trgm",
@@ -210,3 +221,26 @@ class ModelFact(Base):
     context_length: Mapped[int | None] = mapped_column(Integer)
     source: Mapped[str | None] = mapped_column(String(32))
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+
+class Tag(Base):
+    """A label a person gives chats ("work", "recipes"); names are unique."""
+
+    __tablename__ = "tags"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class ChatTag(Base):
+    """Which chats carry which tags."""
+
+    __tablename__ = "chat_tags"
+
+    chat_id: Mapped[int] = mapped_column(
+        ForeignKey("chats.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
+
+    __table_args__ = (Index("ix_chat_tags_tag", "tag_id", "chat_id"),)

@@ -75,6 +75,11 @@ class ChatSummary:
     model: str | None
     settings: ChatSettings = field(default_factory=ChatSettings)
     own_settings: bool = False  # else the chat follows the app defaults
+    pinned: bool = False  # first in the sidebar and in History
+    archived: bool = False  # not in the sidebar (still in History and search)
+    tags: tuple[str, ...] = ()
+    source: str | None = None  # where an imported chat came from (its id there: source_id)
+    source_id: str | None = None
     title_by_user: bool = False  # a person chose the title; else it is automatic
 
 

@@ -56,6 +56,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Only your own messages can be edited; regenerate an answer instead.",
         "es": "Solo se pueden editar tus mensajes; regenera la respuesta en su lugar.",
     },
+    "input.empty_tag": {
+        "en": "The tag is empty. Type a name for it.",
+        "es": "La etiqueta está vacía. Escribe un nombre.",
+    },
     "input.empty_title": {
         "en": "The title is empty. Type a title.",
         "es": "El título está vacío. Escribe un título.",

@@ -14,6 +14,7 @@ from sqlalchemy.orm import Session
 from core.errors import ChatNotFound, InputError
 from core.models import Chat, Message, utcnow
 from core.repositories import NO_SYNC
+from core.repositories.tags import TagRepository
 from core.repositories.validation import check_setting
 from core.schemas import ChatSettings, ChatSummary
 from core.text import MAX_TITLE_CHARS, check_text, storable
@@ -43,7 +44,7 @@ def _settings_of(chat: Chat) -> ChatSettings:
     )
 
 
-def to_summary(chat: Chat) -> ChatSummary:
+def to_summary(chat: Chat, tags: tuple[str, ...] = ()) -> ChatSummary:
     return ChatSummary(
         id=chat.id,
         title=chat.title,
@@ -54,6 +55,11 @@ def to_summary(chat: Chat) -> ChatSummary:
         settings=_settings_of(chat),
         own_settings=chat.own_settings,
         title_by_user=chat.title_by_user,
+        pinned=chat.pinned,
+        archived=chat.archived,
+        tags=tags,
+        source=chat.source,
+        source_id=chat.source_id,
     )
 
 
@@ -87,7 +93,21 @@ class ChatRepository:
         return to_summary(chat)
 
     def get(self, chat_id: int) -> ChatSummary:
-        return to_summary(self._get(chat_id))
+        chat = self._get(chat_id)
+        return to_summary(chat, TagRepository(self.db).tags_of([chat_id]).get(chat_id, ()))
+
+    def summaries(self, chats: list[Chat]) -> list[ChatSummary]:
+        """Records of ``chats`` with their tags (one query for all of them)."""
+        tags = TagRepository(self.db).tags_of([chat.id for chat in chats])
+        return [to_summary(chat, tags.get(chat.id, ())) for chat in chats]
+
+    def set_pinned(self, chat_id: int, pinned: bool) -> None:
+        self._get(chat_id).pinned = pinned
+        self.db.flush()
+
+    def set_archived(self, chat_id: int, archived: bool) -> None:
+        self._get(chat_id).archived = archived
+        self.db.flush()
 
     def lock(self, chat_id: int) -> None:
         """Lock the chat's row until the transaction ends (PostgreSQL; SQLite write transactions
@@ -166,17 +186,24 @@ class ChatRepository:
         )
 
     def list_chats(
-        self, *, limit: int = 50, offset: int = 0, search: str | None = None
+        self,
+        *,
+        limit: int = 50,
+        offset: int = 0,
+        search: str | None = None,
+        include_archived: bool = True,
     ) -> list[ChatSummary]:
-        """Chats, most recent activity first, with message count and last activity (paged).
+        """Chats, pinned first, then most recent activity first (paged), with their tags.
 
         ``search`` matches the title only: the history page's content search lives in
-        :mod:`core.services.history`.
+        :mod:`core.services.history`. The sidebar leaves archived chats out.
         """
-        query = select(Chat).order_by(Chat.last_activity.desc(), Chat.id.desc())
+        query = select(Chat).order_by(Chat.pinned.desc(), Chat.last_activity.desc(), Chat.id.desc())
+        if not include_archived:
+            query = query.where(Chat.archived == false())
         if search:
             query = query.where(Chat.title.icontains(search, autoescape=True))
-        return [to_summary(chat) for chat in self.db.scalars(query.limit(limit).offset(offset))]
+        return self.summaries(list(self.db.scalars(query.limit(limit).offset(offset))))
 
     def count(self) -> int:
         return self.db.scalar(select(func.count()).select_from(Chat)) or 0

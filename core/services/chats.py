@@ -64,10 +64,15 @@ def get_chat(chat_id: int) -> ChatSummary:
         return ChatRepository(db).get(chat_id)
 
 
-def list_chats(*, limit: int = 50, offset: int = 0) -> list[ChatSummary]:
-    """Chats, most recent activity first (paged)."""
+def list_chats(
+    *, limit: int = 50, offset: int = 0, include_archived: bool = True
+) -> list[ChatSummary]:
+    """Chats, pinned first, then most recent activity first (paged); the sidebar leaves the
+    archived ones out."""
     with session_scope() as db:
-        return ChatRepository(db).list_chats(limit=limit, offset=offset)
+        return ChatRepository(db).list_chats(
+            limit=limit, offset=offset, include_archived=include_archived
+        )
 
 
 def count_chats() -> int:

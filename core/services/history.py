@@ -44,7 +44,7 @@ from sqlalchemy.orm import QueryableAttribute, Session, aliased
 
 from core.conf.db import session_scope
 from core.models import Chat, Message
-from core.repositories.chats import to_summary
+from core.repositories.chats import ChatRepository
 from core.schemas import ChatSummary
 
 PAGE_SIZE = 100  # chats per page of the History table
@@ -153,7 +153,7 @@ def search_chats(
             .order_by(Chat.last_activity.desc(), Chat.id.desc())
         )
         chats = session.scalars(query.limit(limit).offset(offset))
-        return [to_summary(chat) for chat in chats]
+        return ChatRepository(session).summaries(list(chats))
 
 
 def count_chats(filter: HistoryFilter | None = None, *, db: Session | None = None) -> int:
