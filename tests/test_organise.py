@@ -10,7 +10,8 @@ from core.services.chats import get_chat, list_chats, new_chat
 
 
 def test_pinned_first_archived_out_of_the_sidebar(db: str) -> None:
-    old, middle, new = new_chat("old"), new_chat("middle"), new_chat("new")
+    old, middle = new_chat("old"), new_chat("middle")
+    new_chat("new")
     organise.set_pinned([old])
     organise.set_archived([middle])
     assert [c.title for c in list_chats()] == ["old", "new", "middle"]  # History: all, pinned first
