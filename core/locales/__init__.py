@@ -48,7 +48,8 @@ def number(value: int, lang: str = "en") -> str:
 
 def t(key: str, lang: str = "en", /, **params: Any) -> str:
     """The text for ``key`` in ``lang`` with ``params`` filled in. Integers are written with the
-    language's digit groups (``8,192`` / ``8.192``); a ``*_one`` variant of ``key``, when there is
+    language's digit groups (``8,192`` / ``8.192``), except identifiers (``id`` or ``*_id``: chat
+    424242 is a name, not a quantity); a ``*_one`` variant of ``key``, when there is
     one, is used for a ``count`` of exactly 1 ("1 token", not "1 tokens")."""
     if params.get("count") == 1 and f"{key}_one" in TEXTS:
         key = f"{key}_one"
@@ -58,7 +59,10 @@ def t(key: str, lang: str = "en", /, **params: Any) -> str:
     template = entry.get(lang) or entry["en"]
     params = {
         name: number(value, lang)
-        if isinstance(value, int) and not isinstance(value, bool) and abs(value) >= 1000
+        if isinstance(value, int)
+        and not isinstance(value, bool)
+        and abs(value) >= 1000
+        and not (name == "id" or name.endswith("_id"))
         else value
         for name, value in params.items()
     }
