@@ -33,7 +33,9 @@ def pdf_with_text(text: str) -> bytes:
     return out.getvalue()
 
 
-def encrypted_pdf(text: str, password: str = "s3cret", *, user_password: str | None = None) -> bytes:
+def encrypted_pdf(
+    text: str, password: str = "s3cret", *, user_password: str | None = None
+) -> bytes:
     """``pdf_with_text(text)`` encrypted; it opens with ``user_password`` ("" if given as "")."""
     from pypdf import PdfReader
 

@@ -100,8 +100,9 @@ def test_a_file_over_the_size_limit_is_refused_stating_the_limit() -> None:
 
 def test_too_many_files_in_one_message_are_refused() -> None:
     files = [(f"f{i}.txt", b"x", "text/plain") for i in range(MAX_FILES + 1)]
-    error = pytest.raises(errors.InputError, prepare_all, files).value
-    assert error.reason == "input.too_many_files"
+    with pytest.raises(errors.InputError) as caught:
+        prepare_all(files)
+    assert caught.value.reason == "input.too_many_files"
     assert len(prepare_all(files[:MAX_FILES])) == MAX_FILES
 
 

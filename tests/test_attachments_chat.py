@@ -141,9 +141,7 @@ def test_images_go_as_png_or_jpeg_data_urls_to_models_that_may_see(
     assert open_chat(chat_id).messages[0].attachments[0].is_image
 
 
-@pytest.mark.parametrize(
-    "fake_server", [BLIND, {**BLIND, "flavor": "lmstudio-v1"}], indirect=True
-)
+@pytest.mark.parametrize("fake_server", [BLIND, {**BLIND, "flavor": "lmstudio-v1"}], indirect=True)
 def test_an_image_for_a_model_without_vision_is_refused_before_anything_is_stored(
     db: str, fake_server: FakeLLMServer
 ) -> None:

@@ -50,7 +50,6 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "The attached files were not sent: attach them again with the message.",
         "es": "Los archivos adjuntos no se enviaron: adjúntalos otra vez con el mensaje.",
     },
-    "attachments.image_alt": {"en": "Image: {name}", "es": "Imagen: {name}"},
     "attachments.kept_on_edit": {
         "en": "The files of this message are kept with the new version.",
         "es": "Los archivos de este mensaje se conservan en la nueva versión.",
