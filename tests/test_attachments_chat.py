@@ -19,7 +19,15 @@ from core.providers.llm_studio_api import reset_provider
 from core.repositories.attachments import AttachmentRepository
 from core.repositories.messages import MessageRepository
 from core.schemas import ChatSettings
-from core.services.attachments import prepare, prune_attachments
+from core.services.attachments import (
+    attach_to_message,
+    export_data,
+    from_json,
+    markdown_link,
+    prepare,
+    prune_attachments,
+    to_json,
+)
 from core.services.chat import ChatService
 from core.services.chats import delete_chat, new_chat, open_chat
 from core.services.context_view import context_fit
@@ -74,8 +82,8 @@ def test_deleting_a_chat_leaves_no_attachment_behind(db: str) -> None:
         for chat_id, name in ((kept_chat, "a.txt"), (gone_chat, "b.txt")):
             user = MessageRepository(s).create_message(chat_id, "user", "x")
             AttachmentRepository(s).attach(user.id, [prepare(name, name.encode())])
-    delete_chat(gone_chat)
-    assert prune_attachments() == 1
+    delete_chat(gone_chat)  # its file goes with it (no other message carries it)
+    assert prune_attachments() == 0
     with session_scope() as s:
         assert AttachmentRepository(s).count() == 1
         (message,) = MessageRepository(s).branch(kept_chat)
@@ -229,3 +237,42 @@ def test_a_text_file_reaches_the_real_engine(
     assert plain.result.prompt_tokens is not None and reply.result.prompt_tokens is not None
     assert reply.result.prompt_tokens - plain.result.prompt_tokens > 200
     assert reply.content.strip()
+
+
+# --- export, import, search, deletion ---------------------------------------------------------------
+@pytest.mark.parametrize("fake_server", [VISION], indirect=True)
+def test_exported_attachments_import_back_as_the_same_files(
+    db: str, fake_server: FakeLLMServer
+) -> None:
+    chat_id = new_chat()
+    fake_server.enqueue(Reply(chunks=["Ok."]))
+    files = [prepare("r.pdf", pdf_with_text("Revenue grew")), prepare("p.png", image_bytes("PNG"))]
+    reply = ChatService().send(chat_id, "Look", attachments=files).consume()
+    exported = export_data([reply.user_message.id])[reply.user_message.id]
+    items = [to_json(*item) for item in exported]
+    assert items[0]["text"] == "Revenue grew" and items[0]["mime"] == "application/pdf"
+    assert [i["name"] for i in items] == ["r.pdf", "p.png"]
+    assert markdown_link(exported[1][0]) == f"![p.png](attachments/{files[1].sha256}.png)"
+    assert to_json(*exported[0], embed=False)["path"] == f"attachments/{files[0].sha256}.pdf"
+    restored = [from_json(item) for item in items]
+    assert [(r.sha256, r.text) for r in restored] == [
+        (files[0].sha256, "Revenue grew"),
+        (files[1].sha256, None),
+    ]
+    # Imported into another chat: the same stored rows, linked again.
+    other = new_chat()
+    with session_scope(write=True) as s:
+        message = MessageRepository(s).create_message(other, "user", "imported")
+        attach_to_message(s, message.id, restored)
+    with session_scope() as s:
+        assert AttachmentRepository(s).count() == 2
+        found = AttachmentRepository(s).matching_messages("REVENUE")
+        by_name = AttachmentRepository(s).matching_messages("p.png")
+    assert {(c, n) for c, _, n in found} == {(chat_id, "r.pdf"), (other, "r.pdf")}
+    assert {c for c, _, _ in by_name} == {chat_id, other}
+    delete_chat(chat_id)
+    with session_scope() as s:
+        assert AttachmentRepository(s).count() == 2  # still carried by the imported chat
+    delete_chat(other)
+    with session_scope() as s:
+        assert AttachmentRepository(s).count() == 0

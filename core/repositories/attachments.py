@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import delete, exists, func, select
 from sqlalchemy.orm import Session
 
-from core.models import Attachment, MessageAttachment
+from core.models import Attachment, Message, MessageAttachment
 from core.schemas import AttachmentRecord
 
 
@@ -182,6 +182,10 @@ class AttachmentRepository:
         ).first()
         return None if row is None else (row.mime, bytes(row.data))
 
+    def text(self, attachment_id: int) -> str | None:
+        """The text the model reads of a stored document (None for an image, or if gone)."""
+        return self.db.scalar(select(Attachment.text).where(Attachment.id == attachment_id))
+
     def context_bytes_by_message(self, message_ids: Iterable[int]) -> dict[int, int]:
         """What the context arithmetic counts for each message's attachments, summed."""
         ids = list(message_ids)
@@ -201,6 +205,23 @@ class AttachmentRepository:
         linked = exists().where(MessageAttachment.attachment_id == Attachment.id)
         result = self.db.execute(delete(Attachment).where(~linked))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
+
+    def matching_messages(self, term: str, limit: int = 200) -> list[tuple[int, int, str]]:
+        """(chat id, message id, file name) of messages whose files' names or text contain
+        ``term`` (case-insensitive), newest first: for the History search."""
+        pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
+        rows = self.db.execute(
+            select(Message.chat_id, MessageAttachment.message_id, MessageAttachment.name)
+            .join(Attachment, Attachment.id == MessageAttachment.attachment_id)
+            .join(Message, Message.id == MessageAttachment.message_id)
+            .where(
+                MessageAttachment.name.ilike(pattern, escape="\\")
+                | Attachment.text.ilike(pattern, escape="\\")
+            )
+            .order_by(MessageAttachment.message_id.desc())
+            .limit(limit)
+        ).all()
+        return [(int(chat_id), int(message_id), name) for chat_id, message_id, name in rows]
 
     def count(self) -> int:
         return self.db.scalar(select(func.count()).select_from(Attachment)) or 0

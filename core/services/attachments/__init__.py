@@ -18,6 +18,8 @@ The journey of an attachment:
    (:func:`.content.expand_history`): a document as a delimited block headed by its file name,
    an image as an ``image_url`` data URL. Regenerating keeps the user message, so its files; an
    edited version links the same files.
+5. **Exported and imported** (:mod:`.portable`): JSON with base64 or a zip's side folder,
+   Markdown links; deleting a chat or a version deletes the files no other message carries.
 """
 
 from __future__ import annotations
@@ -29,6 +31,14 @@ from core.services.attachments.content import (
     expand_history,
     user_content,
     vision_support,
+)
+from core.services.attachments.portable import (
+    archive_path,
+    attach_to_message,
+    export_data,
+    from_json,
+    markdown_link,
+    to_json,
 )
 from core.services.attachments.reading import (
     ACCEPTED_EXTENSIONS,
@@ -45,12 +55,18 @@ __all__ = [
     "MAX_FILES",
     "MAX_FILE_BYTES",
     "NewAttachment",
+    "archive_path",
+    "attach_to_message",
     "attachment_data",
     "document_block",
     "expand_history",
+    "export_data",
+    "from_json",
+    "markdown_link",
     "prepare",
     "prepare_all",
     "prune_attachments",
+    "to_json",
     "user_content",
     "vision_support",
 ]
