@@ -66,7 +66,7 @@ def test_a_pdf_encrypted_with_an_empty_password_is_read() -> None:
 def test_a_password_protected_pdf_is_refused_with_a_sentence() -> None:
     error = refused("secret.pdf", encrypted_pdf("Hidden text"))
     assert error.reason == "input.pdf_protected"
-    assert "“secret.pdf” is protected by a password" in error_text(error, "en")
+    assert "«secret.pdf» is protected by a password" in error_text(error, "en")
     assert "«secret.pdf» está protegido con contraseña" in error_text(error, "es")
 
 
@@ -92,7 +92,7 @@ def test_a_file_over_the_size_limit_is_refused_stating_the_limit() -> None:
     error = refused("big.txt", b"a" * (MAX_FILE_BYTES + 1))
     assert error.reason == "input.file_too_large"
     assert error_text(error, "en") == (
-        "“big.txt” is 10.0 MB; a file can be at most 10.0 MB. Attach a smaller file, or paste "
+        "«big.txt» is 10.0 MB; a file can be at most 10.0 MB. Attach a smaller file, or paste "
         "the part you need."
     )
     assert "como mucho 10.0 MB" in error_text(error, "es")
@@ -144,7 +144,7 @@ def test_the_same_image_is_the_same_stored_content() -> None:
 def test_a_broken_image_is_refused() -> None:
     error = refused("photo.png", b"\x89PNG\r\n\x1a\nbroken")
     assert error.reason == "input.image_unreadable"
-    assert "“photo.png” could not be read as an image" in error_text(error, "en")
+    assert "«photo.png» could not be read as an image" in error_text(error, "en")
     assert refused("fake.jpg", b"just text").reason == "input.image_unreadable"
 
 

@@ -197,6 +197,8 @@ def waiting_message(chat_id: int, lang: str) -> None:
         return
     with st.chat_message("user"):
         st.html(literal_html(waiting.text))
+        if waiting.files:
+            st.caption(" · ".join(name for name, _, _ in waiting.files))
         with st.container(horizontal=True, vertical_alignment="center"):
             st.caption(t("chat.waiting", lang))
             st.button(

@@ -86,7 +86,7 @@ def test_a_file_over_the_limit_is_explained_with_the_limit(fake: Any, page: Any)
 def test_a_file_that_would_not_fit_the_context_is_explained(fake: Any, page: Any) -> None:
     book = b"All work and no play. " * 400
     at = submit(page("chat").run(), "Summarise", ("book.txt", book, "text/plain"))
-    assert "With “book.txt” this message needs about" in at.warning[0].value
+    assert "With «book.txt» this message needs about" in at.warning[0].value
     assert "holds 1,024" in at.warning[0].value
     assert at.text_area(key="draft-text").value == "Summarise"
     assert fake.requests == []

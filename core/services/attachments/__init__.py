@@ -47,7 +47,11 @@ from core.services.attachments.reading import (
     prepare,
     prepare_all,
 )
-from core.services.attachments.store import attachment_data, prune_attachments
+from core.services.attachments.store import (
+    attachment_data,
+    messages_with_files_matching,
+    prune_attachments,
+)
 
 __all__ = [
     "ACCEPTED_EXTENSIONS",
@@ -63,6 +67,7 @@ __all__ = [
     "export_data",
     "from_json",
     "markdown_link",
+    "messages_with_files_matching",
     "prepare",
     "prepare_all",
     "prune_attachments",
