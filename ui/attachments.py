@@ -51,7 +51,10 @@ def _size(size: int) -> str:
 
 
 def _chip(attachment: AttachmentRecord) -> None:
+    # The badge's label is Markdown: a file name is shown literally.
     name = attachment.name.replace("[", "(").replace("]", ")")
+    for char in "\\*_`$~":
+        name = name.replace(char, "\\" + char)
     icon = ":material/picture_as_pdf:" if attachment.mime == "application/pdf" else None
     st.badge(
         f"{name} · {_size(attachment.size)}",
