@@ -15,11 +15,12 @@ import streamlit as st
 
 from core.i18n import t
 from core.services import chats
-from ui import frame, state
+from ui import frame, jump, state
 from ui.chat_list import chat_list, chat_menu, delete_confirmation
 from ui.chat_watch import watch_chat
 from ui.context_meter import context_meter
 from ui.conversation import (
+    WINDOW,
     draft_editor,
     last_answer_actions,
     load_chat,
@@ -35,6 +36,8 @@ state.show_flash()
 prompt = st.chat_input(t("chat.placeholder", lang), key="prompt")
 chat_id = start_turn(service, state.current_chat_id(), prompt, lang)
 with st.sidebar:
+    if chat_id is not None:
+        jump.find_in_this_chat(chat_id, lang)
     chat_list(chat_id, lang)
 
 if chat_id is None:
@@ -44,6 +47,7 @@ if chat_id is None:
     server_notice(lang)
     st.stop()
 
+landed = jump.land(chat_id, f"window-{chat_id}", WINDOW)  # a search hit's message, if any
 drawn = chats.chat_signature(chat_id)  # read first: a change while drawing is noticed later
 view = load_chat(chat_id)
 with st.container(horizontal=True, vertical_alignment="center", key="chat-header"):
@@ -53,6 +57,7 @@ delete_confirmation(view.summary.id, view.summary.title, lang)
 
 fit = context_meter(service, chat_id, lang)
 if view.messages:
+    jump.highlight(chat_id, landed)
     show_window(view, fit, lang)  # follows an answer still being written, then reruns
     last_answer_actions(view.messages, lang)
 else:

@@ -5,11 +5,6 @@ from __future__ import annotations
 
 TEXTS: dict[str, dict[str, str]] = {
     # --- the search box ------------------------------------------------------------------------
-    "search.box": {"en": "Search every message", "es": "Buscar en todos los mensajes"},
-    "search.placeholder": {
-        "en": 'Words, "an exact phrase", photo*, -leave_out, tag:work',
-        "es": 'Palabras, "una frase exacta", foto*, -excluir, tag:trabajo',
-    },
     "search.help": {
         "en": 'Every word must be in the message, in any order; upper and lower case and accents do not matter. "Quotes" for an exact phrase, a trailing * for a prefix, -word to leave a word out, tag:name for chats with that tag.',
         "es": 'Todas las palabras deben estar en el mensaje, en cualquier orden; mayúsculas y acentos dan igual. "Comillas" para una frase exacta, un * al final para un prefijo, -palabra para excluirla, tag:nombre para los chats con esa etiqueta.',

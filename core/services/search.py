@@ -30,8 +30,10 @@ from typing import TypedDict, Unpack
 
 from core.conf.db import session_scope
 from core.errors import InputError
+from core.repositories.messages import MessageRepository
 from core.repositories.search import Candidate, HitRow, SearchFilters, SearchRepository
 from core.repositories.tags import clean_tag
+from core.repositories.versions import VersionRepository
 from core.search.query import Query, parse
 from core.search.snippets import snippet
 
@@ -39,10 +41,12 @@ __all__ = [
     "MAX_LIMIT",
     "RANK_WINDOW",
     "FilterArgs",
+    "Jump",
     "SearchFilters",
     "SearchHit",
     "SearchPage",
     "find_in_chat",
+    "reveal",
     "search_messages",
 ]
 
@@ -179,3 +183,27 @@ def search_messages(
 def find_in_chat(chat_id: int, query: str, *, limit: int = 20, offset: int = 0) -> SearchPage:
     """The chat's messages matching ``query`` (every version), best first."""
     return search_messages(query, limit=limit, offset=offset, chat_id=chat_id)
+
+
+@dataclass(frozen=True)
+class Jump:
+    """Where a hit lands: its chat, the message, and how many messages of the chat's shown branch
+    (counted from the newest) the page must draw for the message to be among them."""
+
+    chat_id: int
+    message_id: int
+    window: int
+
+
+def reveal(message_id: int) -> Jump:
+    """Make ``message_id`` visible in its chat: when it is on another version than the one shown,
+    that version is selected (stored, as when the person picks it with the version arrows); the
+    window returned reaches back to it. Raises :class:`~core.errors.MessageNotFound` when the
+    message is gone."""
+    with session_scope(write=True) as db:
+        messages = MessageRepository(db)
+        message = messages.get(message_id)
+        if not message.selected:
+            VersionRepository(db).select_version(message_id)
+        length = messages.branch_length(message.chat_id)
+    return Jump(message.chat_id, message_id, max(1, length - message.depth))
