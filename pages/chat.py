@@ -52,7 +52,7 @@ drawn = chats.chat_signature(chat_id)  # read first: a change while drawing is n
 view = load_chat(chat_id)
 with st.container(horizontal=True, vertical_alignment="center", key="chat-header"):
     st.subheader(view.summary.title or t("chat.untitled", lang), anchor=False, width="stretch")
-    chat_menu(view.summary.id, view.summary.title, lang)
+    chat_menu(view.summary, lang)
 delete_confirmation(view.summary.id, view.summary.title, lang)
 
 fit = context_meter(service, chat_id, lang)

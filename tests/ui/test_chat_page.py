@@ -267,7 +267,7 @@ def test_switch_rename_and_delete_chats(app_db: None, page: Any) -> None:
 
     menu = f"chat-menu-{first}"
     assert at.menu_button(key=menu).options == [
-        "Settings of this chat…", "Rename…", "Delete chat…",
+        "Settings of this chat…", "Rename…", "Pin", "Archive", "Tags…", "Delete chat…",
     ]  # fmt: skip
     at.menu_button(key=menu).click("rename").run()  # the menu closes; a dialog asks
     title_box = next(box for box in at.text_input if box.key != f"find.{first}")  # not "Find"
