@@ -9,7 +9,10 @@ is highlighted: a stylesheet outlines the chat bubble holding the message's bar 
 ``st-key-msg-bar-<id>`` container, :mod:`ui.render`); a reload lands there again. Scrolling is
 the browser's business: a constant script, drawn once per landing with ``st.html(...,
 unsafe_allow_javascript=True)`` like the copy button's, waits for that bubble to be drawn and
-scrolls it to the middle of the screen. The only variable part is the message id, an integer.
+scrolls it to the middle of the screen. It keeps it there until the run is over and the page has
+been still for a second and a half (at most 15 s), because a page with a chat input sticks to its
+bottom while messages are added below; it gives up at once when the person scrolls, clicks or
+types. The only variable part is the message id, an integer.
 
 **Find in this chat** (in the sidebar): a search box limited to the open chat
 (:func:`core.services.search.find_in_chat`, every version); each hit jumps to its message the same
@@ -34,15 +37,27 @@ HIGHLIGHT_CLASS = "charla-found"
 
 _SCRIPT = """<script>
 (() => {
-  const id = %d;
-  let tries = 0;
-  const go = () => {
+  const id = %d, started = Date.now();
+  let stop = false, calm = 0;
+  for (const kind of ["wheel", "touchstart", "keydown", "mousedown"]) {
+    window.addEventListener(kind, () => { stop = true; }, {once: true, capture: true});
+  }
+  const tick = () => {
+    if (stop || Date.now() - started > 15000) return;
     const bar = document.querySelector(".st-key-msg-bar-" + id);
     const bubble = bar && bar.closest('[data-testid="stChatMessage"]');
-    if (bubble) { bubble.scrollIntoView({block: "center"}); return; }
-    if (++tries < 100) setTimeout(go, 100);
+    if (bubble) {
+      const box = bubble.getBoundingClientRect();
+      if (box.top < 0 || box.bottom > window.innerHeight) {
+        bubble.scrollIntoView({block: "center"});
+      }
+      const idle = document.querySelector('[data-test-script-state="notRunning"]');
+      calm = idle ? calm + 1 : 0;
+      if (calm >= 15) return;
+    }
+    setTimeout(tick, 100);
   };
-  go();
+  tick();
 })();
 </script>"""
 
