@@ -62,8 +62,8 @@ _SCRIPT = """<script>
 </script>"""
 
 
-def target(chat_id: int) -> int | None:
-    """The message the URL points at in this chat, if any."""
+def target() -> int | None:
+    """The message the URL points at, if any."""
     raw = st.query_params.get(MESSAGE_PARAM)
     try:
         message_id = int(str(raw)) if raw is not None else 0
@@ -75,7 +75,7 @@ def target(chat_id: int) -> int | None:
 def land(chat_id: int, window_key: str, window: int) -> int | None:
     """Reveal the message the URL points at (once per link) and return its id, for
     :func:`highlight`; ``window_key`` holds how many messages the page draws."""
-    message_id = target(chat_id)
+    message_id = target()
     if message_id is None:
         return None
     if st.session_state.get(_LANDED) == (chat_id, message_id):

@@ -148,12 +148,13 @@ def results(query: str, filters: dict[str, Any], lang: str) -> SearchPage:
         st.info(t("search.none", lang), icon=":material/search_off:")
         return page
     st.caption(count_text(page, lang))
-    _list(page, lang, lambda hit: draw_hit(hit, lang, browser_zone()))
+    zone = browser_zone()
+    _list(page, lambda hit: draw_hit(hit, lang, zone))
     _pager(page, lang)
     return page
 
 
-def _list(page: SearchPage, lang: str, draw: Callable[[SearchHit], bool]) -> None:
+def _list(page: SearchPage, draw: Callable[[SearchHit], bool]) -> None:
     with st.container(key="search-hits"):
         for hit in page.hits:
             if draw(hit):
