@@ -26,7 +26,9 @@ because a message is always written after its parent).
 Times are stored as UTC. SQLite has no time zones, so :class:`UTCDateTime` stores naive UTC and hands
 back aware datetimes on every backend.
 
-Schema changes are made with Alembic (``migrations/``); this module is the target they describe.
+Schema changes are made with Alembic (``migrations/``); this module is the target they describe,
+except for the full-text index, which migration 0008 builds in each database's own terms
+(:data:`SEARCH_OBJECTS`).
 """
 
 from __future__ import annotations
@@ -87,10 +89,27 @@ class Base(DeclarativeBase):
     pass
 
 
+# The full-text index is built by migration 0008 in each database's own terms — SQLite FTS5
+# tables (and the shadow tables FTS5 keeps: ``messages_fts_data``, …) with their triggers,
+# PostgreSQL generated ``search_vector`` columns with GIN indexes — which these declarations
+# cannot express. Only :mod:`core.repositories.search` reads them.
+SEARCH_OBJECTS = (
+    "messages_fts",
+    "chats_fts",
+    "search_vector",
+    "ix_messages_search",
+    "ix_chats_search",
+)
+
+
 def exists_on(schema_object: Any, dialect: str) -> bool:
-    """Whether ``schema_object`` is created on ``dialect`` (some indexes are PostgreSQL-only,
-    declared with ``ddl_if``). Alembic's autogenerate does not know ``ddl_if``: migrations/env.py
+    """Whether ``schema_object`` is created on ``dialect`` from these declarations (some indexes
+    are PostgreSQL-only, declared with ``ddl_if``; the search index is the migrations' own, see
+    :data:`SEARCH_OBJECTS`). Alembic's autogenerate does not know ``ddl_if``: migrations/env.py
     passes this as its ``include_object`` filter."""
+    name = str(getattr(schema_object, "name", "") or "")
+    if name.startswith(SEARCH_OBJECTS):
+        return False
     condition = getattr(schema_object, "_ddl_if", None)
     return condition is None or condition.dialect in (None, dialect)
 
@@ -132,13 +151,6 @@ class Chat(Base):
         # The sidebar: chats not archived, pinned first, then by activity.
         Index("ix_chats_sidebar", "archived", "pinned", "last_activity", "id"),
         Index("ix_chats_source", "source", "source_id", unique=True),
-        # PostgreSQL only (migration 0003): trigram index for the history's "contains" search.
-        Index(
-            "ix_chats_title_trgm",
-            "title",
-            postgresql_using="gin",
-            postgresql_ops={"title": "gin_trgm_ops"},
-        ).ddl_if(dialect="postgresql"),
     )
 
 
@@ -193,14 +205,6 @@ class Message(Base):
             sqlite_where=text("status = 'streaming'"),
             postgresql_where=text("status = 'streaming'"),
         ),
-        # PostgreSQL only (migration 0003): trigram index for the history's "contains" search;
-        # without it, ILIKE '%text%' reads every message.
-        Index(
-            "ix_messages_content_trgm",
-            "content",
-            postgresql_using="gin",
-            postgresql_ops={"content": "gin_trgm_ops"},
-        ).ddl_if(dialect="postgresql"),
     )
 
 

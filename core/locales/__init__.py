@@ -18,9 +18,18 @@ from __future__ import annotations
 from string import Formatter
 from typing import Any
 
-from core.locales import app, attachments, chat, errors, history, settings
+from core.locales import app, attachments, chat, errors, history, organise, search, settings
 
-_AREAS = (errors.TEXTS, app.TEXTS, chat.TEXTS, settings.TEXTS, history.TEXTS, attachments.TEXTS)
+_AREAS = (
+    errors.TEXTS,
+    app.TEXTS,
+    chat.TEXTS,
+    settings.TEXTS,
+    history.TEXTS,
+    search.TEXTS,
+    organise.TEXTS,
+    attachments.TEXTS,
+)
 
 TEXTS: dict[str, dict[str, str]] = {}
 for _area in _AREAS:
