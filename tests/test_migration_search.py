@@ -1,39 +1,53 @@
-"""Migration 0008_search on a database made by the previous schema (0007), with data, on SQLite and
-PostgreSQL: the upgrade indexes what is already stored (content, reasoning and titles, accents
+"""Migration 0008 (search) on a database made by the previous schema (0007), with data, on SQLite
+and PostgreSQL: the upgrade indexes what is already stored (content, reasoning and titles, accents
 folded), the index then follows every write, and the downgrade removes every search object while
 keeping every row — and the upgrade after it builds the index again.
 
-The rows go in through today's repositories while the database is still at 0007: the models
-describe no search object (they are the migration's own, ``core.models.SEARCH_OBJECTS``), so the
-code of that time wrote exactly these columns.
+Rows are written with plain SQL in the columns 0007 had, never through today's repositories (which
+know later columns and tables); the search itself is asked through the service once the database is
+back at head, so later migrations are crossed on the way, as a real upgrade would.
 """
 
 from __future__ import annotations
 
 from alembic import command
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from core.conf import db as conf_db
 from core.conf.db import _alembic_config, session_scope
-from core.repositories.chats import ChatRepository
 from core.repositories.messages import MessageRepository
-from core.schemas import MessageRecord
 from core.services.search import search_messages
 
 BEFORE = "0007"
 REVISION = "0008"
 
 
-def _fill() -> tuple[int, int]:
+def _fill(engine: Engine) -> tuple[int, int]:
     """A chat with a question and an answer (with reasoning) written under the old schema."""
-    with session_scope(write=True) as db:
-        chat_id = ChatRepository(db).create("Biología vegetal").id
-        messages = MessageRepository(db)
-        messages.create_message(chat_id, "user", "¿Qué es la FOTOSÍNTESIS?")
-        answer = messages.create_message(
-            chat_id, "llm", "Convierte luz en azúcar.", model="qwen3-8b", reasoning="clorofila"
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO chats (id, title, created_at, last_activity, message_count) "
+                "VALUES (1, 'Biología vegetal', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 2)"
+            )
         )
-        return chat_id, answer.id
+        connection.execute(
+            text(
+                "INSERT INTO messages (id, chat_id, parent_id, sender, content, reasoning, model, "
+                "status, created_at, depth) VALUES "
+                "(1, 1, NULL, 'user', '¿Qué es la FOTOSÍNTESIS?', '', NULL, 'complete', "
+                "CURRENT_TIMESTAMP, 0), "
+                "(2, 1, 1, 'llm', 'Convierte luz en azúcar.', 'clorofila', 'qwen3-8b', 'complete', "
+                "CURRENT_TIMESTAMP, 1)"
+            )
+        )
+    return 1, 2
+
+
+def _rows(engine: Engine, chat_id: int) -> int:
+    with engine.connect() as connection:
+        query = text("SELECT count(*) FROM messages WHERE chat_id = :c")
+        return int(connection.execute(query, {"c": chat_id}).scalar_one())
 
 
 def _found(query: str) -> set[int]:
@@ -54,12 +68,12 @@ def test_upgrade_indexes_existing_rows_and_downgrade_removes_the_index(db_url: s
     config = _alembic_config(engine)
     command.upgrade(config, BEFORE)
     assert not _search_objects(engine)
-    chat_id, answer_id = _fill()
+    chat_id, answer_id = _fill(engine)
 
     command.upgrade(config, REVISION)
     assert _search_objects(engine)
-    question = {m.id for m in _messages(chat_id)} - {answer_id}
-    assert _found("fotosintesis") == question  # stored before the index existed, accents folded
+    command.upgrade(config, "head")  # the service speaks today's schema
+    assert _found("fotosintesis") == {answer_id - 1}  # stored before the index, accents folded
     assert _found("AZUCAR") == {answer_id}
     assert _found("clorofila") == {answer_id}  # the reasoning too
     assert search_messages("azucar").hits[0].chat_title == "Biología vegetal"
@@ -69,14 +83,16 @@ def test_upgrade_indexes_existing_rows_and_downgrade_removes_the_index(db_url: s
 
     command.downgrade(config, BEFORE)
     assert not _search_objects(engine)
-    assert len(_messages(chat_id)) == 2  # every row kept
-    with session_scope(write=True) as db:  # and writable without the triggers
-        MessageRepository(db).create_message(chat_id, "user", "escrito sin índice")
+    assert _rows(engine, chat_id) == 2  # every row kept
+    with engine.begin() as connection:  # and writable without the triggers
+        connection.execute(
+            text(
+                "INSERT INTO messages (id, chat_id, parent_id, sender, content, reasoning, "
+                "status, created_at, depth) VALUES (3, :c, 2, 'user', 'escrito sin índice', '', "
+                "'complete', CURRENT_TIMESTAMP, 2)"
+            ),
+            {"c": chat_id},
+        )
 
-    command.upgrade(config, REVISION)  # up again: the index is rebuilt from the rows
-    assert len(_found("indice")) == 1 and _found("ahora") == {answer_id}
-
-
-def _messages(chat_id: int) -> list[MessageRecord]:
-    with session_scope() as db:
-        return list(MessageRepository(db).list_for_chat(chat_id))
+    command.upgrade(config, "head")  # up again: the index is rebuilt from the rows
+    assert _found("indice") == {3} and _found("ahora") == {answer_id}
