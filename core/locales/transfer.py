@@ -39,4 +39,90 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Some messages of this chat have other versions, not shown here: the JSON export keeps them.",
         "es": "Algunos mensajes de este chat tienen otras versiones que aquí no se muestran: la exportación JSON las conserva.",
     },
+    # --- import problems: "<file>: <sentence>" ------------------------------------------------
+    "transfer.in_conversation": {
+        "en": "{file}, conversation «{title}»",
+        "es": "{file}, conversación «{title}»",
+    },
+    "transfer.not_found": {
+        "en": "no such file or folder.",
+        "es": "no existe ese archivo o carpeta.",
+    },
+    "transfer.unreadable": {
+        "en": "cannot be read ({detail}).",
+        "es": "no se puede leer ({detail}).",
+    },
+    "transfer.empty": {
+        "en": "the file is empty: nothing to import.",
+        "es": "el archivo está vacío: no hay nada que importar.",
+    },
+    "transfer.not_json": {
+        "en": "not a chat export: Charla imports JSON files (or zips of them) exported by ChatGPT, LM Studio, Open WebUI or Charla.",
+        "es": "no es una exportación de chats: Charla importa archivos JSON (o zips que los contengan) exportados por ChatGPT, LM Studio, Open WebUI o Charla.",
+    },
+    "transfer.not_utf8": {
+        "en": "not UTF-8 text, so not a JSON export. Nothing was imported from it.",
+        "es": "no es texto UTF-8, así que no es una exportación JSON. No se ha importado nada de él.",
+    },
+    "transfer.bad_json": {
+        "en": "not valid JSON ({detail}). Nothing was imported from it.",
+        "es": "no es JSON válido ({detail}). No se ha importado nada de él.",
+    },
+    "transfer.truncated": {
+        "en": "the JSON ends too early: the file is incomplete (cut off while downloading or copying?). Nothing was imported from it; export or download it again.",
+        "es": "el JSON termina antes de tiempo: el archivo está incompleto (¿se cortó al descargarlo o copiarlo?). No se ha importado nada de él; vuelve a exportarlo o descargarlo.",
+    },
+    "transfer.unknown_shape": {
+        "en": "JSON, but not a chat export Charla knows (ChatGPT's conversations.json, LM Studio's *.conversation.json, Open WebUI's chat export, Charla's JSON). Nothing was imported from it.",
+        "es": "es JSON, pero no una exportación de chats que Charla conozca (conversations.json de ChatGPT, *.conversation.json de LM Studio, la exportación de chats de Open WebUI, el JSON de Charla). No se ha importado nada de él.",
+    },
+    "transfer.no_conversations": {
+        "en": "holds no conversations.",
+        "es": "no contiene conversaciones.",
+    },
+    "transfer.nothing_found": {
+        "en": "no chat export inside (looked for ChatGPT's conversations.json, LM Studio's conversation files, Open WebUI's and Charla's JSON).",
+        "es": "no contiene ninguna exportación de chats (se buscó conversations.json de ChatGPT, archivos de conversación de LM Studio y el JSON de Open WebUI y de Charla).",
+    },
+    "transfer.charla_version": {
+        "en": "a Charla export of version {version}; this Charla reads version 1. Update Charla to import it.",
+        "es": "una exportación de Charla de la versión {version}; este Charla lee la versión 1. Actualiza Charla para importarla.",
+    },
+    "transfer.too_large": {
+        "en": "{size}, over the import limit of {limit}.",
+        "es": "{size}, por encima del límite de importación de {limit}.",
+    },
+    "transfer.single_too_large": {
+        "en": "one conversation of {size}, over the limit of {limit} for a single conversation.",
+        "es": "una sola conversación de {size}, por encima del límite de {limit} para una conversación.",
+    },
+    "transfer.zip_bad": {
+        "en": "a damaged zip ({detail}).",
+        "es": "un zip dañado ({detail}).",
+    },
+    "transfer.zip_too_many": {
+        "en": "refused: a zip of {count} files (at most {limit}).",
+        "es": "rechazado: un zip de {count} archivos (como mucho {limit}).",
+    },
+    "transfer.zip_unsafe_name": {
+        "en": "refused: the zip holds a path that points outside it ({member}), which no real export does.",
+        "es": "rechazado: el zip contiene una ruta que apunta fuera de él ({member}), algo que ninguna exportación real hace.",
+    },
+    "transfer.zip_bomb": {
+        "en": "refused: {member} would expand to {ratio} times its size in the zip (a real export stays under {limit} times).",
+        "es": "rechazado: {member} ocuparía {ratio} veces su tamaño en el zip (una exportación real no pasa de {limit} veces).",
+    },
+    "transfer.broken": {
+        "en": "cannot be read ({detail}); skipped.",
+        "es": "no se puede leer ({detail}); se omite.",
+    },
+    "transfer.not_stored": {
+        "en": "could not be stored ({detail}); skipped.",
+        "es": "no se pudo guardar ({detail}); se omite.",
+    },
+    # --- import summary ------------------------------------------------------------------------
+    "transfer.summary": {
+        "en": "{chats} chats and {messages} messages added; {duplicates} already here, skipped.",
+        "es": "{chats} chats y {messages} mensajes añadidos; {duplicates} ya estaban, omitidos.",
+    },
 }
