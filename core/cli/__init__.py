@@ -7,7 +7,9 @@ and report a failure as one sentence, never a traceback: exit status 2 for a con
 database problem, 1 for a command that could not do all it was asked.
 
 - ``migrate`` — bring the database to the newest schema (what ``make run`` does first);
-- ``check`` — is the model server reachable, which model answers.
+- ``check`` — is the model server reachable, which model answers;
+- ``export`` — chats to a CSV, Charla JSON or Markdown file; ``import`` — chats from ChatGPT,
+  LM Studio, Open WebUI or Charla JSON (:mod:`core.cli.transfer`).
 """
 
 from __future__ import annotations
@@ -16,10 +18,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from core.cli import server
+from core.cli import server, transfer
 from core.errors import CharlaError
 
-COMMANDS = (server,)  # every command module, in the order ``--help`` lists them
+COMMANDS = (server, transfer)  # every command module, in the order ``--help`` lists them
 
 
 def main(argv: Sequence[str] | None = None) -> int:

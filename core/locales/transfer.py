@@ -125,4 +125,17 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "{chats} chats and {messages} messages added; {duplicates} already here, skipped.",
         "es": "{chats} chats y {messages} mensajes añadidos; {duplicates} ya estaban, omitidos.",
     },
+    "transfer.progress": {
+        "en": "{done} / {total} conversations",
+        "es": "{done} / {total} conversaciones",
+    },
+    # --- the command line -----------------------------------------------------------------------
+    "transfer.cli_exported": {
+        "en": "Exported {chats} chats ({messages} messages) to {path}.",
+        "es": "Exportados {chats} chats ({messages} mensajes) a {path}.",
+    },
+    "transfer.cli_exported_rows": {
+        "en": "Exported {messages} messages to {path}.",
+        "es": "Exportados {messages} mensajes a {path}.",
+    },
 }
