@@ -1,10 +1,10 @@
-"""History page: find chats, read one, open it in the chat page, delete it, export CSV.
+"""History page: find chats, read one, open it in the chat page, delete it, export, import.
 
 A short script over :mod:`ui.history`: filters (text in titles and messages, last-activity days,
 model) select one page of the table at a time; a chat is chosen by selecting its row (or in the
 "Read a chat" box) and drawn read-only with the chat page's own rendering (:mod:`ui.render`).
-Exports are streamed from the database when a download button is clicked
-(:mod:`core.services.export`), in "safe for spreadsheets" mode unless the toggle is turned off.
+Exports (:mod:`ui.history_export`: CSV, Charla JSON or Markdown) are streamed from the database
+when a download button is clicked; imports (:mod:`ui.history_import`) take other apps' exports.
 """
 
 from __future__ import annotations
@@ -12,9 +12,12 @@ from __future__ import annotations
 import streamlit as st
 
 from core.i18n import t
+from core.services.export import ExportScope
 from core.services.history import count_chats
 from ui import frame, state
 from ui import history as view
+from ui.history_export import export_section
+from ui.history_import import import_section
 
 lang = frame.page_setup()  # start-up and access checks, also when this page runs on its own
 state.show_flash()
@@ -38,7 +41,11 @@ else:
 current = view.picked_chat()
 if chats or current is not None:
     view.picker(chats, current, lang)
-view.exports(flt, matching, everything, current.id if current else None, lang)
+selected = [current.id] if current is not None else []
+export_section(
+    selected, ExportScope.matching(flt) if matching else None, matching, everything, lang
+)
+import_section(lang)
 if current is not None:
     st.divider()
     view.show_chat(current, lang)

@@ -31,6 +31,23 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Selected chats ({count})",
         "es": "Chats seleccionados ({count})",
     },
+    # --- the import section ----------------------------------------------------------------------
+    "transfer.import": {"en": "Import", "es": "Importar"},
+    "transfer.import_caption": {
+        "en": "Chats from ChatGPT (its data export: conversations.json or the .zip), LM Studio (*.conversation.json files, or a zip of them), Open WebUI (Export Chats) or a Charla JSON export, with their versions, reasoning and models. Importing a file again adds nothing. Up to {limit} MB per file here; for bigger exports use: python -m core.cli import PATH",
+        "es": "Chats de ChatGPT (su exportación de datos: conversations.json o el .zip), LM Studio (archivos *.conversation.json, o un zip con ellos), Open WebUI (Export Chats) o una exportación JSON de Charla, con sus versiones, razonamiento y modelos. Importar de nuevo un archivo no añade nada. Hasta {limit} MB por archivo aquí; para exportaciones mayores usa: python -m core.cli import RUTA",
+    },
+    "transfer.upload": {"en": "Files to import", "es": "Archivos para importar"},
+    "transfer.upload_help": {
+        "en": "JSON files or zips, several at once. The format is recognised from the content, whatever the file is called.",
+        "es": "Archivos JSON o zips, varios a la vez. El formato se reconoce por el contenido, se llame como se llame el archivo.",
+    },
+    "transfer.import_button": {"en": "Import", "es": "Importar"},
+    "transfer.importing": {"en": "Checking the files…", "es": "Comprobando los archivos…"},
+    "transfer.file_summary": {
+        "en": "{name}: {chats} chats and {messages} messages added, {duplicates} already here.",
+        "es": "{name}: {chats} chats y {messages} mensajes añadidos, {duplicates} ya estaban.",
+    },
     # --- Markdown files -------------------------------------------------------------------------
     "transfer.md_you": {"en": "You", "es": "Tú"},
     "transfer.md_assistant": {"en": "Assistant", "es": "Asistente"},

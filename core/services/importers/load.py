@@ -273,7 +273,7 @@ def import_files(
     for file in work:
         for document, shape in file.plans:
             _import_document(file, document, shape, step)
-    return ImportReport(tuple(file.report() for file in work))
+    return ImportReport(tuple(file.report() for file in work), done)
 
 
 def import_paths(paths: Sequence[str], *, progress: Progress | None = None) -> ImportReport:

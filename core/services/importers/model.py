@@ -99,6 +99,7 @@ class FileReport:
 @dataclass(frozen=True)
 class ImportReport:
     files: tuple[FileReport, ...]
+    conversations: int = 0  # conversations read (added, already there, or skipped)
 
     @property
     def chats(self) -> int:
