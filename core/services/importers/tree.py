@@ -9,9 +9,10 @@ placeholders) — and :func:`build` makes the list of turns :mod:`.load` stores:
 1. **Follow the tree, not the clock.** Children are taken in the order the nodes are given (their
    version order); times are never sorted (ChatGPT has children older than their parent). A node
    whose parent is unknown is a first message; nodes in a cycle are never reached and are left out.
-2. **Leave out what is not shown.** A node without a turn (or with an empty one) disappears and its
-   children move up to its nearest kept ancestor, so "user → hidden tool call → tool result →
-   answer" becomes "user → answer".
+2. **Leave out what is not shown.** A node without a turn (or with an empty one, unless it is an
+   answer that failed: Charla shows those, with their error) disappears and its children move up
+   to its nearest kept ancestor, so "user → hidden tool call → tool result → answer" becomes
+   "user → answer".
 3. **One answer, one message.** An answer whose parent is an answer with no other child is merged
    into it (text and reasoning joined; the later part's model, status and statistics win): ChatGPT
    splits one reply into a "thinking" node, text before a tool call and text after it; Charla
@@ -34,7 +35,7 @@ from dataclasses import dataclass, replace
 from typing import Any
 
 from core.services.importers.model import Turn
-from core.vocab import Sender
+from core.vocab import Sender, Status
 
 
 @dataclass(frozen=True)
@@ -118,7 +119,7 @@ def _kept(nodes: Sequence[Node]) -> tuple[list[Turn], dict[str, int]]:
         key, above = stack.pop()
         turn = known[key].turn
         here = above
-        if turn is not None and (turn.content or turn.reasoning):
+        if turn is not None and (turn.content or turn.reasoning or turn.status == Status.ERROR):
             turn.parent, turn.selected = above, False  # the importer's own object: taken over
             turns.append(turn)
             here = len(turns) - 1
