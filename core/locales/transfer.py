@@ -66,8 +66,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "no existe ese archivo o carpeta.",
     },
     "transfer.unreadable": {
-        "en": "cannot be read ({detail}).",
-        "es": "no se puede leer ({detail}).",
+        "en": "cannot be read ({why}).",
+        "es": "no se puede leer ({why}).",
     },
     "transfer.empty": {
         "en": "the file is empty: nothing to import.",
@@ -82,8 +82,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "no es texto UTF-8, así que no es una exportación JSON. No se ha importado nada de él.",
     },
     "transfer.bad_json": {
-        "en": "not valid JSON ({detail}). Nothing was imported from it.",
-        "es": "no es JSON válido ({detail}). No se ha importado nada de él.",
+        "en": "not valid JSON ({why}). Nothing was imported from it.",
+        "es": "no es JSON válido ({why}). No se ha importado nada de él.",
     },
     "transfer.truncated": {
         "en": "the JSON ends too early: the file is incomplete (cut off while downloading or copying?). Nothing was imported from it; export or download it again.",
@@ -114,8 +114,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "una sola conversación de {size}, por encima del límite de {limit} para una conversación.",
     },
     "transfer.zip_bad": {
-        "en": "a damaged zip ({detail}).",
-        "es": "un zip dañado ({detail}).",
+        "en": "a damaged zip ({why}).",
+        "es": "un zip dañado ({why}).",
     },
     "transfer.zip_too_many": {
         "en": "refused: a zip of {count} files (at most {limit}).",
@@ -130,12 +130,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "rechazado: {member} ocuparía {ratio} veces su tamaño en el zip (una exportación real no pasa de {limit} veces).",
     },
     "transfer.broken": {
-        "en": "cannot be read ({detail}); skipped.",
-        "es": "no se puede leer ({detail}); se omite.",
+        "en": "cannot be read ({why}); skipped.",
+        "es": "no se puede leer ({why}); se omite.",
     },
     "transfer.not_stored": {
-        "en": "could not be stored ({detail}); skipped.",
-        "es": "no se pudo guardar ({detail}); se omite.",
+        "en": "could not be stored ({why}); skipped.",
+        "es": "no se pudo guardar ({why}); se omite.",
     },
     # --- import summary ------------------------------------------------------------------------
     "transfer.summary": {

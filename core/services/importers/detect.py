@@ -23,14 +23,18 @@ conversation, skipped with its reason. Memory stays bounded: an array is read on
 time; a single conversation (an object that is not a Charla document) is loaded whole, so it may
 hold at most :data:`MAX_SINGLE_BYTES`.
 
-Text: a UTF-8 byte-order mark is skipped; other encodings are "not JSON". ``ijson`` reads a lone
-surrogate escape (``"\\ud83d"`` without its pair) as ``?``, so no text it hands over is unstorable
-for that reason; a NUL (``\\u0000``) does come through and is handled when the conversation is
-stored (:mod:`.load`).
+Text: a UTF-8 byte-order mark is skipped; other encodings are "not JSON". JSON can carry text no
+database can store: a NUL (``\\u0000``) and an unpaired surrogate escape (``"\\ud83d"`` without
+its other half, which apps write when they cut an emoji in two). The parser passes a NUL on, but
+turns unpaired surrogates into ``?`` or fails on them, so :class:`_Unpaired` rewrites each one,
+before the parser sees it, as :data:`UNPAIRED` (U+FFFF, a noncharacter no real text holds). When a
+conversation is stored (:mod:`.load`) both are handled as the chat page does: in a person's message
+they are refused with the chat page's sentence; elsewhere they become U+FFFD.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -44,6 +48,16 @@ from core.services.importers.sources import Document, human_size
 
 MAX_SINGLE_BYTES: Final = 64 * 1024**2
 BOM: Final = b"\xef\xbb\xbf"
+UNPAIRED: Final = "\uffff"  # what an unpaired surrogate escape is read as (see the module)
+_UNPAIRED_ESCAPE: Final = b"\\uffff"
+# A surrogate escape: a high one with the low one that should follow it, or either alone.
+_SURROGATE: Final = re.compile(
+    rb"\\u[dD][89abAB][0-9a-fA-F]{2}(?:\\u[dD][c-fC-F][0-9a-fA-F]{2})?|\\u[dD][c-fC-F][0-9a-fA-F]{2}"
+)
+_HOLD: Final = (
+    12  # bytes kept back: a high surrogate escape at a chunk's end may be paired after it
+)
+_CONTEXT: Final = 64  # bytes of what came before, to see whether a backslash is itself escaped
 _WHITESPACE: Final = b" \t\r\n"
 
 
@@ -91,6 +105,63 @@ class _Prefixed:
         return data
 
 
+class _Unpaired:
+    """A stream with every unpaired surrogate escape rewritten as ``\\uffff`` (same length).
+
+    Fast when there is nothing to do: a chunk without ``\\ud`` passes through as it is. Otherwise
+    each surrogate escape found is checked: a pair is left alone; so is a ``\\u`` whose backslash
+    is itself escaped (``\\\\ud83d`` is text, not an escape). The last bytes of each chunk wait for
+    the next one, where a pair's second half may be.
+    """
+
+    def __init__(self, stream: Any) -> None:
+        self._stream = stream
+        self._held = b""
+        self._context = b""
+
+    def read(self, size: int = -1) -> bytes:
+        if size == 0:  # ijson asks for nothing first, to see whether the stream gives bytes
+            return b""
+        while True:
+            chunk: bytes = self._stream.read(size if size > 0 else 64 * 1024)
+            data = self._held + chunk
+            ready = len(data) if not chunk else max(0, len(data) - _HOLD)
+            if b"\\ud" in data or b"\\uD" in data:
+                out, used = self._rewrite(data, ready, final=not chunk)
+            else:
+                out, used = data[:ready], ready
+            self._held = data[used:]
+            if out or not chunk:
+                self._context = (self._context + out)[-_CONTEXT:]
+                return out
+
+    def _rewrite(self, data: bytes, ready: int, *, final: bool) -> tuple[bytes, int]:
+        """(``data`` up to ``ready`` or just before an escape that runs past it, rewritten; how
+        many bytes of ``data`` that is)."""
+        window = self._context + data
+        offset = len(self._context)
+        parts: list[bytes] = []
+        done = offset  # window position written so far
+        for match in _SURROGATE.finditer(window):
+            if match.start() < offset:
+                continue  # decided with the chunk before
+            if match.start() >= offset + ready:
+                break
+            if match.end() > offset + ready and not final:
+                ready = match.start() - offset  # its other half may be in the next chunk
+                break
+            if len(match.group()) == 12:
+                continue  # a pair
+            at = match.start()
+            while at > 0 and window[at - 1] == 0x5C:  # a backslash
+                at -= 1
+            if (match.start() - at) % 2 == 0:  # the \u is an escape, not escaped text
+                parts += (window[done : match.start()], _UNPAIRED_ESCAPE)
+                done = match.end()
+        parts.append(window[done : offset + ready])
+        return b"".join(parts), ready
+
+
 @contextmanager
 def _json_stream(document: Document) -> Iterator[tuple[bytes, Any]]:
     """(the first significant byte, a stream positioned after any byte-order mark)."""
@@ -107,7 +178,7 @@ def _json_stream(document: Document) -> Iterator[tuple[bytes, Any]]:
             head = more
             first = more.lstrip(_WHITESPACE)[:1]
             stream = _Prefixed(more, raw)
-        yield first, stream
+        yield first, _Unpaired(stream)
 
 
 def kind_of(conversation: Any) -> Kind | None:
@@ -137,7 +208,7 @@ def _json_error(exc: Exception) -> InputError:
         return InputError("transfer.truncated")
     if "UTF8" in text or isinstance(exc, UnicodeDecodeError):
         return InputError("transfer.not_utf8")
-    return InputError("transfer.bad_json", detail=text.splitlines()[0] if text else "?")
+    return InputError("transfer.bad_json", why=text.splitlines()[0] if text else "?")
 
 
 def _array(document: Document) -> Shape | None:
@@ -147,6 +218,8 @@ def _array(document: Document) -> Shape | None:
     with _json_stream(document) as (_first, stream):
         first = next(ijson.items(stream, "item", use_float=True), None)
     if first is None:
+        if document.contained:
+            return None  # an empty list beside the export ("message_feedback.json": [])
         raise InputError("transfer.no_conversations")
     kind = kind_of(first)
     if kind is None:

@@ -22,9 +22,9 @@ _MS_FROM: Final = 1e11  # epoch seconds reach this in the year 5138; millisecond
 _LATEST: Final = 4102444800  # 2100-01-01: later is a unit mix-up, not a date
 
 
-def broken(detail: str) -> InputError:
-    """A conversation that cannot be read: skipped, with ``detail`` as the reason."""
-    return InputError("transfer.broken", detail=detail)
+def broken(why: str) -> InputError:
+    """A conversation that cannot be read: skipped, with ``why`` as the reason."""
+    return InputError("transfer.broken", why=why)
 
 
 def moment(value: Any) -> datetime | None:

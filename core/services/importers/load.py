@@ -16,9 +16,9 @@
   (the insert itself checks, at the unique index: two imports racing for the same conversation
   store it once). A chat exported from Charla and imported back into the database that made it is
   recognised too (:func:`~core.services.export.json_export.parse_native_key`).
-- **Text as the chat page treats it.** A person's message that no database can store (a NUL; a
-  lone surrogate cannot reach here, see :mod:`.detect`) is refused with the chat page's sentence,
-  and its conversation skipped; a model's text, a title, a model name are made storable (U+FFFD).
+- **Text as the chat page treats it.** A person's message that no database can store (a NUL, an
+  unpaired surrogate: see :mod:`.detect`) is refused with the chat page's sentence, and its
+  conversation skipped; a model's text, a title, a model name are made storable (U+FFFD).
   Settings are checked as the settings page checks them.
 - **Bulk writes.** The chat row and all its messages in two statements, on a Core connection
   (:class:`~core.repositories.imports.ImportRepository`).
@@ -42,7 +42,7 @@ from core.repositories.imports import MESSAGE_COLUMNS, ImportRepository
 from core.repositories.tags import TagRepository
 from core.services.export.json_export import NATIVE, parse_native_key
 from core.services.importers import charla, chatgpt, lmstudio, openwebui
-from core.services.importers.detect import Kind, Shape, conversations, detect
+from core.services.importers.detect import UNPAIRED, Kind, Shape, conversations, detect
 from core.services.importers.fields import broken
 from core.services.importers.model import (
     Conversation,
@@ -78,8 +78,23 @@ class Stored:
     messages: int
 
 
+def theirs(text: str) -> str:
+    """Text from a model, a server or an app, made storable as the chat page does: NUL and
+    unpaired surrogates (read as :data:`~.detect.UNPAIRED`) become U+FFFD."""
+    text = storable(text)
+    return text.replace(UNPAIRED, "\ufffd") if UNPAIRED in text else text
+
+
+def typed(text: str) -> str:
+    """A person's message, checked as the chat page checks what is typed: InputError (the chat
+    page's sentence) for a NUL or an unpaired surrogate."""
+    if UNPAIRED in text:
+        raise InputError("input.invalid_characters")
+    return check_text(text)
+
+
 def _cut(value: str | None, limit: int) -> str | None:
-    return None if value is None else storable(value)[:limit]
+    return None if value is None else theirs(value)[:limit]
 
 
 def _message_row(turn: Turn, when: datetime) -> list[Any]:
@@ -93,8 +108,8 @@ def _message_row(turn: Turn, when: datetime) -> list[Any]:
         0,
         turn.selected,
         turn.sender,
-        check_text(turn.content) if user else storable(turn.content),
-        storable(turn.reasoning),
+        typed(turn.content) if user else theirs(turn.content),
+        theirs(turn.reasoning),
         turn.status,
         _cut(turn.error_code, 64),
         turn.error_params,
@@ -114,7 +129,7 @@ def _chat_row(conversation: Conversation, rows: Sequence[list[Any]]) -> dict[str
     times = [row[_CREATED] for row in rows]
     created = conversation.created_at or min(times, default=None) or utcnow()
     return {
-        "title": " ".join(storable(conversation.title).split())[:MAX_TITLE_CHARS],
+        "title": " ".join(theirs(conversation.title).split())[:MAX_TITLE_CHARS],
         "title_by_user": conversation.title_by_user,
         "created_at": created,
         "last_activity": conversation.last_activity or max(times, default=created),
@@ -168,7 +183,7 @@ def store(conversation: Conversation) -> Stored | None:
 def _tag(tags: TagRepository, chat_id: int, names: Iterable[str]) -> None:
     for name in names:
         try:
-            tags.add([chat_id], storable(name))
+            tags.add([chat_id], theirs(name))
         except InputError:
             continue  # a tag Charla cannot have (empty, too long): the chat goes in without it
 
@@ -224,7 +239,7 @@ def _import_document(
                 detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
                 file.refuse(
                     document.name,
-                    InputError("transfer.not_stored", detail=detail),
+                    InputError("transfer.not_stored", why=detail),
                     _label(raw, number),
                 )
             else:

@@ -107,7 +107,7 @@ def _zip_documents(name: str, opener: Opener) -> list[Document]:
         with opener() as stream, zipfile.ZipFile(stream) as box:
             members = [info for info in box.infolist() if not info.is_dir()]
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
-        raise InputError("transfer.zip_bad", detail=str(exc)) from None
+        raise InputError("transfer.zip_bad", why=str(exc)) from None
     if len(members) > MAX_MEMBERS:
         raise InputError("transfer.zip_too_many", count=f"{len(members):,}", limit=MAX_MEMBERS)
     total = 0
@@ -191,4 +191,4 @@ def from_path(path: str | os.PathLike[str]) -> Found:
 
 
 def _unreadable(exc: OSError) -> InputError:
-    return InputError("transfer.unreadable", detail=exc.strerror or str(exc))
+    return InputError("transfer.unreadable", why=exc.strerror or str(exc))
