@@ -130,6 +130,9 @@ def test_json_document_shape(db: str) -> None:
     assert failed["error_params"]["detail"] == "read timeout"
     assert stopped["status"] == "stopped"
     assert "reasoning" not in question and "model" not in question  # unset: left out
+    # Shown again after the other versions were made: when, so a version goes back as it was.
+    assert question["shown_at"] > failed["created_at"] and first["shown_at"] == question["shown_at"]
+    assert "shown_at" not in failed  # never shown since it was made: its creation time
     assert (archive["archived"], archive["settings"], archive["messages"]) == (True, None, [])
 
 

@@ -69,6 +69,7 @@ MESSAGE_COLUMNS: Final = (
     "tokens_per_second",
     "finish_reason",
     "created_at",
+    "shown_at",
 )
 
 # Built once: an import runs them for every conversation.

@@ -19,8 +19,10 @@ per chat header and a line per message keep it readable and greppable::
     ]}
 
 A message's optional fields (``reasoning`` when empty, and every field that is null) are left out:
-a missing field means null, or "" for ``reasoning``. Non-finite numbers cannot be written in JSON;
-none are stored, and one would be written as null.
+a missing field means null, or "" for ``reasoning``. ``shown_at`` (when the message was last on
+the shown branch: going back to a version shows the conversation below it as it was then) is
+written only when it differs from ``created_at``, which it equals for most messages. Non-finite
+numbers cannot be written in JSON; none are stored, and one would be written as null.
 
 Where a chat comes from (``source``, ``source_id``) is what makes importing idempotent. An imported
 chat keeps its origin ("chatgpt" and the conversation id there, …); a chat made in Charla is written
@@ -123,9 +125,11 @@ def message_fields(row: Row[Any]) -> dict[str, Any]:
         "selected": bool(row.selected),
         "sender": row.sender,
         "created_at": row.created_at,
-        "status": row.status,
-        "content": row.content,
     }
+    if row.shown_at is not None and row.shown_at != row.created_at:
+        message["shown_at"] = row.shown_at  # missing: never recorded, or the creation time
+    message["status"] = row.status
+    message["content"] = row.content
     for name in OPTIONAL_FIELDS:
         value = _finite(getattr(row, name))
         if value is not None and value != "":

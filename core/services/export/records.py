@@ -107,7 +107,11 @@ def _chat_query(dialect: str) -> Any:
 def _message_query(dialect: str, selected_only: bool) -> Any:
     columns = [getattr(Message, name) for name in MESSAGE_FIELDS]
     query = (
-        select(*columns, iso_utc(Message.created_at, dialect).label("created_at"))
+        select(
+            *columns,
+            iso_utc(Message.created_at, dialect).label("created_at"),
+            iso_utc(Message.shown_at, dialect).label("shown_at"),
+        )
         .join(Chat, Chat.id == Message.chat_id)
         .order_by(Message.chat_id, Message.id)
     )
@@ -177,7 +181,8 @@ def chats_with_messages(
     the selected branch with ``selected_only``), oldest first.
 
     Read each chat's messages before asking for the next chat: what is left unread is skipped.
-    Message rows carry :data:`MESSAGE_FIELDS` and ``created_at`` as ISO-8601 UTC text.
+    Message rows carry :data:`MESSAGE_FIELDS`, and ``created_at`` and ``shown_at`` (when the
+    message was last on the shown branch; None if never recorded) as ISO-8601 UTC text.
     """
     engine = engine or get_engine()
     dialect = engine.dialect.name

@@ -59,6 +59,7 @@ def _turn(message: dict[str, Any], parent: int | None) -> Turn:
         content=text(message.get("content")),
         reasoning=text(message.get("reasoning")),
         created_at=moment(message.get("created_at")),
+        shown_at=moment(message.get("shown_at")),
         status=status,
         model=text(message.get("model")) or None,
         error_code=error_code,

@@ -122,6 +122,7 @@ def _message_row(turn: Turn, when: datetime) -> list[Any]:
         turn.tokens_per_second,
         _cut(turn.finish_reason, 32),
         turn.created_at or when,
+        turn.shown_at,
     ]
 
 

@@ -33,6 +33,7 @@ class Turn:
     content: str
     reasoning: str = ""
     created_at: datetime | None = None  # None: the conversation's time
+    shown_at: datetime | None = None  # last on the shown branch (None: when it was made)
     status: str = Status.COMPLETE
     model: str | None = None
     error_code: str | None = None
