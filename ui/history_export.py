@@ -111,7 +111,7 @@ def export_section(
     chosen, filtered, all_chats = (s.with_versions(versions) if s else None for s in scopes)
     options = (safe, lang)
     if len(ids) > 1:
-        selected_label = t("transfer.download_selected", lang, count=f"{len(ids):,}")
+        selected_label = t("transfer.download_selected", lang, count=len(ids))
     else:
         selected_label = t("history.download_chat", lang)
     with st.container(horizontal=True, key="hist-downloads"):
@@ -124,14 +124,14 @@ def export_section(
             help=t("history.download_chat_help", lang) if not ids else None,
         )
         _download(
-            t("history.download_filtered", lang, count=f"{matching_count:,}"),
+            t("history.download_filtered", lang, count=matching_count),
             filtered,
             fmt,
             options,
             "hist.dl.filtered",
         )
         _download(
-            t("history.download_all", lang, count=f"{everything:,}"),
+            t("history.download_all", lang, count=everything),
             all_chats,
             fmt,
             options,

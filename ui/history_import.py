@@ -32,7 +32,7 @@ RUN = "hist.import.run"
 def _summary(report: ImportReport, lang: str) -> None:
     """What the last import did: totals, each file, each problem."""
     total = report.conversations
-    st.progress(1.0, text=t("transfer.progress", lang, done=f"{total:,}", total=f"{total:,}"))
+    st.progress(1.0, text=t("transfer.progress", lang, done=total, total=total))
     show = st.warning if report.problems else st.success
     show(report.summary(lang), icon=":material/upload_file:")
     for file in report.files:
@@ -41,9 +41,9 @@ def _summary(report: ImportReport, lang: str) -> None:
                 "transfer.file_summary",
                 lang,
                 name=file.name,
-                chats=f"{file.chats:,}",
-                messages=f"{file.messages:,}",
-                duplicates=f"{file.duplicates:,}",
+                chats=file.chats,
+                messages=file.messages,
+                duplicates=file.duplicates,
             )
         )
     if report.problems:
@@ -61,7 +61,7 @@ def _run(files: list[Any], lang: str) -> ImportReport:
     bar = st.progress(0.0, text=t("transfer.importing", lang))
 
     def progress(done: int, total: int) -> None:
-        counts = t("transfer.progress", lang, done=f"{done:,}", total=f"{total:,}")
+        counts = t("transfer.progress", lang, done=done, total=total)
         bar.progress(done / total if total else 1.0, text=counts)
 
     return import_uploads([(file.name, file.getvalue()) for file in files], progress=progress)
@@ -71,7 +71,7 @@ def import_section(lang: str) -> None:
     """Draw the Import section (uploader, Import button, progress, summary of the last import)."""
     st.subheader(t("transfer.import", lang), anchor=False)
     limit = int(st.get_option("server.maxUploadSize"))
-    st.caption(t("transfer.import_caption", lang, limit=f"{limit:,}"))
+    st.caption(t("transfer.import_caption", lang, limit=limit))
     generation = int(st.session_state.get(_GENERATION, 0))
     files = st.file_uploader(
         t("transfer.upload", lang),

@@ -60,14 +60,14 @@ def _export(args: argparse.Namespace) -> int:
     fmt = ExportFormat(args.format)
     counts = export_file(args.out, _scope(args), fmt, safe=not args.exact, lang=lang)
     if counts.chats is None:
-        print(t("transfer.cli_exported_rows", lang, messages=f"{counts.messages:,}", path=args.out))
+        print(t("transfer.cli_exported_rows", lang, messages=counts.messages, path=args.out))
     else:
         print(
             t(
                 "transfer.cli_exported",
                 lang,
-                chats=f"{counts.chats:,}",
-                messages=f"{counts.messages:,}",
+                chats=counts.chats,
+                messages=counts.messages,
                 path=args.out,
             )
         )
@@ -103,7 +103,7 @@ class ProgressBar:
 
     def line(self, done: int, total: int) -> str:
         filled = BAR_WIDTH * done // max(total, 1)
-        counts = t("transfer.progress", self.lang, done=f"{done:,}", total=f"{total:,}")
+        counts = t("transfer.progress", self.lang, done=done, total=total)
         return f"[{'#' * filled}{'.' * (BAR_WIDTH - filled)}] {counts}"
 
 

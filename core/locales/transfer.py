@@ -3,7 +3,8 @@ sections, the Markdown files' headings, the import's problems and summary, and t
 
 An import problem is one sentence that starts with the file it is about (``{name}``), says what is
 wrong and, where there is one, what to do. Sizes are given already formatted (``{size}``,
-``{limit}``: "1.2 GB").
+``{limit}``: "1.2 GB"); counts are integers, which :func:`core.locales.t` writes with the reader's
+digit groups, and sentences put them after a label ("messages: 1") so no plural is ever wrong.
 """
 
 from __future__ import annotations
@@ -45,8 +46,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "transfer.import_button": {"en": "Import", "es": "Importar"},
     "transfer.importing": {"en": "Checking the files…", "es": "Comprobando los archivos…"},
     "transfer.file_summary": {
-        "en": "{name}: {chats} chats and {messages} messages added, {duplicates} already here.",
-        "es": "{name}: {chats} chats y {messages} mensajes añadidos, {duplicates} ya estaban.",
+        "en": "{name}: chats added: {chats}; messages: {messages}; already here: {duplicates}.",
+        "es": "{name}: chats añadidos: {chats}; mensajes: {messages}; ya estaban: {duplicates}.",
     },
     # --- Markdown files -------------------------------------------------------------------------
     "transfer.md_you": {"en": "You", "es": "Tú"},
@@ -139,8 +140,8 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     # --- import summary ------------------------------------------------------------------------
     "transfer.summary": {
-        "en": "{chats} chats and {messages} messages added; {duplicates} already here, skipped.",
-        "es": "{chats} chats y {messages} mensajes añadidos; {duplicates} ya estaban, omitidos.",
+        "en": "Chats added: {chats}; messages: {messages}; already here, skipped: {duplicates}.",
+        "es": "Chats añadidos: {chats}; mensajes: {messages}; ya estaban, omitidos: {duplicates}.",
     },
     "transfer.progress": {
         "en": "{done} / {total} conversations",
@@ -148,11 +149,11 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     # --- the command line -----------------------------------------------------------------------
     "transfer.cli_exported": {
-        "en": "Exported {chats} chats ({messages} messages) to {path}.",
-        "es": "Exportados {chats} chats ({messages} mensajes) a {path}.",
+        "en": "Exported to {path}: chats: {chats}; messages: {messages}.",
+        "es": "Exportado a {path}: chats: {chats}; mensajes: {messages}.",
     },
     "transfer.cli_exported_rows": {
-        "en": "Exported {messages} messages to {path}.",
-        "es": "Exportados {messages} mensajes a {path}.",
+        "en": "Exported to {path}: messages: {messages}.",
+        "es": "Exportado a {path}: mensajes: {messages}.",
     },
 }

@@ -13,6 +13,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import expect
 
 from devtools.servers import StreamlitServer
@@ -44,7 +45,7 @@ def test_upload_import_and_download_in_chromium(
     expect(import_button).to_be_enabled(timeout=WAIT_MS)
     import_button.click()
 
-    tab.get_by_text("5 chats and 21 messages added; 0 already here, skipped.").wait_for(
+    tab.get_by_text("Chats added: 5; messages: 21; already here, skipped: 0.").wait_for(
         timeout=WAIT_MS
     )
     tab.get_by_text("5 / 5 conversations").wait_for(timeout=WAIT_MS)
@@ -55,9 +56,18 @@ def test_upload_import_and_download_in_chromium(
     tab.locator('[data-testid="stDataFrame"]').wait_for(timeout=WAIT_MS)
 
     tab.get_by_text("JSON (Charla)").click()
-    tab.wait_for_selector(IDLE, timeout=WAIT_MS)
-    with tab.expect_download(timeout=WAIT_MS) as download:
-        tab.locator('[data-testid="stDownloadButton"]').get_by_text("Everything").click()
+    tab.get_by_text("Everything, losslessly").wait_for(timeout=WAIT_MS)  # the JSON choice is drawn
+    for attempt in range(4):
+        # A click that lands while the page reruns is lost with the button it hit (as in
+        # test_browser_history.py): click again rather than trust an "idle" a rerun may follow.
+        tab.wait_for_selector(IDLE, timeout=WAIT_MS)
+        try:
+            with tab.expect_download(timeout=20_000) as download:
+                tab.locator('[data-testid="stDownloadButton"]').get_by_text("Everything").click()
+            break
+        except PlaywrightTimeout:
+            if attempt == 3:
+                raise
     target = tmp_path / "all.json"
     download.value.save_as(target)
     document = json.loads(target.read_text(encoding="utf-8"))

@@ -86,11 +86,11 @@ def test_import_shows_progress_summary_and_every_problem(app_db: None, page: Any
     (bar,) = at.get("progress")
     assert (bar.proto.value, bar.proto.text) == (100, "5 / 5 conversations")
     assert [w.value for w in at.warning] == [
-        "5 chats and 21 messages added; 0 already here, skipped."
+        "Chats added: 5; messages: 21; already here, skipped: 0."
     ]
     captions = [c.value for c in at.caption]
-    assert "conversations.json: 2 chats and 9 messages added, 0 already here." in captions
-    assert "notes.json: 0 chats and 0 messages added, 0 already here." in captions
+    assert "conversations.json: chats added: 2; messages: 9; already here: 0." in captions
+    assert "notes.json: chats added: 0; messages: 0; already here: 0." in captions
     problems = [m.value for m in at.markdown if m.value.startswith("- notes.json")]
     assert len(problems) == 1 and "not a chat export Charla knows" in problems[0]
     assert sorted(table_titles(at)) == sorted(
@@ -108,7 +108,7 @@ def test_import_shows_progress_summary_and_every_problem(app_db: None, page: Any
     at.run()
     at.button(key="hist.import.run").click().run()
     assert [s.value for s in at.success] == [
-        "0 chats and 0 messages added; 1 already here, skipped."
+        "Chats added: 0; messages: 0; already here, skipped: 1."
     ]
     assert counts() == (5, 21)
 
@@ -126,4 +126,4 @@ def test_import_section_in_spanish(
     at.button(key="hist.import.run").click().run()
     problems = [m.value for m in at.markdown if m.value.startswith("- x.json")]
     assert "el JSON termina antes de tiempo" in problems[0]
-    assert "0 chats y 0 mensajes añadidos" in at.warning[0].value
+    assert "Chats añadidos: 0; mensajes: 0" in at.warning[0].value

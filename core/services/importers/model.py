@@ -127,7 +127,7 @@ class ImportReport:
         return t(
             "transfer.summary",
             lang,
-            chats=f"{self.chats:,}",
-            messages=f"{self.messages:,}",
-            duplicates=f"{self.duplicates:,}",
+            chats=self.chats,
+            messages=self.messages,
+            duplicates=self.duplicates,
         )

@@ -109,7 +109,7 @@ def _zip_documents(name: str, opener: Opener) -> list[Document]:
     except (zipfile.BadZipFile, zipfile.LargeZipFile, EOFError, ValueError) as exc:
         raise InputError("transfer.zip_bad", why=str(exc)) from None
     if len(members) > MAX_MEMBERS:
-        raise InputError("transfer.zip_too_many", count=f"{len(members):,}", limit=MAX_MEMBERS)
+        raise InputError("transfer.zip_too_many", count=len(members), limit=MAX_MEMBERS)
     total = 0
     for info in members:
         if unsafe_member(info.filename):
@@ -117,7 +117,7 @@ def _zip_documents(name: str, opener: Opener) -> list[Document]:
         ratio = info.file_size / max(1, info.compress_size)
         if info.file_size > RATIO_FLOOR and ratio > MAX_RATIO:
             raise InputError(
-                "transfer.zip_bomb", member=info.filename, ratio=f"{ratio:,.0f}", limit=MAX_RATIO
+                "transfer.zip_bomb", member=info.filename, ratio=round(ratio), limit=MAX_RATIO
             )
         total += info.file_size
     if total > MAX_IMPORT_BYTES:
