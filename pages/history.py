@@ -25,6 +25,7 @@ st.title(t("history.title", lang))
 
 flt = view.filters(lang)
 chats, page, pages, matching = view.load_page(flt)
+selected: list[int] = []  # the chats selected in the table
 everything = matching if flt.is_empty else count_chats()
 
 if not everything:
@@ -34,14 +35,15 @@ elif not chats:
 else:
     key = view.table_key(flt, page)
     rows = view.table(chats, key, lang)
-    view.follow_table([chat.id for chat in chats], rows, key)
+    selected = view.follow_table([chat.id for chat in chats], rows, key)
     if pages > 1:
         view.pager(page, pages, matching, lang)
 
 current = view.picked_chat()
 if chats or current is not None:
     view.picker(chats, current, lang)
-selected = [current.id] if current is not None else []
+if not selected and current is not None:  # read through the select box, or off this page
+    selected = [current.id]
 export_section(
     selected, ExportScope.matching(flt) if matching else None, matching, everything, lang
 )

@@ -103,7 +103,7 @@ def test_table_lists_chats_newest_first_with_counts_and_model(app_db: None, page
     assert frame["model"].tolist() == ["llama-3", "smollm2", "org/qwen3-8b"]
     assert str(frame["last"].iloc[2]).startswith("2024-01-01 00:00:00")
     proto = at.dataframe[0].proto
-    assert [type(proto).SelectionMode.Name(m) for m in proto.selection_mode] == ["SINGLE_ROW"]
+    assert [type(proto).SelectionMode.Name(m) for m in proto.selection_mode] == ["MULTI_ROW"]
 
 
 def test_text_filter_narrows_by_title_and_by_content(app_db: None, page: Any) -> None:

@@ -127,3 +127,28 @@ def test_import_section_in_spanish(
     problems = [m.value for m in at.markdown if m.value.startswith("- x.json")]
     assert "el JSON termina antes de tiempo" in problems[0]
     assert "Chats añadidos: 0; mensajes: 0" in at.warning[0].value
+
+
+def test_the_rows_selected_in_the_table_are_exported_together(
+    app_db: None, page: Any, downloads: dict[str, Callable[[], Any]]
+) -> None:
+    ids = [chat_with(title, ("q", "a")) for title in ("One", "Two", "Three")]
+    at = page("history").run()
+    at.radio(key="hist.format").set_value("json").run()
+    key = at.dataframe[0].key
+    assert table_titles(at) == ["Three", "Two", "One"]
+
+    at.session_state[key] = {"selection": {"rows": [0, 2], "columns": [], "cells": []}}
+    at.run()
+    assert at.download_button[0].label == "Selected chats (2)"
+    assert at.selectbox(key="hist.pick").value == ids[0]  # the row selected last is read
+    name = next(n for n in downloads if n.startswith("charla-chats-") and n.endswith(".json"))
+    document = json.loads(built(downloads[name]))
+    assert [c["title"] for c in document["chats"]] == ["One", "Three"]
+
+    at.session_state[key] = {"selection": {"rows": [0], "columns": [], "cells": []}}
+    at.run()  # "One" unselected: the chat still selected is read, and is the one exported
+    assert at.selectbox(key="hist.pick").value == ids[2]
+    assert at.download_button[0].label == "Selected chat"
+    one = json.loads(built(downloads[f"charla-chat-{ids[2]}.json"]))
+    assert [c["title"] for c in one["chats"]] == ["Three"]
