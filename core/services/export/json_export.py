@@ -40,7 +40,7 @@ from typing import Any, BinaryIO, Final
 
 from sqlalchemy import Engine, Row
 
-from core.services.export.records import ChatRecord, chats_with_messages
+from core.services.export.records import AT, ChatRecord, chats_with_messages
 from core.services.export.scope import ExportScope
 from core.services.export.writing import Counts, Output
 from core.vocab import SETTING_FIELDS
@@ -113,32 +113,48 @@ def chat_header(chat: ChatRecord) -> dict[str, Any]:
     }
 
 
-def _finite(value: Any) -> Any:
-    return None if isinstance(value, float) and not math.isfinite(value) else value
+_OPTIONAL_AT: Final = tuple((name, AT[name]) for name in OPTIONAL_FIELDS)
+(_ID, _PARENT, _SELECTED, _SENDER, _CREATED, _SHOWN, _STATUS, _CONTENT) = (
+    AT[name]
+    for name in (
+        "id",
+        "parent_id",
+        "selected",
+        "sender",
+        "created_at",
+        "shown_at",
+        "status",
+        "content",
+    )
+)
 
 
 def message_fields(row: Row[Any]) -> dict[str, Any]:
     """A message as written: the fields always present, then the optional ones that are set."""
+    values = tuple(row)  # by position: see records.MESSAGE_COLUMNS
     message: dict[str, Any] = {
-        "id": row.id,
-        "parent": row.parent_id,
-        "selected": bool(row.selected),
-        "sender": row.sender,
-        "created_at": row.created_at,
+        "id": values[_ID],
+        "parent": values[_PARENT],
+        "selected": bool(values[_SELECTED]),
+        "sender": values[_SENDER],
+        "created_at": values[_CREATED],
     }
-    if row.shown_at is not None and row.shown_at != row.created_at:
-        message["shown_at"] = row.shown_at  # missing: never recorded, or the creation time
-    message["status"] = row.status
-    message["content"] = row.content
-    for name in OPTIONAL_FIELDS:
-        value = _finite(getattr(row, name))
-        if value is not None and value != "":
-            message[name] = value
+    shown = values[_SHOWN]
+    if shown is not None and shown != values[_CREATED]:
+        message["shown_at"] = shown  # missing: never recorded, or the creation time
+    message["status"] = values[_STATUS]
+    message["content"] = values[_CONTENT]
+    for name, at in _OPTIONAL_AT:
+        value = values[at]
+        if value is None or value == "":
+            continue
+        if type(value) is float and not math.isfinite(value):
+            continue  # JSON has no NaN or infinity: left out, that is null
+        message[name] = value
     return message
 
 
-def _dumps(value: Any) -> str:
-    return json.dumps(value, ensure_ascii=False, allow_nan=False)
+_dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode  # built once
 
 
 def _chat_text(chat: ChatRecord, messages: Iterable[Row[Any]], out: Output) -> int:

@@ -56,13 +56,14 @@ import re
 import zipfile
 from collections.abc import Iterable
 from datetime import datetime
+from functools import cache
 from typing import Any, BinaryIO, Final
 
 from sqlalchemy import Engine, Row
 
 from core.i18n import stored_error_text, t
 from core.services.export.json_export import chat_header
-from core.services.export.records import ChatRecord, chats_with_messages
+from core.services.export.records import AT, ChatRecord, chats_with_messages
 from core.services.export.scope import ExportScope
 from core.services.export.writing import Counts, Output
 from core.vocab import INTERRUPTED, Sender, Status
@@ -76,6 +77,9 @@ SLUG_CHARS: Final = 60  # title characters kept in a file name
 _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff]")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _NOT_IN_NAME = re.compile(r"[^\w]+")
+_SENDER, _MODEL, _CREATED, _REASONING, _CONTENT, _STATUS = (
+    AT[name] for name in ("sender", "model", "created_at", "reasoning", "content", "status")
+)
 
 
 def yaml_value(value: Any) -> str:
@@ -129,21 +133,32 @@ def _status_line(row: Row[Any], lang: str) -> str:
     return f"*{word[:1].upper()}{word[1:]}*"
 
 
+@cache
+def _words(lang: str) -> tuple[str, str, str]:
+    """(you, assistant, reasoning) in ``lang``: looked up once, not once per message."""
+    return (
+        t("transfer.md_you", lang),
+        t("transfer.md_assistant", lang),
+        t("transfer.md_reasoning", lang),
+    )
+
+
 def _message(row: Row[Any], lang: str) -> str:
-    if row.sender == Sender.LLM:
-        who = " · ".join(filter(None, (t("transfer.md_assistant", lang), row.model)))
-    else:
-        who = t("transfer.md_you", lang)
-    parts = [f"## {who} · {_when(row.created_at)}"]
-    if row.reasoning:
-        reasoning = close_fences(row.reasoning).replace("</details>", "&lt;/details>")
-        summary = t("transfer.md_reasoning", lang)
+    # By position (records.MESSAGE_COLUMNS): this runs once per message of the export.
+    values = tuple(row)
+    you, assistant, summary = _words(lang)
+    model = values[_MODEL]
+    who = you
+    if values[_SENDER] == Sender.LLM:
+        who = f"{assistant} · {model}" if model else assistant
+    parts = [f"## {who} · {_when(values[_CREATED])}"]
+    if values[_REASONING]:
+        reasoning = close_fences(values[_REASONING]).replace("</details>", "&lt;/details>")
         parts.append(f"<details>\n<summary>{summary}</summary>\n\n{reasoning}\n\n</details>")
-    if row.content:
-        parts.append(close_fences(row.content))
-    status = _status_line(row, lang)
-    if status:
-        parts.append(status)
+    if values[_CONTENT]:
+        parts.append(close_fences(values[_CONTENT]))
+    if values[_STATUS] != Status.COMPLETE:
+        parts.append(_status_line(row, lang))
     return "\n\n".join(parts) + "\n\n"
 
 
@@ -155,8 +170,9 @@ def chat_markdown(
     models: list[str] = []
     for row in messages:
         bodies.append(_message(row, lang))
-        if row.model and row.model not in models:
-            models.append(row.model)
+        model = row[_MODEL]
+        if model and model not in models:
+            models.append(model)
     header = chat_header(chat)
     matter = {
         "title": chat.title,
