@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import io
 import json
+import tracemalloc
 import zipfile
 from pathlib import Path
 from typing import Any
@@ -403,3 +404,24 @@ def test_text_no_database_can_store_is_handled_as_the_chat_page_does(db: str) ->
         "a whole 😀 emoji",
         "\\ud83d is how JSON escapes it",
     ]
+
+
+# --- memory ----------------------------------------------------------------------------------------
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_a_large_export_is_streamed_a_conversation_at_a_time(db: str, tmp_path: Path) -> None:
+    """Python's allocations during the import stay far below the file's size: the JSON is read
+    with ijson, one conversation at a time (the benchmark measures the whole process on 1 GB)."""
+    from bench.transfer import write_chatgpt_export
+
+    export = tmp_path / "conversations.json"
+    conversations = write_chatgpt_export(export, 15_000)
+    size = export.stat().st_size
+    assert size > 8_000_000
+    tracemalloc.start()
+    try:
+        report = import_paths([str(export)])
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert (report.chats, report.messages, report.ok) == (conversations, 15_000, True)
+    assert peak < size / 4, f"peak {peak:,} bytes while importing {size:,} bytes"
