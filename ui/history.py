@@ -1,6 +1,6 @@
-"""The History page's pieces: the paged table of chats, reading one chat, delete, export (the
-search box and filters are :mod:`ui.history_filters`, the message hits :mod:`ui.search_view`, the
-actions on several selected chats :mod:`ui.history_bulk`).
+"""The History page's pieces: the paged table of chats, reading one chat, delete (the search box
+and filters are :mod:`ui.history_filters`, the message hits :mod:`ui.search_view`, the actions on
+several selected chats :mod:`ui.history_bulk`, exports :mod:`ui.history_export`).
 
 How the page stays fast with 10,000 chats: the table shows one page of :data:`PAGE` chats, asked from
 the database with ``LIMIT``/``OFFSET`` (:func:`core.services.history.search_chats`), plus the counts
@@ -8,16 +8,16 @@ the pager and the download labels need (:func:`load_page` skips the filtered cou
 page already holds every match). Pinned chats come first; dates are the browser's time zone's.
 
 Which chat is being read: ``st.session_state["hist.pick"]``, the key of the "Read a chat" select box
-(a keyboard-friendly fallback to clicking a row, and what tests drive). Selecting a row in the table
-(several can be: the bulk actions act on them) writes the same key — the row just added — but
-only when the table's selection *changed* (:func:`follow_table`), so the
-select box can still choose another chat while a row stays highlighted. The table's key includes
+(a keyboard-friendly fallback to clicking a row, and what tests drive). The table selects several
+rows (what the bulk actions act on, and the chats an export of "the selected chats" holds:
+:mod:`ui.history_export`); selecting a row makes it the chat being read, but only when the table's
+selection *changed* (:func:`follow_table`), so the select box can still choose another chat while
+rows stay highlighted. The table's key includes
 the filter and the page, so a new view starts without a stale highlighted row, and without
 forgetting the chat being read.
 
 Delete asks for confirmation; "Yes" runs in a button callback, before the next run draws anything,
-so the select box can be cleared safely. Downloads are built only when clicked
-(:func:`core.services.export.deferred_csv`), from plain values captured now.
+so the select box can be cleared safely.
 """
 
 from __future__ import annotations
@@ -34,7 +34,6 @@ from core.errors import CharlaError, ChatNotFound
 from core.i18n import error_text, t
 from core.schemas import ChatSummary
 from core.services import chats as chat_service
-from core.services import export
 from core.services.history import (
     PAGE_SIZE,
     HistoryFilter,
@@ -164,26 +163,24 @@ def table(chats: Sequence[ChatSummary], key: str, lang: str) -> list[int]:
     return list(event.selection.rows)
 
 
-def follow_table(ids: Sequence[int], rows: Sequence[int], key: str) -> None:
-    """Make the row the user just selected the chat being read (unselecting every row of the
-    same table stops reading); the selected rows are also what the bulk actions act on."""
+def follow_table(ids: Sequence[int], rows: Sequence[int], key: str) -> list[int]:
+    """Make the row the user just selected the chat being read (unselecting it reads the last row
+    still selected, or none); return the ids of the selected rows."""
+    chosen = [ids[row] for row in rows if row < len(ids)]
     seen = st.session_state.get(_SEEN)
     now = (key, tuple(rows))
     if seen == now:
-        return
+        return chosen
     st.session_state[_SEEN] = now
     same_table = seen is not None and seen[0] == key
-    before: set[int] = set(seen[1]) if seen is not None and same_table else set()
-    added = [row for row in rows if row not in before and row < len(ids)]
+    before = set(seen[1]) if seen is not None and same_table else set()
+    added = [ids[row] for row in rows if row not in before and row < len(ids)]
     if added:
-        st.session_state[PICK] = ids[added[-1]]
-    elif same_table and not rows:
-        st.session_state[PICK] = None
-
-
-def selected_ids(ids: Sequence[int], rows: Sequence[int]) -> list[int]:
-    """The chats of the selected rows."""
-    return [ids[row] for row in rows if row < len(ids)]
+        st.session_state[PICK] = added[-1]
+    elif same_table and st.session_state.get(PICK) not in chosen:
+        # Rows were unselected (a new table with nothing selected keeps the chat being read).
+        st.session_state[PICK] = chosen[-1] if chosen else None
+    return chosen
 
 
 # --- the chat being read --------------------------------------------------------------------------
@@ -282,68 +279,3 @@ def show_chat(summary: ChatSummary, lang: str) -> None:
     if not view.messages:
         st.caption(t("history.empty_chat", lang))
     render_messages(view.messages, lang)
-
-
-# --- export ---------------------------------------------------------------------------------------
-def _download(
-    label: str,
-    scope: export.ExportScope | None,
-    safe: bool,
-    key: str,
-    help: str | None = None,
-) -> None:
-    st.download_button(
-        label,
-        data=export.deferred_csv(scope, safe) if scope is not None else b"",
-        file_name=export.file_name(scope) if scope is not None else "charla.csv",
-        mime=export.MIME,
-        key=key,
-        on_click="ignore",
-        icon=":material/download:",
-        disabled=scope is None,
-        help=help,
-    )
-
-
-def exports(
-    flt: HistoryFilter, matching: int, everything: int, selected: int | None, lang: str
-) -> None:
-    """The "safe for spreadsheets" toggle and the three CSV downloads."""
-    st.subheader(t("history.export", lang), anchor=False)
-    st.caption(t("history.export_caption", lang))
-    with st.container(horizontal=True, key="hist-export-options"):
-        safe = st.toggle(
-            t("history.safe", lang), value=True, key="hist.safe", help=t("history.safe_help", lang)
-        )
-        versions = st.toggle(
-            t("history.all_versions", lang),
-            value=False,
-            key="hist.versions",
-            help=t("history.all_versions_help", lang),
-        )
-    scopes = (
-        export.ExportScope.chat(selected) if selected is not None else None,
-        export.ExportScope.matching(flt) if matching else None,
-        export.ExportScope.everything() if everything else None,
-    )
-    chat, filtered, all_chats = (s.with_versions(versions) if s else None for s in scopes)
-    with st.container(horizontal=True, key="hist-downloads"):
-        _download(
-            t("history.download_chat", lang),
-            chat,
-            safe,
-            "hist.dl.chat",
-            help=t("history.download_chat_help", lang) if selected is None else None,
-        )
-        _download(
-            t("history.download_filtered", lang, count=f"{matching:,}"),
-            filtered,
-            safe,
-            "hist.dl.filtered",
-        )
-        _download(
-            t("history.download_all", lang, count=f"{everything:,}"),
-            all_chats,
-            safe,
-            "hist.dl.all",
-        )

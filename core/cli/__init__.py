@@ -9,6 +9,8 @@ database problem, 1 for a command that could not do all it was asked.
 - ``migrate`` — bring the database to the newest schema (what ``make run`` does first);
 - ``check`` — is the model server reachable, which model answers;
 - ``search`` — full-text search over every message (:mod:`core.cli.search`).
+- ``export`` — chats to a CSV, Charla JSON or Markdown file; ``import`` — chats from ChatGPT,
+  LM Studio, Open WebUI or Charla JSON (:mod:`core.cli.transfer`).
 """
 
 from __future__ import annotations
@@ -17,10 +19,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from core.cli import search, server
+from core.cli import search, server, transfer
 from core.errors import CharlaError
 
-COMMANDS = (server, search)  # every command module, in the order ``--help`` lists them
+COMMANDS = (server, search, transfer)  # every command module, in the order ``--help`` lists them
 
 
 def main(argv: Sequence[str] | None = None) -> int:

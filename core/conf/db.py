@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, create_engine, event, text
+from sqlalchemy import Connection, Engine, create_engine, event, text
 from sqlalchemy.engine import make_url
 from sqlalchemy.orm import Session, sessionmaker
 
@@ -135,6 +135,14 @@ def __getattr__(name: str) -> Any:
 def write_session() -> Session:
     """A session for a unit of work that writes (takes SQLite's write lock when it begins)."""
     return SessionLocal(bind=get_engine().execution_options(**{WRITE_OPTION: True}))
+
+
+@contextmanager
+def write_transaction() -> Iterator[Connection]:
+    """One write transaction on a Core connection (``BEGIN IMMEDIATE`` on SQLite): committed at the
+    end, rolled back on error. For bulk writes that need no ORM session (imports)."""
+    with get_engine().execution_options(**{WRITE_OPTION: True}).begin() as connection:
+        yield connection
 
 
 @contextmanager

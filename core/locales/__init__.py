@@ -18,7 +18,17 @@ from __future__ import annotations
 from string import Formatter
 from typing import Any
 
-from core.locales import app, attachments, chat, errors, history, organise, search, settings
+from core.locales import (
+    app,
+    attachments,
+    chat,
+    errors,
+    history,
+    organise,
+    search,
+    settings,
+    transfer,
+)
 
 _AREAS = (
     errors.TEXTS,
@@ -29,6 +39,7 @@ _AREAS = (
     search.TEXTS,
     organise.TEXTS,
     attachments.TEXTS,
+    transfer.TEXTS,
 )
 
 TEXTS: dict[str, dict[str, str]] = {}

@@ -64,11 +64,6 @@ TEXTS: dict[str, dict[str, str]] = {
     "history.open_in_chat": {"en": "Open in chat", "es": "Abrir en el chat"},
     "history.delete": {"en": "Delete chat", "es": "Borrar chat"},
     # --- export --------------------------------------------------------------------------------
-    "history.export": {"en": "Export to CSV", "es": "Exportar a CSV"},
-    "history.export_caption": {
-        "en": "One row per message: chat, time (UTC), sender, text, reasoning, model, status, tokens and speed. UTF-8, opens in Excel, LibreOffice and pandas.",
-        "es": "Una fila por mensaje: chat, hora (UTC), remitente, texto, razonamiento, modelo, estado, tokens y velocidad. UTF-8; se abre en Excel, LibreOffice y pandas.",
-    },
     "history.all_versions": {"en": "Every version", "es": "Todas las versiones"},
     "history.all_versions_help": {
         "en": "Off: each chat as it is shown (the versions selected). On: every version of every message, with columns that say which version a row is (version, selected, parent_id).",

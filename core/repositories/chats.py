@@ -8,6 +8,8 @@ replaces a title a person chose.
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import delete, false, func, select, true, update
 from sqlalchemy.orm import Session
 
@@ -62,6 +64,21 @@ def to_summary(chat: Chat, tags: tuple[str, ...] = ()) -> ChatSummary:
         source=chat.source,
         source_id=chat.source_id,
     )
+
+
+def settings_columns(settings: ChatSettings | None) -> dict[str, Any]:
+    """The ``chats`` columns that hold ``settings`` (checked: InputError for a value out of
+    range); ``None`` makes the chat follow the app defaults."""
+    checked = settings or ChatSettings()
+    options = ChatSettings(**{k: check_setting(k, getattr(checked, k)) for k in OPTION_KEYS})
+    return {
+        "own_settings": settings is not None,
+        "model": check_setting("model", checked.model) or None,
+        "system_prompt": check_setting("system_prompt", checked.system_prompt),
+        "temperature": check_setting("temperature", checked.temperature),
+        "max_tokens": check_setting("max_tokens", checked.max_tokens),
+        "options": options.options() or None,
+    }
 
 
 def _clean_title(title: str) -> str:
@@ -185,14 +202,8 @@ class ChatRepository:
         self.db.expire_all()
 
     def _apply_settings(self, chat: Chat, settings: ChatSettings | None) -> None:
-        chat.own_settings = settings is not None
-        settings = settings or ChatSettings()
-        chat.model = check_setting("model", settings.model) or None
-        chat.system_prompt = check_setting("system_prompt", settings.system_prompt)
-        chat.temperature = check_setting("temperature", settings.temperature)
-        chat.max_tokens = check_setting("max_tokens", settings.max_tokens)
-        checked = ChatSettings(**{k: check_setting(k, getattr(settings, k)) for k in OPTION_KEYS})
-        chat.options = checked.options() or None
+        for column, value in settings_columns(settings).items():
+            setattr(chat, column, value)
 
     def update_settings(self, chat_id: int, settings: ChatSettings | None) -> ChatSummary:
         """Give the chat complete settings of its own (a ``None`` field is left to the server;

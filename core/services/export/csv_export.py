@@ -22,17 +22,17 @@ from __future__ import annotations
 
 import io
 import os
-import tempfile
 from collections.abc import Callable, Iterator, Sequence
-from pathlib import Path
+from typing import BinaryIO
 
 from sqlalchemy import Engine, Executable, select, true
 
 from core.conf.db import get_engine
 from core.models import Chat, Message
 from core.services.export.csv_sql import columns, line
-from core.services.export.scope import IDS_PER_QUERY, ExportScope
-from core.services.history import filter_conditions
+from core.services.export.scope import ExportScope, restrict
+from core.services.export.spool import deferred
+from core.services.export.writing import replace_atomically
 
 BOM = "\ufeff"
 LINE_END = "\r\n"
@@ -50,14 +50,7 @@ def _queries(scope: ExportScope, dialect: str, safe: bool) -> Iterator[Executabl
     )
     if not scope.all_versions:
         base = base.where(Message.selected == true())
-    if scope.filter is not None:
-        base = base.where(*filter_conditions(scope.filter, dialect))
-    if scope.chat_ids is None:
-        yield base
-        return
-    ids = sorted(set(scope.chat_ids))
-    for start in range(0, len(ids), IDS_PER_QUERY):
-        yield base.where(Message.chat_id.in_(ids[start : start + IDS_PER_QUERY]))
+    yield from restrict(base, scope, dialect, Message.chat_id)
 
 
 def _chunks(
@@ -120,6 +113,21 @@ def iter_csv(
         yield data
 
 
+def write_csv(
+    target: BinaryIO,
+    scope: ExportScope,
+    safe: bool = True,
+    *,
+    engine: Engine | None = None,
+) -> int:
+    """Write the export to an open binary file; returns the number of messages written."""
+    written = 0
+    for data, rows in _chunks(scope, safe, engine, BATCH_ROWS):
+        target.write(data)
+        written += rows
+    return written
+
+
 def export_to_file(
     path: str | os.PathLike[str],
     scope: ExportScope,
@@ -132,46 +140,12 @@ def export_to_file(
     The file is written under a temporary name in the same folder and renamed at the end, so
     ``path`` is either the previous file or the complete new one, never a half-written export.
     """
-    target = Path(path)
-    handle = tempfile.NamedTemporaryFile(  # noqa: SIM115 - closed below, renamed on success
-        "wb", dir=target.parent, prefix=f".{target.name}.", suffix=".part", delete=False
-    )
-    written = 0
-    try:
-        with handle:
-            for data, rows in _chunks(scope, safe, engine, BATCH_ROWS):
-                handle.write(data)
-                written += rows
-        os.replace(handle.name, target)
-    except BaseException:
-        Path(handle.name).unlink(missing_ok=True)
-        raise
-    return written
+    return replace_atomically(path, lambda target: write_csv(target, scope, safe, engine=engine))
 
 
 def csv_bytes(scope: ExportScope, safe: bool = True, *, engine: Engine | None = None) -> bytes:
     """The whole export in memory: for one chat or other small exports, and tests."""
     return b"".join(iter_csv(scope, safe, engine=engine))
-
-
-class _Spool(io.FileIO):
-    """An anonymous temporary file that closes itself once it has been read whole.
-
-    Streamlit reads a download's file object once (``seek(0)``, ``read()``) and never closes it;
-    closing here frees the descriptor and the disk space at once instead of at garbage collection.
-    """
-
-    @classmethod
-    def create(cls) -> _Spool:
-        descriptor, name = tempfile.mkstemp(prefix="charla-export-", suffix=".csv")
-        os.unlink(name)  # anonymous: the space is freed when the descriptor is closed
-        return cls(descriptor, "w+b")
-
-    def read(self, size: int | None = -1) -> bytes:
-        data = super().read(size)
-        if size is None or size < 0:
-            self.close()
-        return data or b""
 
 
 def deferred_csv(scope: ExportScope, safe: bool = True) -> Callable[[], io.RawIOBase]:
@@ -187,16 +161,4 @@ def deferred_csv(scope: ExportScope, safe: bool = True) -> Callable[[], io.RawIO
     storage is in memory — a Streamlit limit; :func:`export_to_file` is the way to export a very
     large history).
     """
-
-    def build() -> io.RawIOBase:
-        spool = _Spool.create()
-        try:
-            for data in iter_csv(scope, safe):
-                spool.write(data)
-        except BaseException:
-            spool.close()
-            raise
-        spool.seek(0)
-        return spool
-
-    return build
+    return deferred(lambda target: write_csv(target, scope, safe), suffix=".csv")

@@ -106,13 +106,14 @@ _ALWAYS_SET = frozenset(
 Cell = ColumnElement[Any] | InstrumentedAttribute[Any]
 
 
-def _iso_utc(dialect: str) -> ColumnElement[str]:
-    """``created_at`` as ``2025-11-25T13:05:07.123456Z``, formatted by the database."""
+def iso_utc(column: Cell, dialect: str) -> ColumnElement[str]:
+    """A time column as ``2025-11-25T13:05:07.123456Z``, formatted by the database (every export
+    format writes times this way)."""
     if dialect == "sqlite":
         # UTCDateTime stores UTC as 'YYYY-MM-DD HH:MM:SS.ffffff' text on SQLite.
-        raw = type_coerce(Message.created_at, String)
+        raw = type_coerce(column, String)
         return type_coerce(func.replace(raw, " ", "T"), String) + "Z"
-    utc = func.timezone("UTC", Message.created_at)
+    utc = func.timezone("UTC", column)
     return type_coerce(func.to_char(utc, 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"'), String)
 
 
@@ -143,7 +144,7 @@ def _cells(dialect: str) -> tuple[dict[str, Cell], dict[str, Cell]]:
     plain: dict[str, Cell] = {
         "chat_id": Message.chat_id,
         "message_id": Message.id,
-        "created_at": _iso_utc(dialect),
+        "created_at": iso_utc(Message.created_at, dialect),
         "sender": Message.sender,
         "role": role,
         "status": Message.status,

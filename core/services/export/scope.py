@@ -6,13 +6,19 @@ kept across reruns and handed to a thread that builds a download.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date
+from typing import Any, TypeVar
 
-from core.services.history import HistoryFilter
+from sqlalchemy import ColumnElement, Select
+from sqlalchemy.orm import InstrumentedAttribute
+
+from core.services.history import HistoryFilter, filter_conditions
 
 IDS_PER_QUERY = 500  # chat ids per IN (...) when exporting a list of chats
+
+Query = TypeVar("Query", bound=Select[Any])
 
 
 @dataclass(frozen=True)
@@ -62,3 +68,26 @@ def file_name(scope: ExportScope, today: date | None = None, *, extension: str =
     if scope.all_versions:
         stem += "-all-versions"
     return f"{stem}.{extension}"
+
+
+def restrict(
+    query: Query,
+    scope: ExportScope,
+    dialect: str,
+    chat_id: ColumnElement[int] | InstrumentedAttribute[int],
+) -> Iterator[Query]:
+    """``query`` (which reads ``chats``) limited to the chats of ``scope``: one statement, or one
+    per :data:`IDS_PER_QUERY` ids of a long list, in id order. ``chat_id`` is the column the ids
+    are compared with (``messages.chat_id`` lets a query of messages use its own index).
+
+    Every export format selects its chats here, so the CSV, JSON and Markdown files of one scope
+    hold the same chats, and "the filtered chats" are always those the History page shows.
+    """
+    if scope.filter is not None:
+        query = query.where(*filter_conditions(scope.filter, dialect))
+    if scope.chat_ids is None:
+        yield query
+        return
+    ids = sorted(set(scope.chat_ids))
+    for start in range(0, len(ids), IDS_PER_QUERY):
+        yield query.where(chat_id.in_(ids[start : start + IDS_PER_QUERY]))
