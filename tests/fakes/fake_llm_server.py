@@ -31,7 +31,8 @@ Design
 
 Endpoints emulated: ``GET /v1/models`` (all flavors), ``GET /api/v0/models`` (flavors
 ``lmstudio-v0`` and ``lmstudio-v1``), ``GET /api/v1/models`` (flavor ``lmstudio-v1``),
-``POST /v1/chat/completions``, ``GET /health``, and ``GET /props`` (llama.cpp's server settings)
+``POST /v1/chat/completions``, ``POST /api/v1/models/load`` and ``/unload`` (flavor ``lmstudio-v1``,
+see :mod:`tests.fakes.lmstudio_native`), ``GET /health``, and ``GET /props`` (llama.cpp's server settings)
 only when the fake is given ``props``. Anything else answers LM Studio's 404
 ``{"error": "Unexpected endpoint or method. (GET /x)"}``. ``gets`` records the path of every GET
 of the emulated API, so tests can tell what a client asked and how often.
@@ -57,6 +58,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType, TracebackType
 from typing import Any
+
+from tests.fakes import lmstudio_native
 
 __all__ = ["DEFAULT_MODELS", "FLAVORS", "FakeLLMServer", "Reply"]
 
@@ -259,6 +262,11 @@ class FakeLLMServer:
         self._title_queue: deque[Reply] = deque()
         self.gets: list[str] = []  # paths of the emulated API's GET requests, in order
         self.disconnects: int = 0
+        # LM Studio 0.4's load/unload (tests.fakes.lmstudio_native).
+        self.load_time: float = 1.25
+        self.load_delay: float = 0.0
+        self.load_faults: deque[tuple[int, dict[str, Any]]] = deque()
+        self.lifecycle_requests: list[dict[str, Any]] = []
         self._queue: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._disconnected = threading.Condition(self._lock)
@@ -338,6 +346,8 @@ class FakeLLMServer:
             self.requests.clear()
             self.gets.clear()
             self.disconnects = 0
+            self.load_faults.clear()
+            self.lifecycle_requests.clear()
 
     def wait_for_disconnect(self, timeout: float = 5.0, *, count: int = 1) -> bool:
         """Wait until at least ``count`` client disconnects have been counted."""
@@ -555,6 +565,16 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/__fake__/"):
             self._control_post(path, raw)
             return
+        if path in lmstudio_native.PATHS and self.fake.flavor == "lmstudio-v1":
+            if not self._authorized():
+                self._send(401, INVALID_API_KEY_BODY)
+                return
+            try:
+                asked = json.loads(raw.decode("utf-8")) if raw else None
+            except (UnicodeDecodeError, ValueError):
+                asked = None
+            self._send(*lmstudio_native.handle(self.fake, path, asked))
+            return
         if path != "/v1/chat/completions":
             if not self._authorized():
                 self._send(401, INVALID_API_KEY_BODY)
@@ -624,6 +644,7 @@ class _Handler(BaseHTTPRequestHandler):
         models = []
         for m in self.fake.models:
             loaded = m["state"] == "loaded"
+            context = m.get("loaded_context_length", lmstudio_native.DEFAULT_LOADED_CONTEXT)
             models.append(
                 {
                     "key": m["id"],
@@ -631,11 +652,23 @@ class _Handler(BaseHTTPRequestHandler):
                     "display_name": m["id"],
                     "publisher": m["publisher"],
                     "architecture": m["arch"],
-                    "quantization": {"name": m["quantization"]},
+                    "quantization": {"name": m["quantization"], "bits_per_weight": 4},
+                    "size_bytes": m.get("size_bytes", 1_000_000_000),
+                    "params_string": None,
+                    "format": "gguf",
                     "max_context_length": m["max_context_length"],
                     "loaded_instances": (
-                        [{"id": m["id"], "config": {"context_length": 4096}}] if loaded else []
+                        [{"id": m["id"], "config": {"context_length": context}}] if loaded else []
                     ),
+                    "capabilities": {
+                        "vision": m.get("vision", m["type"] == "vlm"),
+                        "trained_for_tool_use": m.get("tool_use", False),
+                        **(
+                            {"reasoning": {"allowed_options": ["off", "on"], "default": "on"}}
+                            if m.get("reasoning")
+                            else {}
+                        ),
+                    },
                 }
             )
         return {"models": models}
