@@ -63,8 +63,8 @@ class PresetRepository:
         return name
 
     def list(self) -> list[PresetRecord]:
-        """Every preset, by name."""
-        rows = self.db.scalars(select(Preset).order_by(func.lower(Preset.name), Preset.id))
+        """Every preset, oldest first (the same order on every database: collations differ)."""
+        rows = self.db.scalars(select(Preset).order_by(Preset.id))
         return [to_record(row) for row in rows]
 
     def get(self, preset_id: int) -> PresetRecord:
