@@ -12,10 +12,10 @@ import pytest
 from core import errors
 from core.providers.catalog import LoadedInstance
 from core.providers.llm_studio_api import LMStudioAPIProvider
+from core.schemas import ChatSettings
 from core.services import model_control
 from core.services.chat import ChatService
 from core.services.chats import new_chat, open_chat
-from core.schemas import ChatSettings
 from devtools.servers import LlamaServer
 from tests.fakes.fake_llm_server import DEFAULT_MODELS, FakeLLMServer
 from tests.fakes.lmstudio_native import OUT_OF_MEMORY
@@ -35,9 +35,7 @@ def provider(fake_server: FakeLLMServer) -> Iterator[LMStudioAPIProvider]:
     made.close()
 
 
-@pytest.mark.parametrize(
-    "fake_server", [{"flavor": "lmstudio-v1", "models": RICH}], indirect=True
-)
+@pytest.mark.parametrize("fake_server", [{"flavor": "lmstudio-v1", "models": RICH}], indirect=True)
 def test_native_list_has_details_instances_and_capabilities(
     fake_server: FakeLLMServer, provider: LMStudioAPIProvider
 ) -> None:
