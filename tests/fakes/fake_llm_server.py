@@ -25,7 +25,8 @@ Design
   ``ConnectionResetError`` also counts as a client disconnect (``disconnects``). ``stop()``
   shuts down the accept loop and every open client socket, so it returns promptly even while a
   handler is stalled or repeating forever.
-* Control endpoints under ``/__fake__/`` (enqueue, reset, requests, disconnects, default_reply)
+* Control endpoints under ``/__fake__/`` (enqueue, reset, requests, lifecycle, disconnects,
+  default_reply)
   let another process script the fake. They are test machinery, not part of the emulated API, so
   they never require the API key.
 
@@ -678,6 +679,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _control_get(self, path: str) -> None:
         if path == "/__fake__/requests":
             self._send(200, list(self.fake.requests))
+        elif path == "/__fake__/lifecycle":
+            self._send(200, list(self.fake.lifecycle_requests))
         elif path == "/__fake__/disconnects":
             self._send(200, {"disconnects": self.fake.disconnects})
         else:
@@ -906,6 +909,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
     parser.add_argument("--flavor", choices=FLAVORS, default="lmstudio-v0")
     parser.add_argument("--api-key", default=None, help="require 'Authorization: Bearer KEY'")
+    parser.add_argument("--load-delay", type=float, default=0.0, help="seconds a model load takes")
     args = parser.parse_args(argv)
 
     done = threading.Event()
@@ -915,7 +919,9 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    server = FakeLLMServer(port=args.port, flavor=args.flavor, api_key=args.api_key).start()
+    server = FakeLLMServer(port=args.port, flavor=args.flavor, api_key=args.api_key)
+    server.load_delay = args.load_delay
+    server.start()
     print(f"fake llm server on {server.url}", flush=True)
     try:
         while not done.wait(0.2):
