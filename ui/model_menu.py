@@ -56,7 +56,9 @@ def _apply_preset(chat_id: int, lang: str) -> None:
 def model_menu(chat_id: int, lang: str) -> None:
     """The popover beside the chat's title: load/unload models, apply a preset."""
     records = presets.list_presets()
-    can_load = model_control.can_load()
+    # Asked only of a server the (cached) badge check reached: a server that does not answer
+    # would otherwise cost a connection attempt per endpoint on every run of the page.
+    can_load = current_connection_status().ok and model_control.can_load()
     if not records and not can_load:
         return
     with st.popover(
