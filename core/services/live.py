@@ -85,27 +85,19 @@ class LiveAnswer:
             return self._parts.reasoning
 
     # --- followers ------------------------------------------------------------------------------
+    def _frame(self) -> Frame:  # the caller holds the condition
+        parts = self._parts
+        return Frame(parts.content, parts.reasoning, self._done, self._version, self._loading)
+
     def frame(self) -> Frame:
         with self._cond:
-            return Frame(
-                self._parts.content,
-                self._parts.reasoning,
-                self._done,
-                self._version,
-                self._loading,
-            )
+            return self._frame()
 
     def wait(self, seen: int, timeout: float) -> Frame:
         """The next frame after version ``seen`` (or the current one after ``timeout`` s)."""
         with self._cond:
             self._cond.wait_for(lambda: self._version != seen or self._done, timeout)
-            return Frame(
-                self._parts.content,
-                self._parts.reasoning,
-                self._done,
-                self._version,
-                self._loading,
-            )
+            return self._frame()
 
     @property
     def done(self) -> bool:
