@@ -88,7 +88,7 @@ def model_controls(models: Sequence[ModelInfo], lang: str, *, prefix: str) -> bo
     model = chat_models[picked]
     top = model.max_context_length or None
     loaded = next((i.context_length for i in model.instances if i.context_length), None)
-    start = loaded or min(DEFAULT_CONTEXT, top or DEFAULT_CONTEXT)
+    start = min(loaded or DEFAULT_CONTEXT, top or loaded or DEFAULT_CONTEXT)
     context = st.number_input(
         t("models.context_length", lang), min_value=MIN_CONTEXT, max_value=top,
         value=start, step=1024, key=f"{prefix}.context.{picked}",

@@ -18,6 +18,8 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from core.conf.db import session_scope
 from core.repositories.app_settings import AppSettingsRepository
 from core.repositories.chats import ChatRepository
@@ -106,7 +108,8 @@ def set_default(preset_id: int | None) -> None:
         PresetRepository(db).set_default(preset_id)
 
 
-def _defaults(db: Any) -> ChatSettings:
+def _defaults(db: Session) -> ChatSettings:
+    """The saved defaults as a request carries them (the default prompt when none is saved)."""
     saved = AppSettingsRepository(db).generation_defaults()
     return saved.merged_over(ChatSettings(system_prompt=DEFAULT_SYSTEM_PROMPT))
 
