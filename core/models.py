@@ -42,6 +42,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     text,
@@ -250,6 +251,50 @@ class ChatTag(Base):
     tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
 
     __table_args__ = (Index("ix_chat_tags_tag", "tag_id", "chat_id"),)
+
+
+class Attachment(Base):
+    """A file or image sent with a message, stored once however many messages carry it.
+
+    Content-addressed: ``sha256`` is the hash of ``data``, unique, so the same file attached
+    twice (or kept by an edited version of its message) is one row. ``data`` is what was kept:
+    the uploaded bytes of a document (text, code, CSV, JSON, PDF), or the image as re-encoded
+    for the model (PNG or JPEG, scaled). ``text`` is what the model reads of a document (the
+    file decoded, or the PDF's extracted text); NULL for images. ``context_bytes`` is the size
+    the context arithmetic counts for it (:mod:`core.services.context`), so the context meter
+    never has to read the text.
+    """
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "document" or "image"
+    mime: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)  # bytes of data
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    text: Mapped[str | None] = mapped_column(Text)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    context_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MessageAttachment(Base):
+    """Which attachments a message carries, in order, under the name the person gave the file.
+    Deleting a message deletes its links; an attachment no message links any more is deleted
+    by :meth:`core.repositories.attachments.AttachmentRepository.prune`."""
+
+    __tablename__ = "message_attachments"
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+
+    __table_args__ = (Index("ix_message_attachments_attachment", "attachment_id"),)
 
 
 class Preset(Base):

@@ -16,6 +16,7 @@ import streamlit as st
 from core.i18n import t
 from core.services import chats
 from ui import frame, state
+from ui.attachments import chat_input
 from ui.chat_list import chat_list, chat_menu, delete_confirmation
 from ui.chat_watch import watch_chat
 from ui.context_meter import context_meter
@@ -33,8 +34,8 @@ lang = frame.page_setup()
 service = state.chat_service()
 state.show_flash()
 
-prompt = st.chat_input(t("chat.placeholder", lang), key="prompt")
-chat_id = start_turn(service, state.current_chat_id(), prompt, lang)
+prompt, files = chat_input(lang)  # text and any files or images attached (ui.attachments)
+chat_id = start_turn(service, state.current_chat_id(), prompt, lang, files)
 with st.sidebar:
     chat_list(chat_id, lang)
 

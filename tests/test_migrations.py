@@ -102,15 +102,73 @@ def test_downgrade_to_base_and_up_again(engine: Engine) -> None:
     assert revision(engine) == head(engine)
 
 
+def test_attachments_migration_keeps_the_data_and_goes_back(engine: Engine) -> None:
+    """0011 on a 0007 database with a chat: the chat stays, files can be attached; going back
+    drops the two tables and leaves the messages as they were."""
+    from sqlalchemy import text
+
+    config = _alembic_config(engine)
+    command.upgrade(config, "0007")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO chats (id, title, created_at, last_activity, message_count) "
+                "VALUES (1, 'old', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO messages (id, chat_id, sender, content, reasoning, status, "
+                "created_at, depth) VALUES (1, 1, 'user', 'hello', '', 'complete', "
+                "CURRENT_TIMESTAMP, 0)"
+            )
+        )
+    command.upgrade(config, "0011")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO attachments (id, sha256, kind, mime, size, data, text, "
+                "context_bytes, created_at) VALUES (1, :sha, 'document', 'text/plain', 2, :data, "
+                "'hi', 30, CURRENT_TIMESTAMP)"
+            ),
+            {"sha": "0" * 64, "data": b"hi"},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO message_attachments (message_id, position, attachment_id, name) "
+                "VALUES (1, 0, 1, 'hi.txt')"
+            )
+        )
+        assert connection.execute(text("SELECT content FROM messages")).scalar_one() == "hello"
+        row = connection.execute(
+            text(
+                "SELECT m.content, a.name, f.data FROM messages m "
+                "JOIN message_attachments a ON a.message_id = m.id "
+                "JOIN attachments f ON f.id = a.attachment_id"
+            )
+        ).one()
+    assert (row[0], row[1], bytes(row[2])) == ("hello", "hi.txt", b"hi")
+    command.downgrade(config, "0007")
+    tables = set(inspect(engine).get_table_names())
+    assert not {"attachments", "message_attachments"} & tables
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT content FROM messages")).scalar_one() == "hello"
+    command.upgrade(config, "head")
+    assert revision(engine) == head(engine)
+
+
+PRESETS_BASE = "0011"  # the revision 0010_presets follows (the lead renumbers at merge)
+
+
 def test_presets_migration_keeps_data_both_ways(engine: Engine) -> None:
-    """0010_presets on a database made by 0007, with a chat and an answer: the answer keeps its
-    figures and gets no load time; presets can be stored (one default only); going back to 0007
-    drops them and keeps the chat."""
+    """0010_presets on a database made by the previous revision (0011 since main's attachments),
+    with a chat and an answer: the answer keeps its figures and gets no load time; presets can be
+    stored (one default only); going back drops them and keeps the chat."""
     from sqlalchemy import text
     from sqlalchemy.exc import IntegrityError
 
     config = _alembic_config(engine)
-    command.upgrade(config, "0007")
+    command.upgrade(config, PRESETS_BASE)
     with engine.begin() as db:
         db.execute(
             text(
@@ -141,7 +199,7 @@ def test_presets_migration_keeps_data_both_ways(engine: Engine) -> None:
         db.execute(insert, {"name": "c", "default": False})
     with pytest.raises(IntegrityError), engine.begin() as db:
         db.execute(insert, {"name": "d", "default": True})  # a second default is refused
-    command.downgrade(config, "0007")
+    command.downgrade(config, PRESETS_BASE)
     assert "presets" not in inspect(engine).get_table_names()
     assert "load_time" not in {c["name"] for c in inspect(engine).get_columns("messages")}
     with engine.connect() as db:

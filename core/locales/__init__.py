@@ -18,7 +18,7 @@ from __future__ import annotations
 from string import Formatter
 from typing import Any
 
-from core.locales import app, chat, errors, history, models, presets, settings
+from core.locales import app, attachments, chat, errors, history, models, presets, settings
 
 _AREAS = (
     errors.TEXTS,
@@ -26,6 +26,7 @@ _AREAS = (
     chat.TEXTS,
     settings.TEXTS,
     history.TEXTS,
+    attachments.TEXTS,
     models.TEXTS,
     presets.TEXTS,
 )

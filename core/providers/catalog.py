@@ -63,6 +63,7 @@ class ModelInfo:
     size_bytes: int | None = None
     format: str | None = None  # gguf, mlx
     instances: tuple[LoadedInstance, ...] = ()  # LM Studio 0.4: each with its context length
+    # Sees images: LM Studio says (type "vlm", capabilities.vision); None where the server does not.
     vision: bool | None = None
     tool_use: bool | None = None
     reasoning: tuple[str, ...] | None = None  # the reasoning options it allows ("on", "off"…)
@@ -131,6 +132,7 @@ def _lmstudio_v1(item: dict[str, Any]) -> ModelInfo:
     quant = item.get("quantization")
     kind = item.get("type") or "llm"
     capabilities = _dict(item.get("capabilities"))
+    vision = capabilities.get("vision")
     return ModelInfo(
         id=str(item.get("key") or item.get("id")),
         type="embeddings" if kind in _EMBEDDING_TYPES else kind,
@@ -144,7 +146,7 @@ def _lmstudio_v1(item: dict[str, Any]) -> ModelInfo:
         size_bytes=_int(item.get("size_bytes")),
         format=item.get("format"),
         instances=instances,
-        vision=_flag(capabilities.get("vision")),
+        vision=vision if isinstance(vision, bool) else kind == "vlm",
         tool_use=_flag(capabilities.get("trained_for_tool_use")),
         reasoning=_reasoning(capabilities),
     )
@@ -162,7 +164,7 @@ def _lmstudio_v0(item: dict[str, Any]) -> ModelInfo:
         publisher=item.get("publisher"),
         arch=item.get("arch"),
         format=item.get("compatibility_type"),
-        vision=item.get("type") == "vlm" or None,
+        vision=(item.get("type") or "llm") == "vlm",
     )
 
 

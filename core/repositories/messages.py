@@ -12,7 +12,8 @@ edit, switch, delete) live in :mod:`core.repositories.versions`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final, cast
 
@@ -22,6 +23,7 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    or_,
     select,
     text,
     true,
@@ -33,6 +35,7 @@ from sqlalchemy.orm import Session
 from core.errors import ChatNotFound, InputError, MessageNotFound
 from core.models import SENDERS, STATUSES, Chat, Message, UTCDateTime, utcnow
 from core.repositories import NO_SYNC
+from core.repositories.attachments import AttachmentRepository
 from core.repositories.versions import VersionRepository
 from core.schemas import MessageRecord
 from core.text import check_text
@@ -62,6 +65,8 @@ _INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 # Written out, not bound: a partial index (ix_messages_streaming) is used only for a query whose
 # condition is literally the index's own.
 STREAMING: Final = text("messages.status = 'streaming'")
+# What a request sends: messages with text, and user messages (one with files only has none).
+_USABLE: Final = or_(Message.content != "", Message.sender == Sender.USER.value)
 
 # Columns that update_message() may change.
 UPDATABLE: Final = frozenset(
@@ -185,17 +190,27 @@ class MessageRepository:
         ``user`` → ``user``, ``llm`` → ``assistant``. Reasoning is never included (models must not
         see their own thinking replayed as answer text), and answers that failed before any text
         arrived are left out: they carry nothing the model said. Other versions are never sent.
+        (Attachments are not: the chat service adds them, :meth:`context_rows`.)
         """
+        return [
+            {"role": role, "content": content}
+            for _, role, content in self.context_rows(chat_id, limit)
+        ]
+
+    def context_rows(self, chat_id: int, limit: int = 20) -> list[tuple[int, str, str]]:
+        """(id, role, content) of what :meth:`get_chat_context_for_llm` returns; a user message
+        with files and no text counts (its files are its content)."""
         rows = self.db.execute(
-            select(Message.sender, Message.content)
-            .where(Message.chat_id == chat_id, Message.selected == true(), Message.content != "")
+            select(Message.id, Message.sender, Message.content)
+            .where(Message.chat_id == chat_id, Message.selected == true(), _USABLE)
             .order_by(Message.id.desc())
             .limit(limit)
         ).all()
         if not rows and not self._chat_exists(chat_id):
             raise ChatNotFound(chat_id)
         return [
-            {"role": Sender(sender).role, "content": content} for sender, content in reversed(rows)
+            (int(message_id), Sender(sender).role, content)
+            for message_id, sender, content in reversed(rows)
         ]
 
     # --- what the pages and the chat service need -------------------------------------------------
@@ -222,8 +237,9 @@ class MessageRepository:
         return 0 if leaf is None else int(leaf.depth) + 1
 
     def branch_sizes(self, chat_id: int, limit: int) -> list[tuple[int, int]]:
-        """(id, UTF-8 bytes of the content) of the newest ``limit`` messages of the selected
-        branch that carry text, newest first: what a context fit needs, without the texts."""
+        """(id, UTF-8 bytes of the content and its attachments) of the newest ``limit`` messages
+        of the selected branch that are sent, newest first: what a context fit needs, without
+        the texts."""
         dialect = self.db.get_bind().dialect.name
         size = (
             func.length(sql_cast(Message.content, LargeBinary))  # SQLite: bytes of the blob
@@ -232,11 +248,15 @@ class MessageRepository:
         )
         rows = self.db.execute(
             select(Message.id, size)
-            .where(Message.chat_id == chat_id, Message.selected == true(), Message.content != "")
+            .where(Message.chat_id == chat_id, Message.selected == true(), _USABLE)
             .order_by(Message.id.desc())
             .limit(limit)
         ).all()
-        return [(int(message_id), int(bytes_ or 0)) for message_id, bytes_ in rows]
+        files = AttachmentRepository(self.db).context_bytes_by_message(id_ for id_, _ in rows)
+        return [
+            (int(message_id), int(bytes_ or 0) + files.get(int(message_id), 0))
+            for message_id, bytes_ in rows
+        ]
 
     def list_for_chat(
         self, chat_id: int, *, limit: int | None = None, before_id: int | None = None
@@ -249,9 +269,19 @@ class MessageRepository:
         if before_id is not None:
             query = query.where(Message.id < before_id)
         if limit is None:
-            return [to_record(m) for m in self.db.scalars(query.order_by(Message.id))]
+            return self._with_attachments(self.db.scalars(query.order_by(Message.id)))
         newest = self.db.scalars(query.order_by(Message.id.desc()).limit(limit)).all()
-        return [to_record(m) for m in reversed(newest)]
+        return self._with_attachments(reversed(newest))
+
+    def _with_attachments(self, messages: Iterable[Message]) -> list[MessageRecord]:
+        """Records of ``messages``, each with the files and images it carries."""
+        records = [to_record(m) for m in messages]
+        attached = AttachmentRepository(self.db).for_messages(
+            r.id for r in records if r.sender == Sender.USER
+        )
+        if not attached:
+            return records
+        return [replace(r, attachments=attached[r.id]) if r.id in attached else r for r in records]
 
     def count_for_chat(self, chat_id: int) -> int:
         return self.db.scalar(select(func.count()).where(Message.chat_id == chat_id)) or 0

@@ -7,7 +7,7 @@
   answer (LM Studio's ``load_time_seconds``); existing answers have none (NULL).
 
 Revision ID: 0010_presets
-Revises: 0007
+Revises: 0011
 Create Date: 2026-12-03
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010_presets"
-down_revision: str | None = "0007"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

@@ -51,7 +51,7 @@ class FakeServerProcess(_HTTPProcess):
         super().__init__()
         self.requested_port = port
         self.api_key = api_key
-        self.flavor = flavor
+        self.flavor = flavor  # the fake's API flavor (default: LM Studio's v0)
         self.load_delay = load_delay
 
     def _start(self) -> None:
