@@ -7,12 +7,14 @@
     ├── InputError              the user's input cannot be used (empty message, out-of-range setting)
     ├── NotFound                a chat or message id that does not exist
     │   ├── ChatNotFound
-    │   └── MessageNotFound
+    │   ├── MessageNotFound
+    │   └── PresetNotFound
     └── ProviderError           the model server, translated at the provider boundary
         ├── ServerUnreachable   connection refused / DNS failure: the server is not running there
         ├── WrongURL            something answers, but not an OpenAI-compatible API (404, HTML …)
         ├── AuthenticationFailed  401/403: missing or wrong API key
         ├── NoModelLoaded       the server has no model to answer with
+        ├── NotEnoughMemory     the server could not load a model: not enough (V)RAM
         ├── ModelNotFound       the requested model id is unknown to the server
         ├── ContextOverflow     the conversation does not fit the model's context
         │   └── MessageOverContext  the new message alone does not fit it
@@ -118,6 +120,14 @@ class MessageNotFound(NotFound):
         super().__init__("", message_id=message_id)
 
 
+class PresetNotFound(NotFound):
+    code = "error.preset_not_found"
+
+    def __init__(self, preset_id: int) -> None:
+        self.preset_id = preset_id
+        super().__init__("", preset_id=preset_id)
+
+
 class ProviderError(CharlaError):
     code = "error.provider"
 
@@ -165,6 +175,10 @@ class AuthenticationFailed(ProviderError):
 
 class NoModelLoaded(ProviderError):
     code = "error.no_model"
+
+
+class NotEnoughMemory(ProviderError):
+    code = "error.not_enough_memory"
 
 
 class ModelNotFound(ProviderError):

@@ -181,6 +181,10 @@ class Message(Base):
     prompt_tokens: Mapped[int | None] = mapped_column(Integer)
     completion_tokens: Mapped[int | None] = mapped_column(Integer)
     time_to_first_token: Mapped[float | None] = mapped_column(Float)  # seconds
+    # Seconds the server spent loading the model before this answer, when it said so (an
+    # explicit load through LM Studio's /api/v1/models/load): kept apart from the time to first
+    # token, which then measures the answer alone.
+    load_time: Mapped[float | None] = mapped_column(Float)
     tokens_per_second: Mapped[float | None] = mapped_column(Float)
     finish_reason: Mapped[str | None] = mapped_column(String(32))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
@@ -295,3 +299,33 @@ class MessageAttachment(Base):
     name: Mapped[str] = mapped_column(String(255))
 
     __table_args__ = (Index("ix_message_attachments_attachment", "attachment_id"),)
+
+
+class Preset(Base):
+    """A named system prompt with generation parameters, applied to a chat in one click.
+
+    ``settings`` holds the generation parameters it sets (``ChatSettings.to_json`` without model
+    and system prompt); a parameter it does not hold is left as the chat has it. At most one
+    preset is the default (``is_default``, a partial unique index): new chats start from it.
+    ``source`` says where an imported preset came from ("lmstudio", "charla")."""
+
+    __tablename__ = "presets"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    name: Mapped[str] = mapped_column(String(100), unique=True)
+    system_prompt: Mapped[str | None] = mapped_column(Text)
+    settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
+    is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
+    source: Mapped[str | None] = mapped_column(String(32))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
+
+    __table_args__ = (
+        Index(
+            "ix_presets_default",
+            "is_default",
+            unique=True,
+            sqlite_where=text("is_default"),
+            postgresql_where=text("is_default"),
+        ),
+    )

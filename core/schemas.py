@@ -7,7 +7,7 @@ built from rows once and are safe to cache, pass between threads and keep across
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Any
 
@@ -127,6 +127,7 @@ class MessageRecord:
     selected: bool = True  # on the chat's selected branch
     error_code: str | None = None  # why it failed: a text key, translated when shown …
     error_params: dict[str, Any] | None = None  # … with these parameters
+    load_time: float | None = None  # seconds the server spent loading the model first
     attachments: tuple[AttachmentRecord, ...] = ()  # files and images sent with it, in order
 
     @property
@@ -141,3 +142,22 @@ class MessageRecord:
     def interrupted(self) -> bool:
         """The process writing this answer died (marked at the next start)."""
         return self.error_code == INTERRUPTED
+
+
+@dataclass(frozen=True)
+class PresetRecord:
+    """A saved preset: a name, a system prompt and the generation parameters it sets.
+
+    ``settings`` never holds a model or a system prompt (the prompt is ``system_prompt``); a field
+    it leaves ``None`` is not touched when the preset is applied."""
+
+    id: int
+    name: str
+    system_prompt: str | None
+    settings: ChatSettings
+    is_default: bool = False
+    source: str | None = None
+
+    def as_settings(self) -> ChatSettings:
+        """What applying the preset sets, as one :class:`ChatSettings` (model left unset)."""
+        return replace(self.settings, model=None, system_prompt=self.system_prompt)

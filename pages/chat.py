@@ -28,6 +28,7 @@ from ui.conversation import (
     show_window,
     start_turn,
 )
+from ui.model_menu import jit_notice, model_menu, new_chat_preset
 from ui.server_notice import server_notice
 
 lang = frame.page_setup()
@@ -46,6 +47,8 @@ if chat_id is None:
     st.title(t("chat.welcome_title", lang))
     st.caption(t("chat.welcome", lang))
     server_notice(lang)
+    new_chat_preset(lang)
+    jit_notice(lang)
     st.stop()
 
 landed = jump.land(chat_id, f"window-{chat_id}", WINDOW)  # a search hit's message, if any
@@ -53,6 +56,7 @@ drawn = chats.chat_signature(chat_id)  # read first: a change while drawing is n
 view = load_chat(chat_id)
 with st.container(horizontal=True, vertical_alignment="center", key="chat-header"):
     st.subheader(view.summary.title or t("chat.untitled", lang), anchor=False, width="stretch")
+    model_menu(view.summary.id, lang)
     chat_menu(view.summary, lang)
 delete_confirmation(view.summary.id, view.summary.title, lang)
 
@@ -63,5 +67,6 @@ if view.messages:
     last_answer_actions(view.messages, lang)
 else:
     st.caption(t("chat.empty", lang))
+jit_notice(lang)  # the next answer loads its model first: say so before the wait
 draft_editor(lang)  # text the core refused, just above the input, to fix and send again
 watch_chat(chat_id, drawn)

@@ -1,4 +1,5 @@
-"""Model settings page: the server, the generation settings (defaults or one chat's), the language.
+"""Model settings page: the server, its models (load/unload), the generation settings (defaults or
+one chat's), presets, the language.
 
 A short script over :mod:`ui.settings_form` and :mod:`ui.settings_scope`. At the top the person
 picks what the form edits — the defaults every chat follows, or one chat's own settings — and the
@@ -13,8 +14,10 @@ import streamlit as st
 
 from core.errors import CharlaError
 from core.i18n import LANGUAGES, error_text, t
-from core.services import server
+from core.services import model_control, server
 from ui import frame, state
+from ui.model_controls import model_controls
+from ui.presets_editor import presets_section
 from ui.settings_scope import editor, pick_scope
 from ui.sidebar import forget_connection_status
 
@@ -42,10 +45,21 @@ except CharlaError:
     models = []
     st.warning(t("settings.no_model_list", lang))  # the sidebar's badge already says why
 
+# --- models (LM Studio 0.4+: nothing shown on servers that cannot load on request) -----------------
+with st.container(key="models-section"):
+    if models and model_control.can_load():
+        st.subheader(t("models.title", lang), anchor=False)
+        st.caption(t("models.help", lang))
+        model_controls(models, lang, prefix="models")
+
 # --- generation -----------------------------------------------------------------------------------
 st.subheader(t("settings.generation", lang), anchor=False)
 scope = pick_scope(lang)
 editor(scope, models, lang, prefix="set")
+
+# --- presets --------------------------------------------------------------------------------------
+st.subheader(t("presets.title", lang), anchor=False)
+presets_section(models, lang)
 
 # --- interface ------------------------------------------------------------------------------------
 st.subheader(t("settings.interface", lang), anchor=False)

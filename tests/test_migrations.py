@@ -155,3 +155,67 @@ def test_attachments_migration_keeps_the_data_and_goes_back(engine: Engine) -> N
         assert connection.execute(text("SELECT content FROM messages")).scalar_one() == "hello"
     command.upgrade(config, "head")
     assert revision(engine) == head(engine)
+
+
+PRESETS_BASE = "0008"  # the revision 0010 (presets) follows
+
+
+def test_presets_migration_keeps_data_both_ways(engine: Engine) -> None:
+    """0010 (presets) on a database made by the previous revision, with a chat and an answer: the
+    answer keeps its figures and gets no load time; presets can be stored (one default only); going
+    back drops them, keeps the chat and keeps the search index's triggers (no copy of the table)."""
+    from sqlalchemy import text
+    from sqlalchemy.exc import IntegrityError
+
+    config = _alembic_config(engine)
+    command.upgrade(config, PRESETS_BASE)
+    triggers = _triggers(engine)
+    with engine.begin() as db:
+        db.execute(
+            text(
+                "INSERT INTO chats (id, title, created_at, last_activity, message_count,"
+                " own_settings, title_by_user, pinned, archived)"
+                " VALUES (1, 'old', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1,"
+                " false, false, false, false)"
+            )
+        )
+        db.execute(
+            text(
+                "INSERT INTO messages (id, chat_id, sender, content, reasoning, status,"
+                " time_to_first_token, created_at, depth, selected, stop_requested)"
+                " VALUES (1, 1, 'llm', 'hi', '', 'complete', 0.5, CURRENT_TIMESTAMP, 0, true,"
+                " false)"
+            )
+        )
+    command.upgrade(config, "0010")
+    with engine.begin() as db:
+        row = db.execute(text("SELECT content, time_to_first_token, load_time FROM messages"))
+        assert row.one() == ("hi", 0.5, None)
+        insert = text(
+            "INSERT INTO presets (name, settings, is_default, created_at, updated_at)"
+            " VALUES (:name, '{}', :default, CURRENT_TIMESTAMP, CURRENT_TIMESTAMP)"
+        )
+        db.execute(insert, {"name": "a", "default": True})
+        db.execute(insert, {"name": "b", "default": False})
+        db.execute(insert, {"name": "c", "default": False})
+    with pytest.raises(IntegrityError), engine.begin() as db:
+        db.execute(insert, {"name": "d", "default": True})  # a second default is refused
+    command.downgrade(config, PRESETS_BASE)
+    assert "presets" not in inspect(engine).get_table_names()
+    assert "load_time" not in {c["name"] for c in inspect(engine).get_columns("messages")}
+    assert _triggers(engine) == triggers
+    with engine.connect() as db:
+        assert db.execute(text("SELECT title FROM chats")).scalar_one() == "old"
+
+
+def _triggers(engine: Engine) -> set[str]:
+    """The database's trigger names (SQLite's full-text index lives on them)."""
+    from sqlalchemy import text
+
+    query = (
+        "SELECT name FROM sqlite_master WHERE type = 'trigger'"
+        if engine.dialect.name == "sqlite"
+        else "SELECT tgname FROM pg_trigger WHERE NOT tgisinternal"
+    )
+    with engine.connect() as db:
+        return set(db.execute(text(query)).scalars())

@@ -36,6 +36,7 @@ from core.text import check_text, check_user_message
 from core.vocab import Sender, Status
 from ui import actions, message_actions, state
 from ui.live_view import follow_answer
+from ui.model_menu import new_chat_settings
 from ui.render import literal_html, render_message
 from ui.widgets import dim_style, show_older
 
@@ -51,7 +52,7 @@ def _start(service: ChatService, chat_id: int | None, action: actions.Action) ->
         if isinstance(action, actions.Waiting):
             chat_id = action.chat_id
         if chat_id is None:
-            chat_id = chats.new_chat()
+            chat_id = chats.new_chat(settings=new_chat_settings())
             state.select_chat(chat_id)
         reply = service.send(chat_id, text, attachments=files)
     elif chat_id is None:

@@ -22,6 +22,8 @@ import streamlit as st
 from core.i18n import t
 from core.schemas import MessageRecord
 from core.services import chats, workers
+from core.services.live import Frame
+from core.services.model_control import needs_loading
 from ui import state
 
 
@@ -46,12 +48,32 @@ class _Thinking:
         self._body.markdown(reasoning)
 
 
-def _deltas(answer_id: int, thinking: _Thinking) -> Iterator[str]:
+class _Caption:
+    """The line under the answer being written: "loading model…" while the model loads (or, on
+    a server that loads it just in time, until the first text), then "writing…"."""
+
+    def __init__(self, slot: Any, lang: str, *, waiting_for_load: bool) -> None:
+        self._slot, self._lang = slot, lang
+        self._waiting = waiting_for_load
+        self._shown: str | None = None
+
+    def update(self, frame: Frame | None) -> None:
+        if frame is not None and (frame.content or frame.reasoning):
+            self._waiting = False
+        loading = self._waiting or (frame is not None and frame.loading)
+        key = "models.loading_model" if loading else "msg.status_streaming"
+        if key != self._shown:
+            self._shown = key
+            self._slot.caption(t(key, self._lang))
+
+
+def _deltas(answer_id: int, thinking: _Thinking, caption: _Caption) -> Iterator[str]:
     """The new text of each frame, for ``st.write_stream``. Ends when the answer does — or when
     text already shown was taken back (reasoning recognised late, or the answer asked again
     after fitting the context): the rerun then draws it from the start."""
     shown, reasoning = "", ""
     for frame in workers.follow(answer_id):
+        caption.update(frame)
         if frame.reasoning != reasoning:
             reasoning = frame.reasoning
             thinking.show(reasoning)
@@ -78,8 +100,11 @@ def follow_answer(message: MessageRecord, lang: str, into: Any) -> None:
             on_click=_stop,
             args=(message.id,),
         )
-        st.caption(t("msg.status_streaming", lang))
-        text.write_stream(_deltas(message.id, thinking))
+        caption = _Caption(
+            st.empty(), lang, waiting_for_load=not message.content and needs_loading(message.model)
+        )
+        caption.update(None)
+        text.write_stream(_deltas(message.id, thinking, caption))
     failed = chats.fall_back_from_failed(message.id)
     if failed is not None:
         state.flash(t("chat.regenerate_failed", lang, reason=failed.error_text(lang)), error=True)

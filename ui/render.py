@@ -77,6 +77,8 @@ def caption_text(message: MessageRecord, lang: str) -> str:
         parts.append(model_label(message.model))
     if message.completion_tokens is not None:
         parts.append(t("msg.tokens", lang, count=message.completion_tokens))
+    if message.load_time is not None:
+        parts.append(t("msg.load_time", lang, seconds=message.load_time))
     if message.time_to_first_token is not None:
         parts.append(t("msg.ttft", lang, seconds=message.time_to_first_token))
     if message.tokens_per_second is not None:

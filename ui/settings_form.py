@@ -136,10 +136,17 @@ def _optional_number(form: Form, name: str, lang: str) -> None:
 
 
 def widgets(
-    form: Form, models: Sequence[ModelInfo], lang: str, *, configured_model: str | None = None
+    form: Form,
+    models: Sequence[ModelInfo],
+    lang: str,
+    *,
+    configured_model: str | None = None,
+    with_model: bool = True,
 ) -> None:
-    """Draw the form's widgets (their values live in ``st.session_state``)."""
-    _model(form, models, configured_model, lang)
+    """Draw the form's widgets (their values live in ``st.session_state``); a preset's form has
+    no model (``with_model=False``)."""
+    if with_model:
+        _model(form, models, configured_model, lang)
     chosen = st.session_state.get(form.key("model")) or configured_model
     info = next((m for m in models if m.id == chosen), None)
     context = info.context_length if info else None

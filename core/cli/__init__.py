@@ -11,6 +11,7 @@ database problem, 1 for a command that could not do all it was asked.
 - ``search`` — full-text search over every message (:mod:`core.cli.search`).
 - ``export`` — chats to a CSV, Charla JSON or Markdown file; ``import`` — chats from ChatGPT,
   LM Studio, Open WebUI or Charla JSON (:mod:`core.cli.transfer`).
+- ``presets import PATH…`` / ``presets list`` — LM Studio presets into Charla.
 """
 
 from __future__ import annotations
@@ -19,10 +20,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from core.cli import search, server, transfer
+from core.cli import presets, search, server, transfer
 from core.errors import CharlaError
 
-COMMANDS = (server, search, transfer)  # every command module, in the order ``--help`` lists them
+# Every command module, in the order ``--help`` lists them.
+COMMANDS = (server, search, transfer, presets)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -24,7 +24,9 @@ from core.locales import (
     chat,
     errors,
     history,
+    models,
     organise,
+    presets,
     search,
     settings,
     transfer,
@@ -40,6 +42,8 @@ _AREAS = (
     organise.TEXTS,
     attachments.TEXTS,
     transfer.TEXTS,
+    models.TEXTS,
+    presets.TEXTS,
 )
 
 TEXTS: dict[str, dict[str, str]] = {}

@@ -7,6 +7,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "msg.thinking": {"en": "Thinking", "es": "Razonamiento"},
     "msg.tokens": {"en": "{count} tokens", "es": "{count} tokens"},
     "msg.tokens_one": {"en": "1 token", "es": "1 token"},
+    "msg.load_time": {
+        "en": "model loaded in {seconds:.1f} s",
+        "es": "modelo cargado en {seconds:.1f} s",
+    },
     "msg.ttft": {"en": "first token {seconds:.2f} s", "es": "primer token {seconds:.2f} s"},
     "msg.speed": {"en": "{rate:.1f} tok/s", "es": "{rate:.1f} tok/s"},
     "msg.status_stopped": {"en": "stopped", "es": "detenida"},

@@ -103,6 +103,16 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "El servidor no tiene ningún modelo cargado. Carga uno en LM Studio (pestaña Developer, o "
         "`lms load <modelo>`) o elige un modelo en la página de Ajustes.",
     },
+    "error.not_enough_memory": {
+        "en": "The server could not load '{model}': not enough memory. Unload another model, pick a "
+        "shorter context length or a smaller quantization, and try again.",
+        "es": "El servidor no pudo cargar '{model}': no hay memoria suficiente. Descarga otro modelo, "
+        "elige un contexto más corto o una cuantización más pequeña, e inténtalo de nuevo.",
+    },
+    "error.preset_not_found": {
+        "en": "Preset {preset_id} does not exist (it may have been deleted). Pick another preset.",
+        "es": "El preset {preset_id} no existe (puede que se haya borrado). Elige otro preset.",
+    },
     "error.model_not_found": {
         "en": "The server does not know the model '{model}'. Pick an available model on the Settings page "
         "or download it in LM Studio.",

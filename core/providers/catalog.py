@@ -40,6 +40,14 @@ _EMBEDDING_TYPES: Final = frozenset({"embeddings", "embedding"})
 
 
 @dataclass(frozen=True)
+class LoadedInstance:
+    """One loaded copy of a model (LM Studio 0.4 can load a model several times)."""
+
+    id: str
+    context_length: int | None = None
+
+
+@dataclass(frozen=True)
 class ModelInfo:
     """A model as the server describes it; fields it does not say are ``None``."""
 
@@ -51,8 +59,14 @@ class ModelInfo:
     quantization: str | None = None
     publisher: str | None = None
     arch: str | None = None
+    display_name: str | None = None
+    size_bytes: int | None = None
+    format: str | None = None  # gguf, mlx
+    instances: tuple[LoadedInstance, ...] = ()  # LM Studio 0.4: each with its context length
     # Sees images: LM Studio says (type "vlm", capabilities.vision); None where the server does not.
     vision: bool | None = None
+    tool_use: bool | None = None
+    reasoning: tuple[str, ...] | None = None  # the reasoning options it allows ("on", "off"…)
 
     @property
     def is_chat_model(self) -> bool:
@@ -91,13 +105,34 @@ def _guess_type(model_id: str) -> str:
     return "embeddings" if "embed" in model_id.lower() else "llm"
 
 
+def _instances(raw: Any) -> tuple[LoadedInstance, ...]:
+    items = raw if isinstance(raw, list) else []
+    return tuple(
+        LoadedInstance(str(i["id"]), _int(_dict(i.get("config")).get("context_length")))
+        for i in items
+        if isinstance(i, dict) and i.get("id") is not None
+    )
+
+
+def _flag(value: Any) -> bool | None:
+    return value if isinstance(value, bool) else None
+
+
+def _reasoning(capabilities: dict[str, Any]) -> tuple[str, ...] | None:
+    reasoning = capabilities.get("reasoning")
+    if not isinstance(reasoning, dict):
+        return None
+    options = reasoning.get("allowed_options")
+    return tuple(str(o) for o in options) if isinstance(options, list) else ()
+
+
 def _lmstudio_v1(item: dict[str, Any]) -> ModelInfo:
-    instances = item.get("loaded_instances") or []
-    first = _dict(instances[0]) if isinstance(instances, list) and instances else {}
-    loaded_ctx = _int(_dict(first.get("config")).get("context_length"))
+    instances = _instances(item.get("loaded_instances"))
+    loaded_ctx = instances[0].context_length if instances else None
     quant = item.get("quantization")
     kind = item.get("type") or "llm"
-    vision = _dict(item.get("capabilities")).get("vision")
+    capabilities = _dict(item.get("capabilities"))
+    vision = capabilities.get("vision")
     return ModelInfo(
         id=str(item.get("key") or item.get("id")),
         type="embeddings" if kind in _EMBEDDING_TYPES else kind,
@@ -107,7 +142,13 @@ def _lmstudio_v1(item: dict[str, Any]) -> ModelInfo:
         quantization=quant.get("name") if isinstance(quant, dict) else quant,
         publisher=item.get("publisher"),
         arch=item.get("architecture") or item.get("arch"),
+        display_name=item.get("display_name"),
+        size_bytes=_int(item.get("size_bytes")),
+        format=item.get("format"),
+        instances=instances,
         vision=vision if isinstance(vision, bool) else kind == "vlm",
+        tool_use=_flag(capabilities.get("trained_for_tool_use")),
+        reasoning=_reasoning(capabilities),
     )
 
 
@@ -122,6 +163,7 @@ def _lmstudio_v0(item: dict[str, Any]) -> ModelInfo:
         quantization=item.get("quantization"),
         publisher=item.get("publisher"),
         arch=item.get("arch"),
+        format=item.get("compatibility_type"),
         vision=(item.get("type") or "llm") == "vlm",
     )
 
@@ -189,6 +231,22 @@ class Catalog:
             return response.status_code, None
         finally:
             response.close()
+
+    @property
+    def can_load(self) -> bool:
+        """Whether the server takes ``POST /api/v1/models/load`` and ``/unload`` (LM Studio 0.4+:
+        the servers that answer ``GET /api/v1/models``). Asks for the model list once if needed."""
+        if self._endpoint is None:
+            try:
+                self.list_models()
+            except errors.ProviderError:
+                return False
+        return self._endpoint == MODEL_ENDPOINTS[0]
+
+    def forget_models(self) -> None:
+        """Drop the cached model list and contexts (a model was loaded or unloaded)."""
+        self._models = None
+        self._contexts = {}
 
     def list_models(self, *, refresh: bool = False) -> list[ModelInfo]:
         """Every model the server offers, with type, load state and context where it says them."""

@@ -33,7 +33,7 @@ import httpx
 from httpx_sse import EventSource
 
 from core.conf.settings import Settings, get_settings
-from core.providers import translate
+from core.providers import lifecycle, translate
 from core.providers.catalog import ConnectionStatus, ModelInfo
 from core.providers.connection import Connection, LazyConnection, connect, connect_configured
 from core.providers.http import DEFAULT_MAX_RETRIES, DEFAULT_URL, Timeouts
@@ -153,6 +153,22 @@ class LMStudioAPIProvider:
     def check_connection(self, model: str | None = None) -> ConnectionStatus:
         """Reachable? Which model would answer, and is it loaded? Never raises."""
         return self._conn.catalog.check_connection(model)
+
+    # --- loading models (LM Studio 0.4+) ----------------------------------------------------------
+    @property
+    def can_load_models(self) -> bool:
+        """Whether the server loads and unloads models on request (:mod:`~.lifecycle`)."""
+        return self._conn.catalog.can_load
+
+    def load_model(self, model: str, context_length: int | None = None) -> lifecycle.LoadResult:
+        """Load ``model`` with ``context_length`` tokens of context; returns when it is loaded."""
+        conn = self._conn
+        return lifecycle.load(conn.http, conn.catalog, model, context_length)
+
+    def unload_model(self, instance_id: str) -> None:
+        """Unload one loaded instance of a model."""
+        conn = self._conn
+        lifecycle.unload(conn.http, conn.catalog, instance_id)
 
     # --- answers (sync) -------------------------------------------------------------------------
     def stream_reply(

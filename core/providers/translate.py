@@ -49,6 +49,15 @@ _CONTEXT_MARKERS = (
     "prompt is too long",
 )
 
+# How servers say a model did not fit in memory (LM Studio's load errors, llama.cpp's allocator).
+_MEMORY_MARKERS = (
+    "not enough memory",
+    "insufficient memory",
+    "insufficient system resources",
+    "out of memory",
+    "failed to allocate",
+)
+
 
 # The numbers servers put in an overflow message, e.g. llama-cpp-python / vLLM / OpenAI: "This
 # model's maximum context length is 1024 tokens. However, you requested 6032 tokens"; llama.cpp's
@@ -126,6 +135,8 @@ def _classify(message: str, code: str | None) -> type[errors.ProviderError] | No
         return errors.ModelNotFound
     if "model" in text and ("not found" in text or "does not exist" in text):
         return errors.ModelNotFound
+    if any(marker in text for marker in _MEMORY_MARKERS):  # "…memory for a context length of…"
+        return errors.NotEnoughMemory
     if code in ("context_length_exceeded", "context_overflow") or any(
         marker in text for marker in _CONTEXT_MARKERS
     ):

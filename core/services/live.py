@@ -29,6 +29,7 @@ class Frame:
     reasoning: str
     done: bool
     version: int = 0
+    loading: bool = False  # the model is being loaded before the answer starts
 
 
 class LiveAnswer:
@@ -42,12 +43,20 @@ class LiveAnswer:
         self._version = 0
         self._done = False
         self._stopping = False
+        self._loading = False
         self._stop_hooks: list[Callable[[], None]] = []
 
     # --- the writer's side ----------------------------------------------------------------------
     def add(self, kind: str, text: str) -> None:
         with self._cond:
             self._parts.add(kind, text)
+            self._version += 1
+            self._cond.notify_all()
+
+    def set_loading(self, loading: bool) -> None:
+        """Say whether the model is being loaded (followers show "loading model…")."""
+        with self._cond:
+            self._loading = loading
             self._version += 1
             self._cond.notify_all()
 
@@ -76,15 +85,19 @@ class LiveAnswer:
             return self._parts.reasoning
 
     # --- followers ------------------------------------------------------------------------------
+    def _frame(self) -> Frame:  # the caller holds the condition
+        parts = self._parts
+        return Frame(parts.content, parts.reasoning, self._done, self._version, self._loading)
+
     def frame(self) -> Frame:
         with self._cond:
-            return Frame(self._parts.content, self._parts.reasoning, self._done, self._version)
+            return self._frame()
 
     def wait(self, seen: int, timeout: float) -> Frame:
         """The next frame after version ``seen`` (or the current one after ``timeout`` s)."""
         with self._cond:
             self._cond.wait_for(lambda: self._version != seen or self._done, timeout)
-            return Frame(self._parts.content, self._parts.reasoning, self._done, self._version)
+            return self._frame()
 
     @property
     def done(self) -> bool:

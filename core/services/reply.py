@@ -34,6 +34,7 @@ from core.providers.stream import ReplyStream, StreamStats
 from core.schemas import ChatSettings, MessageRecord
 from core.services.answers import AnswerWriter
 from core.services.live import LiveAnswer
+from core.services.model_control import prepare_model
 from core.vocab import EventKind, Status
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ class ChatReply:
         self.status: Status = Status.STREAMING
         self.error: errors.CharlaError | None = None
         self.result: MessageRecord | None = None
+        self.load_time: float | None = None  # seconds the server reported loading the model
         self.finished = threading.Event()
         self._finishing = threading.Lock()
         self._writer = AnswerWriter(self.answer_id, save_interval=service.save_interval)
@@ -123,11 +125,23 @@ class ChatReply:
             **settings.options(),
         )
 
+    def _load_model(self) -> None:
+        """Load the model first if it is not loaded and the server loads on request, so its load
+        time is known apart from the answer's time to first token (:mod:`.model_control`)."""
+        live = self.live
+        try:
+            self.load_time = prepare_model(
+                self.service.provider, self.plan.settings.model, lambda: live.set_loading(True)
+            )
+        finally:
+            live.set_loading(False)
+
     def _run(self) -> Generator[str]:
         live, writer = self.live, self._writer
         stream: ReplyStream | None = None
         status, error = Status.STOPPED, None
         try:
+            self._load_model()
             for attempt in range(2):
                 try:
                     stream = self._open(self.plan)
@@ -192,6 +206,8 @@ class ChatReply:
             "prompt_tokens": (stats.prompt_tokens if stats else None)
             or self.service.estimator.count(sent, plan.settings.model),
         }
+        if self.load_time is not None:
+            extra["load_time"] = self.load_time
         if plan.dropped:
             extra["params"] = {**(plan.answer.params or {}), "left_out": plan.dropped}
         result = self._writer.finish(

@@ -41,12 +41,18 @@ class FakeServerProcess(_HTTPProcess):
     name = "fake-llm"
 
     def __init__(
-        self, *, port: int = 0, api_key: str | None = None, flavor: str | None = None
+        self,
+        *,
+        port: int = 0,
+        api_key: str | None = None,
+        flavor: str | None = None,
+        load_delay: float = 0.0,
     ) -> None:
         super().__init__()
         self.requested_port = port
         self.api_key = api_key
         self.flavor = flavor  # the fake's API flavor (default: LM Studio's v0)
+        self.load_delay = load_delay
 
     def _start(self) -> None:
         self.port = self.requested_port or free_port()
@@ -55,10 +61,16 @@ class FakeServerProcess(_HTTPProcess):
             command += ["--api-key", self.api_key]
         if self.flavor:
             command += ["--flavor", self.flavor]
+        if self.load_delay:
+            command += ["--load-delay", str(self.load_delay)]
         self._spawn(command, ready_path="/__fake__/requests", timeout=30, env={})
 
     def enqueue(self, **reply: Any) -> None:
         httpx.post(f"{self.url}/__fake__/enqueue", json=reply, timeout=10).raise_for_status()
+
+    def lifecycle(self) -> list[dict[str, Any]]:
+        """The load/unload requests received (LM Studio 0.4 flavor)."""
+        return list(httpx.get(f"{self.url}/__fake__/lifecycle", timeout=10).json())
 
     def disconnects(self) -> int:
         return int(httpx.get(f"{self.url}/__fake__/disconnects", timeout=10).json()["disconnects"])

@@ -25,13 +25,15 @@ Design
   ``ConnectionResetError`` also counts as a client disconnect (``disconnects``). ``stop()``
   shuts down the accept loop and every open client socket, so it returns promptly even while a
   handler is stalled or repeating forever.
-* Control endpoints under ``/__fake__/`` (enqueue, reset, requests, disconnects, default_reply)
+* Control endpoints under ``/__fake__/`` (enqueue, reset, requests, lifecycle, disconnects,
+  default_reply)
   let another process script the fake. They are test machinery, not part of the emulated API, so
   they never require the API key.
 
 Endpoints emulated: ``GET /v1/models`` (all flavors), ``GET /api/v0/models`` (flavors
 ``lmstudio-v0`` and ``lmstudio-v1``), ``GET /api/v1/models`` (flavor ``lmstudio-v1``),
-``POST /v1/chat/completions``, ``GET /health``, and ``GET /props`` (llama.cpp's server settings)
+``POST /v1/chat/completions``, ``POST /api/v1/models/load`` and ``/unload`` (flavor ``lmstudio-v1``,
+see :mod:`tests.fakes.lmstudio_native`), ``GET /health``, and ``GET /props`` (llama.cpp's server settings)
 only when the fake is given ``props``. Anything else answers LM Studio's 404
 ``{"error": "Unexpected endpoint or method. (GET /x)"}``. ``gets`` records the path of every GET
 of the emulated API, so tests can tell what a client asked and how often.
@@ -57,6 +59,8 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import FrameType, TracebackType
 from typing import Any
+
+from tests.fakes import lmstudio_native
 
 __all__ = ["DEFAULT_MODELS", "FLAVORS", "FakeLLMServer", "Reply"]
 
@@ -259,6 +263,11 @@ class FakeLLMServer:
         self._title_queue: deque[Reply] = deque()
         self.gets: list[str] = []  # paths of the emulated API's GET requests, in order
         self.disconnects: int = 0
+        # LM Studio 0.4's load/unload (tests.fakes.lmstudio_native).
+        self.load_time: float = 1.25
+        self.load_delay: float = 0.0
+        self.load_faults: deque[tuple[int, dict[str, Any]]] = deque()
+        self.lifecycle_requests: list[dict[str, Any]] = []
         self._queue: deque[Reply] = deque()
         self._lock = threading.Lock()
         self._disconnected = threading.Condition(self._lock)
@@ -338,6 +347,8 @@ class FakeLLMServer:
             self.requests.clear()
             self.gets.clear()
             self.disconnects = 0
+            self.load_faults.clear()
+            self.lifecycle_requests.clear()
 
     def wait_for_disconnect(self, timeout: float = 5.0, *, count: int = 1) -> bool:
         """Wait until at least ``count`` client disconnects have been counted."""
@@ -555,6 +566,16 @@ class _Handler(BaseHTTPRequestHandler):
         if path.startswith("/__fake__/"):
             self._control_post(path, raw)
             return
+        if path in lmstudio_native.PATHS and self.fake.flavor == "lmstudio-v1":
+            if not self._authorized():
+                self._send(401, INVALID_API_KEY_BODY)
+                return
+            try:
+                asked = json.loads(raw.decode("utf-8")) if raw else None
+            except (UnicodeDecodeError, ValueError):
+                asked = None
+            self._send(*lmstudio_native.handle(self.fake, path, asked))
+            return
         if path != "/v1/chat/completions":
             if not self._authorized():
                 self._send(401, INVALID_API_KEY_BODY)
@@ -624,19 +645,31 @@ class _Handler(BaseHTTPRequestHandler):
         models = []
         for m in self.fake.models:
             loaded = m["state"] == "loaded"
+            context = m.get("loaded_context_length", lmstudio_native.DEFAULT_LOADED_CONTEXT)
             models.append(
                 {
                     "key": m["id"],
                     "type": "embedding" if m["type"] in ("embedding", "embeddings") else "llm",
-                    "capabilities": {"vision": m["type"] == "vlm"},
                     "display_name": m["id"],
                     "publisher": m["publisher"],
                     "architecture": m["arch"],
-                    "quantization": {"name": m["quantization"]},
+                    "quantization": {"name": m["quantization"], "bits_per_weight": 4},
+                    "size_bytes": m.get("size_bytes", 1_000_000_000),
+                    "params_string": None,
+                    "format": "gguf",
                     "max_context_length": m["max_context_length"],
                     "loaded_instances": (
-                        [{"id": m["id"], "config": {"context_length": 4096}}] if loaded else []
+                        [{"id": m["id"], "config": {"context_length": context}}] if loaded else []
                     ),
+                    "capabilities": {
+                        "vision": m.get("vision", m["type"] == "vlm"),
+                        "trained_for_tool_use": m.get("tool_use", False),
+                        **(
+                            {"reasoning": {"allowed_options": ["off", "on"], "default": "on"}}
+                            if m.get("reasoning")
+                            else {}
+                        ),
+                    },
                 }
             )
         return {"models": models}
@@ -646,6 +679,8 @@ class _Handler(BaseHTTPRequestHandler):
     def _control_get(self, path: str) -> None:
         if path == "/__fake__/requests":
             self._send(200, list(self.fake.requests))
+        elif path == "/__fake__/lifecycle":
+            self._send(200, list(self.fake.lifecycle_requests))
         elif path == "/__fake__/disconnects":
             self._send(200, {"disconnects": self.fake.disconnects})
         else:
@@ -874,6 +909,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--port", type=int, default=0, help="port on 127.0.0.1 (0: a free one)")
     parser.add_argument("--flavor", choices=FLAVORS, default="lmstudio-v0")
     parser.add_argument("--api-key", default=None, help="require 'Authorization: Bearer KEY'")
+    parser.add_argument("--load-delay", type=float, default=0.0, help="seconds a model load takes")
     args = parser.parse_args(argv)
 
     done = threading.Event()
@@ -883,7 +919,9 @@ def main(argv: list[str] | None = None) -> int:
 
     signal.signal(signal.SIGTERM, on_signal)
     signal.signal(signal.SIGINT, on_signal)
-    server = FakeLLMServer(port=args.port, flavor=args.flavor, api_key=args.api_key).start()
+    server = FakeLLMServer(port=args.port, flavor=args.flavor, api_key=args.api_key)
+    server.load_delay = args.load_delay
+    server.start()
     print(f"fake llm server on {server.url}", flush=True)
     try:
         while not done.wait(0.2):
