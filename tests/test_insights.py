@@ -1,0 +1,316 @@
+"""Insights: every aggregation checked against numbers this test computes itself from the rows it
+inserted, on SQLite and PostgreSQL, with answers on both sides of the reader's midnight.
+
+The expected values never go through Charla's code: days are taken with ``zoneinfo`` in Python,
+percentiles with ``statistics.quantiles(method="inclusive")`` (the same definition as
+PostgreSQL's ``percentile_cont``), counts with plain loops over the inserted rows.
+"""
+
+from __future__ import annotations
+
+import random
+import statistics
+from collections import Counter, defaultdict
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any
+from zoneinfo import ZoneInfo
+
+import pytest
+from sqlalchemy import insert, text
+
+from core.conf.db import session_scope
+from core.models import Chat, Message
+from core.repositories.tags import TagRepository
+from core.services import insights
+from core.services.insights import InsightsFilter, Narrow
+from core.zones import day_shift, local_midnight
+
+ZONE = ZoneInfo("Pacific/Auckland")  # +13:00 in summer: most UTC days straddle two of its days
+MODELS = ("alpha-7b", "beta-3b", "gamma-1b")
+START = datetime(2026, 3, 30, 9, 0, tzinfo=UTC)  # Auckland leaves summer time on 2026-04-05
+
+
+@dataclass
+class Row:
+    id: int
+    chat_id: int
+    parent_id: int
+    model: str | None
+    status: str
+    finish_reason: str | None
+    created_at: datetime
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    ttft: float | None
+    tps: float | None
+
+    @property
+    def outcome(self) -> str:
+        if self.status in ("error", "stopped"):
+            return self.status
+        return "length" if self.finish_reason == "length" else "complete"
+
+
+def _fill(count: int = 150, seed: int = 7) -> list[Row]:
+    """Chats of questions and answers, every answer with known statistics; returns the answers."""
+    rng = random.Random(seed)
+    answers: list[Row] = []
+    chats, messages = [], []
+    next_id = 1
+    for chat_id in range(1, count // 5 + 1):
+        chats.append({"id": chat_id, "title": f"chat {chat_id}", "created_at": START,
+                      "last_activity": START, "message_count": 10})  # fmt: skip
+        for _turn in range(5):
+            at = START + timedelta(minutes=rng.randrange(0, 14 * 24 * 60))
+            model = rng.choice((*MODELS, None)) if rng.random() < 0.05 else rng.choice(MODELS)
+            roll = rng.random()
+            status = "error" if roll < 0.08 else "stopped" if roll < 0.15 else "complete"
+            finish = None if status != "complete" else ("length" if roll > 0.9 else "stop")
+            measured = status != "error"
+            row = Row(
+                id=next_id + 1,
+                chat_id=chat_id,
+                parent_id=next_id,
+                model=model,
+                status=status,
+                finish_reason=finish,
+                created_at=at + timedelta(seconds=2),
+                prompt_tokens=rng.randrange(20, 4000),
+                completion_tokens=rng.randrange(1, 900) if measured else None,
+                ttft=round(rng.uniform(0.05, 3.0), 4) if measured else None,
+                tps=round(rng.uniform(5, 90), 3) if measured else None,
+            )
+            messages.append({"id": next_id, "chat_id": chat_id, "sender": "user",
+                             "content": "q", "created_at": at, "status": "complete"})  # fmt: skip
+            messages.append(
+                {
+                    "id": row.id,
+                    "chat_id": chat_id,
+                    "parent_id": next_id,
+                    "sender": "llm",
+                    "content": "a",
+                    "status": status,
+                    "finish_reason": finish,
+                    "model": model,
+                    "created_at": row.created_at,
+                    "prompt_tokens": row.prompt_tokens,
+                    "completion_tokens": row.completion_tokens,
+                    "time_to_first_token": row.ttft,
+                    "tokens_per_second": row.tps,
+                }
+            )
+            answers.append(row)
+            next_id += 2
+    # One answer still being written: never counted.
+    messages.append({"id": next_id, "chat_id": 1, "sender": "llm", "content": "…", "model": MODELS[0],
+                     "status": "streaming", "created_at": START + timedelta(days=1)})  # fmt: skip
+    with session_scope(write=True) as db:
+        db.execute(insert(Chat), chats)
+        db.execute(insert(Message), messages)
+        if db.get_bind().dialect.name == "postgresql":  # ids were given: move the sequences on
+            for table in ("chats", "messages"):
+                db.execute(text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))
+    return answers
+
+
+def _percentile(values: list[float], p: float) -> float:
+    """Linear interpolation between closest ranks, as ``percentile_cont``."""
+    if len(values) == 1:
+        return values[0]
+    cuts = statistics.quantiles(values, n=100, method="inclusive")
+    return cuts[round(p * 100) - 1] if 0 < p < 1 else (min(values) if p == 0 else max(values))
+
+
+def _local_day(row: Row) -> date:
+    return row.created_at.astimezone(ZONE).date()
+
+
+def _expect_models(rows: list[Row]) -> dict[str, dict[str, Any]]:
+    grouped: dict[str, list[Row]] = defaultdict(list)
+    for row in rows:
+        grouped[row.model or insights.UNKNOWN_MODEL].append(row)
+    expected = {}
+    for model, mine in grouped.items():
+        tps = [r.tps for r in mine if r.tps is not None]
+        ttft = [r.ttft for r in mine if r.ttft is not None]
+        length = [float(r.completion_tokens) for r in mine if r.completion_tokens is not None]
+        expected[model] = {
+            "answers": len(mine),
+            "outcomes": Counter(r.outcome for r in mine),
+            "in": sum(r.prompt_tokens or 0 for r in mine),
+            "out": sum(r.completion_tokens or 0 for r in mine),
+            "last": max(r.created_at for r in mine),
+            "speed": {p: _percentile(tps, p) for p in insights.SPEED_PS} if tps else None,
+            "ttft": {p: _percentile(ttft, p) for p in insights.TTFT_PS} if ttft else None,
+            "length": _percentile(length, 0.5) if length else None,
+        }
+    return expected
+
+
+def _check(view: insights.Overview, rows: list[Row]) -> None:
+    assert view.answers == len(rows)
+    assert view.chats == len({r.chat_id for r in rows})
+    assert view.questions == len({r.parent_id for r in rows})
+    assert view.messages == view.answers + view.questions
+    assert view.tokens_in == sum(r.prompt_tokens or 0 for r in rows)
+    assert view.tokens_out == sum(r.completion_tokens or 0 for r in rows)
+    assert view.median_speed == pytest.approx(_percentile([r.tps for r in rows if r.tps], 0.5))
+    assert view.median_ttft == pytest.approx(_percentile([r.ttft for r in rows if r.ttft], 0.5))
+    for outcome in insights.OUTCOMES:
+        assert view.outcome_total(outcome) == sum(r.outcome == outcome for r in rows)
+    per_day: Counter[tuple[date, str]] = Counter()
+    tokens_day: Counter[date] = Counter()
+    for row in rows:
+        per_day[(_local_day(row), row.model or "")] += 1
+        tokens_day[_local_day(row)] += (row.prompt_tokens or 0) + (row.completion_tokens or 0)
+    assert {(d.day, d.model): d.answers for d in view.days} == dict(per_day)
+    shown: Counter[date] = Counter()
+    for d in view.days:
+        shown[d.day] += d.tokens_in + d.tokens_out
+    assert shown == tokens_day
+    expected = _expect_models(rows)
+    assert [m.model for m in view.models] == sorted(expected)
+    for stats in view.models:
+        want = expected[stats.model]
+        assert stats.answers == want["answers"]
+        assert stats.outcomes == {o: want["outcomes"].get(o, 0) for o in insights.OUTCOMES}
+        assert (stats.tokens_in, stats.tokens_out) == (want["in"], want["out"])
+        assert stats.last_used == want["last"]
+        assert stats.error_rate == pytest.approx(want["outcomes"]["error"] / want["answers"])
+        if want["speed"] is None:
+            assert stats.speed is None
+        else:
+            assert stats.speed is not None
+            for p, value in want["speed"].items():
+                assert stats.speed[p] == pytest.approx(value), (stats.model, p)
+            assert stats.ttft is not None
+            for p, value in want["ttft"].items():
+                assert stats.ttft[p] == pytest.approx(value), (stats.model, p)
+            assert stats.median_length == pytest.approx(want["length"])
+    measured = sorted(
+        (r for r in rows if r.prompt_tokens is not None and r.ttft is not None),
+        key=lambda r: (r.created_at, r.id),
+        reverse=True,
+    )
+    assert view.points_total == len(measured)
+    assert [p.id for p in view.points] == [r.id for r in measured[: insights.POINTS]]
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache() -> None:
+    insights.forget()
+
+
+def test_every_figure_matches_the_rows_inserted(db: str) -> None:
+    rows = _fill()
+    view = insights.overview(InsightsFilter(zone=ZONE))
+    assert view.history and not view.empty
+    _check(view, rows)
+    assert view.database_bytes and view.database_bytes > 0
+
+
+def test_a_date_range_is_the_readers_days_across_midnight_and_a_change_of_clocks(db: str) -> None:
+    rows = _fill()
+    first, last = date(2026, 4, 3), date(2026, 4, 7)  # Auckland's clocks go back on 5 April
+    inside = [r for r in rows if first <= _local_day(r) <= last]
+    # The test is only worth something if answers sit close to the reader's midnights and some
+    # UTC day holds answers of two different local days.
+    assert any(r.created_at.astimezone(ZONE).hour == 23 for r in inside)
+    assert len({r.created_at.date() for r in inside}) != len({_local_day(r) for r in inside})
+    view = insights.overview(InsightsFilter(first, last, ZONE))
+    _check(view, inside)
+    assert {d.day for d in view.days} <= {first + timedelta(days=n) for n in range(5)}
+
+
+def test_models_and_tags_narrow_every_figure(db: str) -> None:
+    rows = _fill()
+    tagged = {2, 3, 5, 8, 13, 21}
+    with session_scope(write=True) as session:
+        TagRepository(session).add(sorted(tagged), "work")
+        TagRepository(session).add([1], "home")
+    view = insights.overview(InsightsFilter(zone=ZONE, models=("beta-3b", "gamma-1b")))
+    _check(view, [r for r in rows if r.model in ("beta-3b", "gamma-1b")])
+    view = insights.overview(InsightsFilter(zone=ZONE, tags=("work",)))
+    _check(view, [r for r in rows if r.chat_id in tagged])
+    view = insights.overview(InsightsFilter(zone=ZONE, models=(insights.UNKNOWN_MODEL,)))
+    _check(view, [r for r in rows if r.model is None])
+    options = insights.filter_options()
+    assert options.models == (*sorted({r.model for r in rows if r.model}), "")
+    assert options.tags == ("home", "work")
+
+
+def test_a_click_lists_the_answers_behind_a_bar_or_a_point(db: str) -> None:
+    rows = _fill()
+    flt = InsightsFilter(zone=ZONE)
+    newest = sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True)
+
+    day = _local_day(rows[0])
+    page = insights.answers(flt, Narrow(day=day), limit=500)
+    assert [a.id for a in page.rows] == [r.id for r in newest if _local_day(r) == day]
+    assert page.total == len(page.rows)
+
+    picked = [r for r in newest if r.model == "alpha-7b" and r.outcome == "error"]
+    page = insights.answers(flt, Narrow(model="alpha-7b", outcome="error"), limit=3)
+    assert [a.id for a in page.rows] == [r.id for r in picked[:3]]
+    assert page.total == len(picked)
+    assert all(a.chat_title == f"chat {a.chat_id}" for a in page.rows)
+
+    page = insights.answers(flt, Narrow(outcome="length"), limit=1000)
+    assert [a.id for a in page.rows] == [r.id for r in newest if r.outcome == "length"]
+
+    one = rows[17]
+    page = insights.answers(flt, Narrow(answer_id=one.id))
+    assert [(a.id, a.chat_id, a.tokens_per_second) for a in page.rows] == [
+        (one.id, one.chat_id, one.tps)
+    ]
+
+
+def test_an_empty_history_and_a_filter_that_matches_nothing_say_which(db: str) -> None:
+    view = insights.overview(InsightsFilter(zone=ZONE))
+    assert not view.history and view.empty and not view.days and not view.models
+    _fill(10)
+    view = insights.overview(InsightsFilter(date(2001, 1, 1), date(2001, 1, 2), ZONE))
+    assert view.history and view.empty and not view.models
+
+
+def test_an_overview_is_reused_until_the_history_changes(db: str) -> None:
+    rows = _fill(20)
+    flt = InsightsFilter(zone=ZONE)
+    first = insights.overview(flt)
+    assert insights.overview(flt) is first  # nothing changed: not computed again
+    with session_scope(write=True) as session:
+        session.execute(
+            insert(Message),
+            [
+                {
+                    "chat_id": 1,
+                    "sender": "llm",
+                    "content": "new",
+                    "status": "complete",
+                    "model": "delta",
+                    "tokens_per_second": 1.0,
+                    "created_at": START,
+                }
+            ],
+        )
+    second = insights.overview(flt)
+    assert second is not first and second.answers == len(rows) + 1
+    with session_scope(write=True) as session:  # a deleted chat is noticed too
+        session.query(Chat).filter(Chat.id == 2).delete()
+    third = insights.overview(flt)
+    assert third.answers == second.answers - sum(r.chat_id == 2 for r in rows)
+
+
+def test_day_shift_finds_each_change_of_clocks_to_the_second() -> None:
+    madrid = ZoneInfo("Europe/Madrid")
+    shift = day_shift(madrid, datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    assert shift.offsets == (3600, 7200, 3600)
+    assert shift.changes == (
+        datetime(2026, 3, 29, 1, 0, tzinfo=UTC),
+        datetime(2026, 10, 25, 1, 0, tzinfo=UTC),
+    )
+    fixed = day_shift(UTC, datetime(2026, 1, 1, tzinfo=UTC), datetime(2027, 1, 1, tzinfo=UTC))
+    assert fixed.offsets == (0,) and fixed.changes == ()
+    assert local_midnight(date(2026, 4, 5), ZONE) == datetime(2026, 4, 4, 11, 0, tzinfo=UTC)
+    assert local_midnight(date(2026, 4, 6), ZONE) == datetime(2026, 4, 5, 12, 0, tzinfo=UTC)
