@@ -16,6 +16,7 @@ import streamlit as st
 from core.i18n import t
 from ui import frame, state
 from ui.chat_list import chat_list, chat_menu, delete_confirmation
+from ui.compare_view import open_in_compare
 from ui.context_meter import context_meter
 from ui.conversation import (
     draft_editor,
@@ -31,7 +32,9 @@ service = state.chat_service()
 state.show_flash()
 
 prompt = st.chat_input(t("chat.placeholder", lang), key="prompt")
-chat_id = start_turn(service, state.current_chat_id(), prompt, lang)
+selected = state.current_chat_id()
+open_in_compare(selected, lang)  # a comparison is shown by its own page until one answer is kept
+chat_id = start_turn(service, selected, prompt, lang)
 with st.sidebar:
     chat_list(chat_id, lang)
 

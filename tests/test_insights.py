@@ -8,16 +8,13 @@ PostgreSQL's ``percentile_cont``), counts with plain loops over the inserted row
 
 from __future__ import annotations
 
-import random
-import statistics
 from collections import Counter, defaultdict
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
 import pytest
-from sqlalchemy import insert, text
+from sqlalchemy import insert
 
 from core.conf.db import session_scope
 from core.models import Chat, Message
@@ -25,105 +22,7 @@ from core.repositories.tags import TagRepository
 from core.services import insights
 from core.services.insights import InsightsFilter, Narrow
 from core.zones import day_shift, local_midnight
-
-ZONE = ZoneInfo("Pacific/Auckland")  # +13:00 in summer: most UTC days straddle two of its days
-MODELS = ("alpha-7b", "beta-3b", "gamma-1b")
-START = datetime(2026, 3, 30, 9, 0, tzinfo=UTC)  # Auckland leaves summer time on 2026-04-05
-
-
-@dataclass
-class Row:
-    id: int
-    chat_id: int
-    parent_id: int
-    model: str | None
-    status: str
-    finish_reason: str | None
-    created_at: datetime
-    prompt_tokens: int | None
-    completion_tokens: int | None
-    ttft: float | None
-    tps: float | None
-
-    @property
-    def outcome(self) -> str:
-        if self.status in ("error", "stopped"):
-            return self.status
-        return "length" if self.finish_reason == "length" else "complete"
-
-
-def _fill(count: int = 150, seed: int = 7) -> list[Row]:
-    """Chats of questions and answers, every answer with known statistics; returns the answers."""
-    rng = random.Random(seed)
-    answers: list[Row] = []
-    chats, messages = [], []
-    next_id = 1
-    for chat_id in range(1, count // 5 + 1):
-        chats.append({"id": chat_id, "title": f"chat {chat_id}", "created_at": START,
-                      "last_activity": START, "message_count": 10})  # fmt: skip
-        for _turn in range(5):
-            at = START + timedelta(minutes=rng.randrange(0, 14 * 24 * 60))
-            model = rng.choice((*MODELS, None)) if rng.random() < 0.05 else rng.choice(MODELS)
-            roll = rng.random()
-            status = "error" if roll < 0.08 else "stopped" if roll < 0.15 else "complete"
-            finish = None if status != "complete" else ("length" if roll > 0.9 else "stop")
-            measured = status != "error"
-            row = Row(
-                id=next_id + 1,
-                chat_id=chat_id,
-                parent_id=next_id,
-                model=model,
-                status=status,
-                finish_reason=finish,
-                created_at=at + timedelta(seconds=2),
-                prompt_tokens=rng.randrange(20, 4000),
-                completion_tokens=rng.randrange(1, 900) if measured else None,
-                ttft=round(rng.uniform(0.05, 3.0), 4) if measured else None,
-                tps=round(rng.uniform(5, 90), 3) if measured else None,
-            )
-            messages.append({"id": next_id, "chat_id": chat_id, "sender": "user",
-                             "content": "q", "created_at": at, "status": "complete"})  # fmt: skip
-            messages.append(
-                {
-                    "id": row.id,
-                    "chat_id": chat_id,
-                    "parent_id": next_id,
-                    "sender": "llm",
-                    "content": "a",
-                    "status": status,
-                    "finish_reason": finish,
-                    "model": model,
-                    "created_at": row.created_at,
-                    "prompt_tokens": row.prompt_tokens,
-                    "completion_tokens": row.completion_tokens,
-                    "time_to_first_token": row.ttft,
-                    "tokens_per_second": row.tps,
-                }
-            )
-            answers.append(row)
-            next_id += 2
-    # One answer still being written: never counted.
-    messages.append({"id": next_id, "chat_id": 1, "sender": "llm", "content": "…", "model": MODELS[0],
-                     "status": "streaming", "created_at": START + timedelta(days=1)})  # fmt: skip
-    with session_scope(write=True) as db:
-        db.execute(insert(Chat), chats)
-        db.execute(insert(Message), messages)
-        if db.get_bind().dialect.name == "postgresql":  # ids were given: move the sequences on
-            for table in ("chats", "messages"):
-                db.execute(text(f"SELECT setval('{table}_id_seq', (SELECT max(id) FROM {table}))"))
-    return answers
-
-
-def _percentile(values: list[float], p: float) -> float:
-    """Linear interpolation between closest ranks, as ``percentile_cont``."""
-    if len(values) == 1:
-        return values[0]
-    cuts = statistics.quantiles(values, n=100, method="inclusive")
-    return cuts[round(p * 100) - 1] if 0 < p < 1 else (min(values) if p == 0 else max(values))
-
-
-def _local_day(row: Row) -> date:
-    return row.created_at.astimezone(ZONE).date()
+from tests.insights_rows import START, ZONE, Row, fill, local_day, percentile
 
 
 def _expect_models(rows: list[Row]) -> dict[str, dict[str, Any]]:
@@ -141,9 +40,9 @@ def _expect_models(rows: list[Row]) -> dict[str, dict[str, Any]]:
             "in": sum(r.prompt_tokens or 0 for r in mine),
             "out": sum(r.completion_tokens or 0 for r in mine),
             "last": max(r.created_at for r in mine),
-            "speed": {p: _percentile(tps, p) for p in insights.SPEED_PS} if tps else None,
-            "ttft": {p: _percentile(ttft, p) for p in insights.TTFT_PS} if ttft else None,
-            "length": _percentile(length, 0.5) if length else None,
+            "speed": {p: percentile(tps, p) for p in insights.SPEED_PS} if tps else None,
+            "ttft": {p: percentile(ttft, p) for p in insights.TTFT_PS} if ttft else None,
+            "length": percentile(length, 0.5) if length else None,
         }
     return expected
 
@@ -155,15 +54,15 @@ def _check(view: insights.Overview, rows: list[Row]) -> None:
     assert view.messages == view.answers + view.questions
     assert view.tokens_in == sum(r.prompt_tokens or 0 for r in rows)
     assert view.tokens_out == sum(r.completion_tokens or 0 for r in rows)
-    assert view.median_speed == pytest.approx(_percentile([r.tps for r in rows if r.tps], 0.5))
-    assert view.median_ttft == pytest.approx(_percentile([r.ttft for r in rows if r.ttft], 0.5))
+    assert view.median_speed == pytest.approx(percentile([r.tps for r in rows if r.tps], 0.5))
+    assert view.median_ttft == pytest.approx(percentile([r.ttft for r in rows if r.ttft], 0.5))
     for outcome in insights.OUTCOMES:
         assert view.outcome_total(outcome) == sum(r.outcome == outcome for r in rows)
     per_day: Counter[tuple[date, str]] = Counter()
     tokens_day: Counter[date] = Counter()
     for row in rows:
-        per_day[(_local_day(row), row.model or "")] += 1
-        tokens_day[_local_day(row)] += (row.prompt_tokens or 0) + (row.completion_tokens or 0)
+        per_day[(local_day(row), row.model or "")] += 1
+        tokens_day[local_day(row)] += (row.prompt_tokens or 0) + (row.completion_tokens or 0)
     assert {(d.day, d.model): d.answers for d in view.days} == dict(per_day)
     shown: Counter[date] = Counter()
     for d in view.days:
@@ -203,7 +102,7 @@ def _fresh_cache() -> None:
 
 
 def test_every_figure_matches_the_rows_inserted(db: str) -> None:
-    rows = _fill()
+    rows = fill()
     view = insights.overview(InsightsFilter(zone=ZONE))
     assert view.history and not view.empty
     _check(view, rows)
@@ -211,20 +110,20 @@ def test_every_figure_matches_the_rows_inserted(db: str) -> None:
 
 
 def test_a_date_range_is_the_readers_days_across_midnight_and_a_change_of_clocks(db: str) -> None:
-    rows = _fill()
+    rows = fill()
     first, last = date(2026, 4, 3), date(2026, 4, 7)  # Auckland's clocks go back on 5 April
-    inside = [r for r in rows if first <= _local_day(r) <= last]
+    inside = [r for r in rows if first <= local_day(r) <= last]
     # The test is only worth something if answers sit close to the reader's midnights and some
     # UTC day holds answers of two different local days.
     assert any(r.created_at.astimezone(ZONE).hour == 23 for r in inside)
-    assert len({r.created_at.date() for r in inside}) != len({_local_day(r) for r in inside})
+    assert len({r.created_at.date() for r in inside}) != len({local_day(r) for r in inside})
     view = insights.overview(InsightsFilter(first, last, ZONE))
     _check(view, inside)
     assert {d.day for d in view.days} <= {first + timedelta(days=n) for n in range(5)}
 
 
 def test_models_and_tags_narrow_every_figure(db: str) -> None:
-    rows = _fill()
+    rows = fill()
     tagged = {2, 3, 5, 8, 13, 21}
     with session_scope(write=True) as session:
         TagRepository(session).add(sorted(tagged), "work")
@@ -241,13 +140,13 @@ def test_models_and_tags_narrow_every_figure(db: str) -> None:
 
 
 def test_a_click_lists_the_answers_behind_a_bar_or_a_point(db: str) -> None:
-    rows = _fill()
+    rows = fill()
     flt = InsightsFilter(zone=ZONE)
     newest = sorted(rows, key=lambda r: (r.created_at, r.id), reverse=True)
 
-    day = _local_day(rows[0])
+    day = local_day(rows[0])
     page = insights.answers(flt, Narrow(day=day), limit=500)
-    assert [a.id for a in page.rows] == [r.id for r in newest if _local_day(r) == day]
+    assert [a.id for a in page.rows] == [r.id for r in newest if local_day(r) == day]
     assert page.total == len(page.rows)
 
     picked = [r for r in newest if r.model == "alpha-7b" and r.outcome == "error"]
@@ -269,13 +168,13 @@ def test_a_click_lists_the_answers_behind_a_bar_or_a_point(db: str) -> None:
 def test_an_empty_history_and_a_filter_that_matches_nothing_say_which(db: str) -> None:
     view = insights.overview(InsightsFilter(zone=ZONE))
     assert not view.history and view.empty and not view.days and not view.models
-    _fill(10)
+    fill(10)
     view = insights.overview(InsightsFilter(date(2001, 1, 1), date(2001, 1, 2), ZONE))
     assert view.history and view.empty and not view.models
 
 
 def test_an_overview_is_reused_until_the_history_changes(db: str) -> None:
-    rows = _fill(20)
+    rows = fill(20)
     flt = InsightsFilter(zone=ZONE)
     first = insights.overview(flt)
     assert insights.overview(flt) is first  # nothing changed: not computed again

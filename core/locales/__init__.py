@@ -18,9 +18,17 @@ from __future__ import annotations
 from string import Formatter
 from typing import Any
 
-from core.locales import app, chat, errors, history, settings
+from core.locales import app, chat, compare, errors, history, insights, settings
 
-_AREAS = (errors.TEXTS, app.TEXTS, chat.TEXTS, settings.TEXTS, history.TEXTS)
+_AREAS = (
+    errors.TEXTS,
+    app.TEXTS,
+    chat.TEXTS,
+    settings.TEXTS,
+    history.TEXTS,
+    insights.TEXTS,
+    compare.TEXTS,
+)
 
 TEXTS: dict[str, dict[str, str]] = {}
 for _area in _AREAS:
