@@ -10,9 +10,9 @@ from __future__ import annotations
 from typing import Any
 
 from core.errors import CharlaError
-from core.locales import TEXTS, t
+from core.locales import TEXTS, number, t
 
-__all__ = ["LANGUAGES", "TEXTS", "error_text", "stored_error_text", "t"]
+__all__ = ["LANGUAGES", "TEXTS", "error_text", "number", "stored_error_text", "t"]
 
 LANGUAGES = {"en": "English", "es": "Español"}
 

@@ -174,8 +174,10 @@ class Message(Base):
         ForeignKey("messages.id", ondelete="CASCADE", name="fk_messages_parent_id_messages")
     )
     depth: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
-    # On the chat's selected branch (see the module docstring).
+    # On the chat's selected branch (see the module docstring), and when it last was: going back
+    # to a version shows the conversation below it as it was last shown.
     selected: Mapped[bool] = mapped_column(Boolean, default=True, server_default=sa_true())
+    shown_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     sender: Mapped[str] = mapped_column(String(8))
     content: Mapped[str] = mapped_column(Text, default="")
     reasoning: Mapped[str] = mapped_column(Text, default="")

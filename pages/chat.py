@@ -14,8 +14,10 @@ from __future__ import annotations
 import streamlit as st
 
 from core.i18n import t
+from core.services import chats
 from ui import frame, state
 from ui.chat_list import chat_list, chat_menu, delete_confirmation
+from ui.chat_watch import watch_chat
 from ui.compare_view import open_in_compare
 from ui.context_meter import context_meter
 from ui.conversation import (
@@ -38,13 +40,14 @@ chat_id = start_turn(service, selected, prompt, lang)
 with st.sidebar:
     chat_list(chat_id, lang)
 
-draft_editor(lang)
 if chat_id is None:
+    draft_editor(lang)
     st.title(t("chat.welcome_title", lang))
     st.caption(t("chat.welcome", lang))
     server_notice(lang)
     st.stop()
 
+drawn = chats.chat_signature(chat_id)  # read first: a change while drawing is noticed later
 view = load_chat(chat_id)
 with st.container(horizontal=True, vertical_alignment="center", key="chat-header"):
     st.subheader(view.summary.title or t("chat.untitled", lang), anchor=False, width="stretch")
@@ -57,3 +60,5 @@ if view.messages:
     last_answer_actions(view.messages, lang)
 else:
     st.caption(t("chat.empty", lang))
+draft_editor(lang)  # text the core refused, just above the input, to fix and send again
+watch_chat(chat_id, drawn)

@@ -38,9 +38,9 @@ if st.button(t("settings.test", lang), key="test-connection", icon=":material/ne
 
 try:
     models = server.list_models()
-except CharlaError as exc:
+except CharlaError:
     models = []
-    st.warning(f"{t('settings.no_model_list', lang)} {error_text(exc, lang)}")
+    st.warning(t("settings.no_model_list", lang))  # the sidebar's badge already says why
 
 # --- generation -----------------------------------------------------------------------------------
 st.subheader(t("settings.generation", lang), anchor=False)

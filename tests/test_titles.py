@@ -156,8 +156,9 @@ def test_what_the_model_writes_is_cleaned(
 def test_a_long_title_is_cut_like_a_first_words_title(
     provider: LMStudioAPIProvider, fake_server: FakeLLMServer
 ) -> None:
-    rambling = "Una historia muy larga sobre la capital de Francia y todo lo que hay que saber"
-    fake_server.enqueue_title(Reply(chunks=[rambling + " antes de ir allí."]))
+    # Few words (a sentence of many is no title at all), but long ones: cut at 60 characters.
+    rambling = "Extraordinariamente larguísima historia parisina sobre monumentos incomparables"
+    fake_server.enqueue_title(Reply(chunks=[rambling + " franceses."]))
     title = suggest_title(provider, QUESTION, ANSWER, model=None)
     assert title is not None and len(title) <= TITLE_CHARS + 1 and title.endswith("…")
     assert rambling.startswith(title[:-1])
@@ -183,10 +184,12 @@ FAILURES = [
     Reply(chunks=["<think>The user wants a title, so I should think about"]),
     Reply(chunks=['"..."']),
     Reply(chunks=["Title:"]),
+    Reply(chunks=["At most 6 words, in the same language as the conversation"]),  # echoed
+    Reply(chunks=["I'm sorry for your loss, but I couldn't find the exact answer you wanted"]),
 ]
 FAILURE_IDS = [
     "500", "no-model", "error-body", "not-json", "empty", "blank", "only-thinking", "punctuation",
-    "label-only",
+    "label-only", "instruction-echoed", "a-sentence",
 ]  # fmt: skip
 
 

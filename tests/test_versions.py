@@ -210,3 +210,20 @@ def test_a_message_of_another_chat_is_not_a_parent(db: str) -> None:
     with pytest.raises(MessageNotFound):
         add(chat_id, "llm", "x", parent_id=stranger.id)
     assert check_branch(chat_id) == ["m0"]
+
+
+def test_going_back_to_a_version_shows_the_conversation_as_it_was_left(db: str) -> None:
+    """Not merely the newest answers below it: the branch the person last saw there."""
+    chat_id = new_chat()
+    u0, a0 = linear(chat_id, 2)
+    a0b = add(chat_id, "llm", "a0 second", parent_id=u0.id)  # regenerated: a0b shown
+    with session_scope(write=True) as db:
+        VersionRepository(db).select_version(a0.id)  # back to the first answer …
+    add(chat_id, "user", "about cats")  # … and the conversation goes on there
+    add(chat_id, "llm", "cats!")
+    add(chat_id, "user", "m0 edited", parent_id=None)  # then the first message is edited
+    assert check_branch(chat_id) == ["m0 edited"]
+    with session_scope(write=True) as db:
+        VersionRepository(db).select_version(u0.id)  # going back to the first version
+    assert check_branch(chat_id) == ["m0", "m1", "about cats", "cats!"]  # not "a0 second"
+    assert a0b.id > a0.id  # (the newer answer would have been the newest-first choice)

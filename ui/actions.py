@@ -8,7 +8,9 @@ action is about to replace. The actions are small frozen records:
 - :class:`Send` — a new message at the end of the selected branch;
 - :class:`Regenerate` — a new version of an answer (``None``: the last one; a user message:
   answer it again, "Retry");
-- :class:`Edit` — a new version of a user message, answered.
+- :class:`Edit` — a new version of a user message, answered;
+- :class:`Waiting` — a message sent while its chat was still answering: shown as the next message
+  and sent when the answer ends (cancelling it turns it into a draft: typed text is never lost).
 
 A message being edited and text the core refused (kept as a draft to fix, never lost) live here
 too.
@@ -37,9 +39,18 @@ class Edit:
     text: str
 
 
-Action = Send | Regenerate | Edit
+@dataclass(frozen=True)
+class Waiting:
+    """A message sent while its chat was still answering: sent when the answer ends."""
+
+    chat_id: int
+    text: str
+
+
+Action = Send | Regenerate | Edit | Waiting
 
 _PENDING = "pending_action"
+_WAITING = "waiting_message"
 _EDITING = "editing_message"  # id of the user message shown as an edit box
 _DRAFT = "draft"  # the refused action, kept for the person to fix and send again
 
@@ -53,6 +64,30 @@ def take() -> Action | None:
     """The queued action, once."""
     action = st.session_state.pop(_PENDING, None)
     return action if isinstance(action, Send | Regenerate | Edit) else None
+
+
+# --- a message waiting for the answer to end --------------------------------------------------------
+def wait_for_answer(waiting: Waiting) -> None:
+    st.session_state[_WAITING] = waiting
+
+
+def waiting(chat_id: int | None) -> Waiting | None:
+    value = st.session_state.get(_WAITING)
+    return value if isinstance(value, Waiting) and value.chat_id == chat_id else None
+
+
+def take_waiting(chat_id: int | None) -> Waiting | None:
+    """The message waiting in this chat, once (``wait_for_answer`` puts it back if still busy)."""
+    found = waiting(chat_id)
+    if found is not None:
+        st.session_state.pop(_WAITING, None)
+    return found
+
+
+def cancel_waiting(text: str) -> None:
+    """Do not send the waiting message after all: it becomes a draft to edit (never lost)."""
+    st.session_state.pop(_WAITING, None)
+    keep_draft(Send(text))
 
 
 # --- editing a message ------------------------------------------------------------------------------
@@ -77,6 +112,8 @@ def send_edit(message_id: int, text_key: str) -> None:
 # --- refused text ---------------------------------------------------------------------------------
 def keep_draft(action: Action) -> None:
     """Keep refused text so the person can fix it (actions without text need no draft)."""
+    if isinstance(action, Waiting):
+        action = Send(action.text)
     if isinstance(action, Send | Edit) and action.text.strip():
         st.session_state[_DRAFT] = action
 

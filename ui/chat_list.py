@@ -57,7 +57,9 @@ def _chat_button(chat: ChatSummary, current: int | None, lang: str) -> None:
         _label(chat.title, lang),
         key=f"chat-{chat.id}",
         type="primary" if chat.id == current else "tertiary",
-        help=chat.title or None,
+        help=chat.title
+        if chat.title and len(chat.title) > LABEL_CHARS
+        else None,  # cut: full title
         width="stretch",
         on_click=state.select_chat,
         args=(chat.id,),
@@ -153,7 +155,7 @@ def _delete(chat_id: int, lang: str) -> None:
     try:
         chat_service.delete_chat(chat_id)
     except CharlaError as exc:
-        state.flash(error_text(exc, lang))
+        state.flash(error_text(exc, lang), error=True)
         return
     state.select_chat(None)
     state.flash(t("chat.deleted", lang))

@@ -12,7 +12,7 @@ from collections.abc import Callable
 import streamlit as st
 
 from core.errors import CharlaError
-from core.i18n import error_text, t
+from core.i18n import t
 from core.services import server
 from core.services.server import ModelInfo
 from ui.settings_scope import chat_scope, editor
@@ -21,8 +21,8 @@ from ui.settings_scope import chat_scope, editor
 def _models(lang: str) -> list[ModelInfo]:
     try:
         return server.list_models()
-    except CharlaError as exc:
-        st.warning(f"{t('settings.no_model_list', lang)} {error_text(exc, lang)}")
+    except CharlaError:
+        st.warning(t("settings.no_model_list", lang))  # the sidebar's badge already says why
         return []
 
 

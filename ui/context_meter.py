@@ -22,9 +22,9 @@ def context_meter(service: ChatService, chat_id: int, lang: str) -> ContextFit |
     except CharlaError:
         return None
     if fit.context_length:
-        text = t("chat.meter", lang, tokens=f"{fit.tokens:,}", window=f"{fit.context_length:,}")
+        text = t("chat.meter", lang, tokens=fit.tokens, window=fit.context_length)
     else:
-        text = t("chat.meter_unknown", lang, tokens=f"{fit.tokens:,}")
+        text = t("chat.meter_unknown", lang, tokens=fit.tokens)
     if fit.left_out:
         text += " · " + t("chat.meter_left_out", lang, count=fit.left_out)
     with st.bottom:

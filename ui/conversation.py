@@ -35,7 +35,7 @@ from core.text import check_user_message
 from core.vocab import Sender, Status
 from ui import actions, message_actions, state
 from ui.live_view import follow_answer
-from ui.render import render_message
+from ui.render import literal_html, render_message
 from ui.widgets import dim_style, show_older
 
 WINDOW = 50  # messages drawn at first, and added by each "Show older"
@@ -43,8 +43,10 @@ WINDOW = 50  # messages drawn at first, and added by each "Show older"
 
 # --- 1. start the turn --------------------------------------------------------------------------
 def _start(service: ChatService, chat_id: int | None, action: actions.Action) -> int | None:
-    if isinstance(action, actions.Send):
+    if isinstance(action, actions.Send | actions.Waiting):
         text = check_user_message(action.text)  # before creating a chat for it
+        if isinstance(action, actions.Waiting):
+            chat_id = action.chat_id
         if chat_id is None:
             chat_id = chats.new_chat()
             state.select_chat(chat_id)
@@ -62,14 +64,22 @@ def _start(service: ChatService, chat_id: int | None, action: actions.Action) ->
 def start_turn(
     service: ChatService, chat_id: int | None, prompt: str | None, lang: str
 ) -> int | None:
-    """Start what the person asked for in this run (refused input becomes a draft with a warning);
-    returns the chat shown (maybe just created)."""
+    """Start what the person asked for in this run (refused input becomes a draft with a warning;
+    a message sent while the chat still answers waits for the answer to end); returns the chat
+    shown (maybe just created)."""
     action = actions.Send(prompt) if prompt is not None else actions.take()
     if action is None:
-        return chat_id
+        action = actions.take_waiting(chat_id)
+        if action is None or workers.chat_is_answering(action.chat_id):
+            if action is not None:
+                actions.wait_for_answer(action)  # still answering: keep waiting
+            return chat_id
     try:
         return _start(service, chat_id, action)
     except InputError as exc:
+        if exc.reason == "input.chat_busy" and isinstance(action, actions.Send) and chat_id:
+            actions.wait_for_answer(actions.Waiting(chat_id, action.text))
+            return chat_id
         actions.keep_draft(action)
         st.warning(error_text(exc, lang), icon=":material/edit_note:")
     except CharlaError as exc:  # e.g. the chat or message was deleted in another tab
@@ -157,7 +167,10 @@ def show_window(view: ChatView, fit: ContextFit | None, lang: str) -> None:
         dim_style()
     for message in view.messages:
         if message.status == Status.STREAMING:
-            follow_answer(message, lang)  # reruns when the answer ends
+            live, after = st.container(), st.container()
+            with after:  # below the live answer: what waits for it (and nothing stale)
+                waiting_message(view.summary.id, lang)
+            follow_answer(message, lang, live)  # reruns when the answer ends
         elif message.id == editing and message.sender == Sender.USER:
             _edit_box(message, lang)
         elif message.id in unsent:
@@ -166,6 +179,24 @@ def show_window(view: ChatView, fit: ContextFit | None, lang: str) -> None:
                 st.caption(t("chat.not_sent", lang))
         else:
             render_message(message, lang, footer)
+
+
+def waiting_message(chat_id: int, lang: str) -> None:
+    """A message sent while the chat answers: shown as the next one, sent when the answer ends."""
+    waiting = actions.waiting(chat_id)
+    if waiting is None:
+        return
+    with st.chat_message("user"):
+        st.html(literal_html(waiting.text))
+        with st.container(horizontal=True, vertical_alignment="center"):
+            st.caption(t("chat.waiting", lang))
+            st.button(
+                t("chat.cancel", lang),
+                key="waiting-cancel",
+                type="tertiary",
+                on_click=actions.cancel_waiting,
+                args=(waiting.text,),
+            )
 
 
 # --- 4. under the branch --------------------------------------------------------------------------

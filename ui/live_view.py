@@ -21,7 +21,8 @@ import streamlit as st
 
 from core.i18n import t
 from core.schemas import MessageRecord
-from core.services import workers
+from core.services import chats, workers
+from ui import state
 
 
 def _stop(answer_id: int) -> None:
@@ -63,9 +64,11 @@ def _deltas(answer_id: int, thinking: _Thinking) -> Iterator[str]:
             return
 
 
-def follow_answer(message: MessageRecord, lang: str) -> None:
-    """Draw the answer being written until it ends, then rerun to show it as stored."""
-    with st.chat_message("assistant"):
+def follow_answer(message: MessageRecord, lang: str, into: Any) -> None:
+    """Draw the answer being written (in the container ``into``) until it ends, then rerun to
+    show it as stored. A regeneration that failed before writing anything does not hide the
+    answer it was meant to replace: that one is shown again, with why the new one failed."""
+    with into, st.chat_message("assistant"):
         thinking = _Thinking(st.container(), lang)
         text = st.container()
         st.button(
@@ -77,4 +80,7 @@ def follow_answer(message: MessageRecord, lang: str) -> None:
         )
         st.caption(t("msg.status_streaming", lang))
         text.write_stream(_deltas(message.id, thinking))
+    failed = chats.fall_back_from_failed(message.id)
+    if failed is not None:
+        state.flash(t("chat.regenerate_failed", lang, reason=failed.error_text(lang)), error=True)
     st.rerun()

@@ -14,6 +14,8 @@ conversation is drawn once, already with the new turn. Every callback here runs 
 
 from __future__ import annotations
 
+from typing import Any
+
 import streamlit as st
 
 from core.errors import CharlaError
@@ -35,7 +37,7 @@ def _switch(message_id: int, lang: str) -> None:
     try:
         chats.select_version(message_id)
     except CharlaError as exc:  # deleted meanwhile, in another tab
-        state.flash(error_text(exc, lang))
+        state.flash(error_text(exc, lang), error=True)
 
 
 def _chosen(message_id: int, key: str) -> None:
@@ -53,7 +55,7 @@ def _delete(message_id: int, lang: str) -> None:
     try:
         chats.delete_version(message_id)
     except CharlaError as exc:
-        state.flash(error_text(exc, lang))
+        state.flash(error_text(exc, lang), error=True)
         return
     state.flash(t("msg.version_deleted", lang))
 
@@ -123,10 +125,8 @@ def _confirm_delete(message: MessageRecord, lang: str) -> None:
 def footer(view: ChatView, lang: str, *, busy: bool = False) -> Footer:
     """The controls drawn at the bottom of each message bubble of ``view``."""
 
-    def draw(message: MessageRecord) -> None:
-        with st.container(
-            horizontal=True, vertical_alignment="center", gap="small", key=f"msg-foot-{message.id}"
-        ):
+    def draw(message: MessageRecord, bar: Any) -> None:
+        with bar:
             _versions(message, view, lang)
             _menu(message, view, lang, busy)
         if st.session_state.get(_CONFIRM) == message.id:

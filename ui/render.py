@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import html
 from collections.abc import Callable, Iterable
+from typing import Any
 
 import streamlit as st
 
@@ -34,7 +35,8 @@ from core.schemas import MessageRecord
 from core.vocab import Sender, Status
 from ui.copy_button import copy_button
 
-Footer = Callable[[MessageRecord], None]
+# Draws a message's controls: into the bar (the row that holds "Copy"), or below it.
+Footer = Callable[[MessageRecord, Any], None]
 
 LITERAL_CLASS = "charla-literal"  # marks a person's message drawn as plain text
 _LITERAL_STYLE = "white-space:pre-wrap;overflow-wrap:anywhere;line-height:1.6"
@@ -119,10 +121,14 @@ def render_message(message: MessageRecord, lang: str, footer: Footer | None = No
             if caption:
                 # Captions are markdown too: model ids may contain "_" or "*"; show them literally.
                 st.caption(caption.replace("_", r"\_").replace("*", r"\*"))
+        bar = st.container(
+            horizontal=True, vertical_alignment="center", gap="small", key=f"msg-bar-{message.id}"
+        )
         if message.content:
-            copy_button(message.content, lang)
+            with bar:
+                copy_button(message.content, lang)
         if footer is not None:
-            footer(message)
+            footer(message, bar)
 
 
 def render_messages(

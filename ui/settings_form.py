@@ -26,7 +26,7 @@ from typing import Any
 
 import streamlit as st
 
-from core.i18n import t
+from core.i18n import number, t
 from core.schemas import ChatSettings
 from core.services.server import ModelInfo
 from core.vocab import MAX_TOKENS_SCALE
@@ -96,7 +96,7 @@ def _model_label(model: ModelInfo, lang: str) -> str:
     elif model.loaded is False:
         parts.append(t("settings.not_loaded", lang))
     if model.context_length:
-        parts.append(t("settings.context", lang, tokens=f"{model.context_length:,}"))
+        parts.append(t("settings.context", lang, tokens=model.context_length))
     return " · ".join(parts)
 
 
@@ -148,8 +148,8 @@ def widgets(
         t("settings.max_tokens", lang),
         options=steps,
         key=form.key("max_tokens"),
-        format_func=lambda n: t("settings.no_limit", lang) if n == NO_LIMIT else f"{n:,}",
-        help=t("settings.max_tokens_help", lang, top=f"{(context or MAX_TOKENS_SCALE):,}"),
+        format_func=lambda n: t("settings.no_limit", lang) if n == NO_LIMIT else number(n, lang),
+        help=t("settings.max_tokens_help", lang, top=context or MAX_TOKENS_SCALE),
     )
     for name in _STARTS:
         _optional_number(form, name, lang)

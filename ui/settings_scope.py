@@ -18,7 +18,7 @@ import streamlit as st
 
 from core.errors import CharlaError
 from core.i18n import error_text, t
-from core.schemas import ChatSettings
+from core.schemas import ChatSettings, ChatSummary
 from core.services import chats, server
 from core.services import settings as settings_service
 from core.services.server import ModelInfo
@@ -27,6 +27,7 @@ from ui import settings_form, state
 from ui.sidebar import forget_connection_status
 
 RECENT = 30  # chats offered in the scope picker
+DEFAULTS = 0  # the picker's value for "the defaults" (chat ids start at 1; None would be "empty")
 
 
 @dataclass(frozen=True)
@@ -47,23 +48,21 @@ def pick_scope(lang: str) -> Scope:
     """The "Settings for" box: the defaults, or one of the recent chats (the open one first)."""
     current = state.current_chat_id()
     recent = [chat for chat in chats.list_chats(limit=RECENT) if chat.id != current]
-    titles = {chat.id: chat.title or t("chat.untitled", lang) for chat in recent}
     if current is not None:
-        titles = {current: chats.get_chat(current).title or t("chat.untitled", lang), **titles}
-    options: list[int | None] = [None, *titles]
-    if st.session_state.get("set.scope") not in options:
-        st.session_state["set.scope"] = None  # a chat deleted meanwhile
+        recent.insert(0, chats.get_chat(current))
+
+    def label(chat: ChatSummary) -> str:
+        title = chat.title or t("chat.untitled", lang)
+        key = "settings.scope_chat_own" if chat.own_settings else "settings.scope_chat"
+        return t(key, lang, title=title)
+
+    labels = {DEFAULTS: t("settings.scope_defaults", lang)} | {c.id: label(c) for c in recent}
+    if st.session_state.get("set.scope") not in labels:
+        st.session_state["set.scope"] = DEFAULTS  # a chat deleted meanwhile
     chosen = st.selectbox(
-        t("settings.scope", lang),
-        options,
-        key="set.scope",
-        format_func=lambda chat_id: (
-            t("settings.scope_defaults", lang)
-            if chat_id is None
-            else t("settings.scope_chat", lang, title=titles.get(chat_id, chat_id))
-        ),
+        t("settings.scope", lang), list(labels), key="set.scope", format_func=labels.__getitem__
     )
-    return Scope() if chosen is None else chat_scope(int(chosen), lang)
+    return Scope() if chosen == DEFAULTS else chat_scope(int(chosen), lang)
 
 
 def _shown(scope: Scope) -> ChatSettings:

@@ -101,13 +101,18 @@ def select_chat(chat_id: int | None) -> None:
 _FLASH = "flash"
 
 
-def flash(text: str) -> None:
-    """A short confirmation to show as a toast after the next rerun (a toast before
-    ``st.rerun()`` would be lost with the run that drew it)."""
-    st.session_state[_FLASH] = text
+def flash(text: str, *, error: bool = False) -> None:
+    """A short confirmation (a toast) or an error (a red box) to show once, after the next rerun
+    (drawn before ``st.rerun()`` it would be lost with the run that drew it)."""
+    st.session_state[_FLASH] = (text, error)
 
 
 def show_flash() -> None:
-    text = st.session_state.pop(_FLASH, None)
-    if text:
+    found = st.session_state.pop(_FLASH, None)
+    if not found:
+        return
+    text, error = found
+    if error:
+        st.error(text, icon=":material/error:")
+    else:
         st.toast(text, icon=":material/check:")

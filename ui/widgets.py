@@ -41,7 +41,13 @@ def confirm_delete(
     with st.container(border=True, key=key):
         st.warning(question)
         with st.container(horizontal=True):
-            st.button(t("chat.delete_yes", lang), key=f"{key}-yes", type="primary", on_click=on_yes)
+            st.button(
+                t("chat.delete_yes", lang),
+                key=f"{key}-yes",
+                type="primary",
+                icon=":material/delete_forever:",
+                on_click=on_yes,
+            )
             st.button(t("chat.cancel", lang), key=f"{key}-no", on_click=on_no)
 
 

@@ -45,12 +45,35 @@ class _Lenient(dict[str, Any]):
 _formatter = Formatter()
 
 
+# How each language writes thousands: 8,192 in English, 8.192 in Spanish.
+_THOUSANDS = {"en": ",", "es": "."}
+
+
+def number(value: int, lang: str = "en") -> str:
+    """An integer as a reader of ``lang`` writes it (digit groups)."""
+    return f"{value:,}".replace(",", _THOUSANDS.get(lang, ","))
+
+
 def t(key: str, lang: str = "en", /, **params: Any) -> str:
-    """The text for ``key`` in ``lang`` with ``params`` filled in."""
+    """The text for ``key`` in ``lang`` with ``params`` filled in. Integers are written with the
+    language's digit groups (``8,192`` / ``8.192``), except identifiers (``id`` or ``*_id``: chat
+    424242 is a name, not a quantity); a ``*_one`` variant of ``key``, when there is
+    one, is used for a ``count`` of exactly 1 ("1 token", not "1 tokens")."""
+    if params.get("count") == 1 and f"{key}_one" in TEXTS:
+        key = f"{key}_one"
     entry = TEXTS.get(key)
     if entry is None:
         return key
     template = entry.get(lang) or entry["en"]
+    params = {
+        name: number(value, lang)
+        if isinstance(value, int)
+        and not isinstance(value, bool)
+        and abs(value) >= 1000
+        and not (name == "id" or name.endswith("_id"))
+        else value
+        for name, value in params.items()
+    }
     try:
         return _formatter.vformat(template, (), _Lenient(params))
     except (ValueError, KeyError, IndexError, AttributeError):

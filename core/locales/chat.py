@@ -6,6 +6,7 @@ TEXTS: dict[str, dict[str, str]] = {
     # --- one rendered message (ui/render.py, also used by History) -------------------------------
     "msg.thinking": {"en": "Thinking", "es": "Razonamiento"},
     "msg.tokens": {"en": "{count} tokens", "es": "{count} tokens"},
+    "msg.tokens_one": {"en": "1 token", "es": "1 token"},
     "msg.ttft": {"en": "first token {seconds:.2f} s", "es": "primer token {seconds:.2f} s"},
     "msg.speed": {"en": "{rate:.1f} tok/s", "es": "{rate:.1f} tok/s"},
     "msg.status_stopped": {"en": "stopped", "es": "detenida"},
@@ -54,6 +55,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "chat.menu_delete": {"en": "Delete chat…", "es": "Borrar chat…"},
     "chat.rename_title": {"en": "Rename this chat", "es": "Renombrar este chat"},
     "chat.stop": {"en": "Stop", "es": "Detener"},
+    "chat.waiting": {
+        "en": "Sent when the answer above ends.",
+        "es": "Se enviará cuando termine la respuesta de arriba.",
+    },
+    "chat.regenerate_failed": {
+        "en": "The new version could not be written, so the previous one is shown (the failed attempt is kept among the versions). {reason}",
+        "es": "No se pudo escribir la versión nueva, así que se muestra la anterior (el intento fallido se conserva entre las versiones). {reason}",
+    },
     "chat.not_sent": {
         "en": "Not sent to the model: outside its context.",
         "es": "No se envía al modelo: fuera de su contexto.",

@@ -25,8 +25,8 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "El servidor responde: {count} modelos; responderá {model}.",
     },
     "settings.no_model_list": {
-        "en": "The model list is not available.",
-        "es": "La lista de modelos no está disponible.",
+        "en": "The model list is not available: the server does not answer (the sidebar says why). The settings can still be saved.",
+        "es": "La lista de modelos no está disponible: el servidor no responde (la barra lateral dice por qué). Los ajustes se pueden guardar igualmente.",
     },
     # --- generation ------------------------------------------------------------------------------
     "settings.generation": {"en": "Generation", "es": "Generación"},
@@ -36,6 +36,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "Valores por defecto: todos los chats sin ajustes propios",
     },
     "settings.scope_chat": {"en": "Only the chat «{title}»", "es": "Solo el chat «{title}»"},
+    "settings.scope_chat_own": {
+        "en": "Only the chat «{title}» · has its own settings",
+        "es": "Solo el chat «{title}» · tiene ajustes propios",
+    },
     "settings.editing_defaults": {
         "en": "You are editing the defaults. They apply to new chats and to every chat that has no settings of its own.",
         "es": "Estás editando los valores por defecto. Se aplican a los chats nuevos y a todos los chats sin ajustes propios.",
@@ -66,7 +70,7 @@ TEXTS: dict[str, dict[str, str]] = {
     "settings.context": {"en": "{tokens} tokens of context", "es": "{tokens} tokens de contexto"},
     "settings.server_default_for": {
         "en": "{name}: server default (Charla sends none)",
-        "es": "{name}: el del servidor (Charla no envía ninguno)",
+        "es": "{name}: lo decide el servidor (Charla no envía ningún valor)",
     },
     "settings.temperature": {"en": "Temperature", "es": "Temperatura"},
     "settings.temperature_help": {

@@ -8,12 +8,13 @@ replaces a title a person chose.
 
 from __future__ import annotations
 
-from sqlalchemy import delete, false, func, select, update
+from sqlalchemy import delete, false, func, select, true, update
 from sqlalchemy.orm import Session
 
 from core.errors import ChatNotFound, InputError
 from core.models import CHAT, Chat, Message, utcnow
 from core.repositories import NO_SYNC
+from core.repositories.messages import STREAMING
 from core.repositories.tags import TagRepository
 from core.repositories.validation import check_setting
 from core.schemas import ChatSettings, ChatSummary
@@ -115,6 +116,28 @@ class ChatRepository:
         already run one at a time), so two turns of one chat never start at once."""
         if self.db.scalar(select(Chat.id).where(Chat.id == chat_id).with_for_update()) is None:
             raise ChatNotFound(chat_id)
+
+    def signature(self, chat_id: int) -> tuple[object, ...] | None:
+        """(title, last activity, message count, selected leaf, answers being written, pinned,
+        archived): one read that changes whenever the chat does, for pages that watch it."""
+        leaf = (
+            select(func.max(Message.id))
+            .where(Message.chat_id == Chat.id, Message.selected == true())
+            .scalar_subquery()
+        )
+        streaming = (
+            select(func.count())
+            .select_from(Message)
+            .where(Message.chat_id == Chat.id, STREAMING)
+            .scalar_subquery()
+        )
+        row = self.db.execute(
+            select(
+                Chat.title, Chat.last_activity, Chat.message_count, leaf, streaming,
+                Chat.pinned, Chat.archived,
+            ).where(Chat.id == chat_id)
+        ).first()  # fmt: skip
+        return None if row is None else tuple(row)
 
     def exists(self, chat_id: int) -> bool:
         return self.db.scalar(select(Chat.id).where(Chat.id == chat_id)) is not None

@@ -171,8 +171,9 @@ class MessageRepository:
         else:
             parent = parent_id
             depth = VersionRepository(self.db).select_path_to(chat_id, parent_id) + 1
-        values.update(parent_id=parent, depth=depth, selected=True, created_at=now)
+        values.update(parent_id=parent, depth=depth, selected=True, created_at=now, shown_at=now)
         message_id = connection.execute(_INSERT_MESSAGE, values).scalar_one()
+        values.pop("shown_at")
         return MessageRecord(id=message_id, **values)
 
     def get_chat_context_for_llm(self, chat_id: int, limit: int = 20) -> list[dict[str, str]]:

@@ -8,7 +8,8 @@ invariant: **the selected rows of a chat are exactly one path from a first messa
   was selected below the fork (it stays, as another version). Regenerate and edit call it (through
   ``create_message(parent_id=…)``) before adding the new version under that message.
 - :meth:`select_version` shows another version: the path to it, then down from it, at each fork
-  the newest version (what Open WebUI and ChatGPT show when you flip to a version).
+  the version shown last (``shown_at``; the newest if never shown) — the conversation below it as
+  the person left it.
 - :meth:`versions_of` says, for the messages a page shows, which version each is ("2 / 3") and
   which are its neighbours.
 - :meth:`delete_version` deletes a version and everything after it (explicitly, after the person
@@ -30,7 +31,7 @@ from sqlalchemy import delete, or_, select, text, true, update
 from sqlalchemy.orm import Session
 
 from core.errors import MessageNotFound
-from core.models import Chat, Message
+from core.models import Chat, Message, utcnow
 from core.repositories import NO_SYNC
 from core.schemas import MessageRecord
 
@@ -47,15 +48,16 @@ _UP_TO_BRANCH = text(
     SELECT id, depth, selected FROM up
     """
 )
-# Down from a message, at each fork the newest child: the path a switched-to version shows.
-_DOWN_NEWEST = text(
+# Down from a message, at each fork the child shown last (the newest if never shown): the path a
+# switched-to version shows — the conversation below it as the person last saw it.
+_DOWN_LAST_SHOWN = text(
     """
     WITH RECURSIVE down(id) AS (
         SELECT CAST(:start AS INTEGER)
         UNION ALL
         SELECT (SELECT c.id FROM messages c
                 WHERE c.chat_id = :chat_id AND c.parent_id = down.id
-                ORDER BY c.id DESC LIMIT 1)
+                ORDER BY COALESCE(c.shown_at, c.created_at) DESC, c.id DESC LIMIT 1)
         FROM down WHERE down.id IS NOT NULL
     )
     SELECT id FROM down WHERE id IS NOT NULL
@@ -132,6 +134,25 @@ class VersionRepository:
         rows = self.db.execute(_SUBTREE, {"start": message.id, "chat_id": message.chat_id})
         return [int(row.id) for row in rows]
 
+    def earlier_good_version(self, message: MessageRecord) -> int | None:
+        """The newest earlier version of ``message`` that did not fail, if any."""
+        same_parent = (
+            Message.parent_id == message.parent_id
+            if message.parent_id is not None
+            else Message.parent_id.is_(None)
+        )
+        return self.db.scalar(
+            select(Message.id)
+            .where(
+                Message.chat_id == message.chat_id,
+                same_parent,
+                Message.id < message.id,
+                Message.status != "error",
+            )
+            .order_by(Message.id.desc())
+            .limit(1)
+        )
+
     # --- changing the selected branch ---------------------------------------------------------
     def _lock_chat(self, chat_id: int) -> None:
         self.db.execute(select(Chat.id).where(Chat.id == chat_id).with_for_update())
@@ -153,7 +174,9 @@ class VersionRepository:
         missing = [int(row.id) for row in rows if not row.selected]
         if missing:
             self.db.execute(
-                update(Message).where(Message.id.in_(missing)).values(selected=True),
+                update(Message)
+                .where(Message.id.in_(missing))
+                .values(selected=True, shown_at=utcnow()),
                 execution_options=NO_SYNC,
             )
         return target_depth
@@ -174,13 +197,15 @@ class VersionRepository:
         path = [
             int(row.id)
             for row in self.db.execute(
-                _DOWN_NEWEST, {"start": message.id, "chat_id": message.chat_id}
+                _DOWN_LAST_SHOWN, {"start": message.id, "chat_id": message.chat_id}
             )
         ]
         below = path[1:]
         if below:
             self.db.execute(
-                update(Message).where(Message.id.in_(below)).values(selected=True),
+                update(Message)
+                .where(Message.id.in_(below))
+                .values(selected=True, shown_at=utcnow()),
                 execution_options=NO_SYNC,
             )
         return path[-1]

@@ -229,7 +229,7 @@ class ChatService:
         )
         if not fits:
             raise errors.InputError(
-                "input.message_over_context", tokens=f"{tokens:,}", context_length=f"{window:,}"
+                "input.message_over_context", tokens=tokens, context_length=window
             )
 
     def refit(self, plan: TurnPlan, overflow: errors.ProviderError) -> TurnPlan | None:
@@ -265,8 +265,8 @@ class ChatService:
             raise errors.MessageOverContext(
                 url=self.provider.base_url,
                 model=model or "",
-                tokens=f"{tokens:,}",
-                context_length=f"{int(window):,}",
+                tokens=tokens,
+                context_length=int(window),
             )
         to_send, dropped = self._fit(history, settings, int(window))
         if to_send == plan.messages:

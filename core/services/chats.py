@@ -11,10 +11,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from core.conf.db import session_scope
+from core.errors import MessageNotFound
 from core.repositories.chats import ChatRepository
 from core.repositories.messages import MessageRepository
 from core.repositories.versions import VersionRepository, Versions
 from core.schemas import ChatSettings, ChatSummary, MessageRecord
+from core.vocab import Status
 
 __all__ = [
     "ChatView",
@@ -23,6 +25,7 @@ __all__ = [
     "count_chats",
     "delete_chat",
     "delete_version",
+    "fall_back_from_failed",
     "get_chat",
     "list_chats",
     "new_chat",
@@ -130,3 +133,30 @@ def version_size(message_id: int) -> int:
     with session_scope() as db:
         message = MessageRepository(db).get(message_id)
         return len(VersionRepository(db).subtree_ids(message))
+
+
+def fall_back_from_failed(answer_id: int) -> MessageRecord | None:
+    """If this answer (a new version of an earlier one) failed before writing anything, show the
+    version before it again — the failed attempt stays, as a version — and return the failed
+    record (for its error); otherwise None."""
+    with session_scope(write=True) as db:
+        repo = MessageRepository(db)
+        try:
+            failed = repo.get(answer_id)
+        except MessageNotFound:
+            return None
+        if failed.status != Status.ERROR or failed.content or not failed.selected:
+            return None
+        versions = VersionRepository(db)
+        earlier = versions.earlier_good_version(failed)
+        if earlier is None:
+            return None
+        versions.select_version(earlier)
+    return failed
+
+
+def chat_signature(chat_id: int) -> tuple[object, ...] | None:
+    """What changes when anything another tab or process could do to the chat happens (a new
+    message, an answer started or ended, a version switched, a rename); None if it is gone."""
+    with session_scope() as db:
+        return ChatRepository(db).signature(chat_id)

@@ -159,8 +159,25 @@ def clean_title(text: str) -> str | None:
         line = _clean_line(raw)
         if not any(ch.isalnum() for ch in line) or line.casefold() in _LABEL_WORDS:
             continue
+        if not _looks_like_a_title(line):
+            return None  # a sentence, or the instruction said back: the first words stay
         return title_from_message(line, TITLE_CHARS)
     return None
+
+
+# The instruction's own words, in runs of three: a title that repeats one is the prompt echoed.
+_PROMPT_WORDS: Final = TITLE_PROMPT.split("\n\n", 1)[1].casefold().replace(":", " ").split()
+_ECHOES: Final = {" ".join(_PROMPT_WORDS[i : i + 3]) for i in range(len(_PROMPT_WORDS) - 2)}
+TITLE_MAX_TITLE_WORDS: Final = 10  # asked for at most 6; a model that wrote 11 wrote a sentence
+
+
+def _looks_like_a_title(line: str) -> bool:
+    """Not a sentence (too many words) and not the instruction said back."""
+    words = line.casefold().replace(",", " ").split()
+    if len(words) > TITLE_MAX_TITLE_WORDS:
+        return False
+    runs = {" ".join(words[i : i + 3]) for i in range(len(words) - 2)}
+    return not runs & _ECHOES
 
 
 def _message_of(body: Mapping[str, Any]) -> Mapping[str, Any] | None:

@@ -5,6 +5,9 @@
   sidebar's order.
 - ``tags`` and ``chat_tags``: a chat carries any number of tags; deleting a chat or a tag deletes
   the link.
+- ``messages.shown_at``: when a message was last on its chat's shown branch, so going back to a
+  version shows the conversation below it as it was last shown (not merely the newest answers).
+  Existing messages: their creation time.
 - ``chats.source`` / ``chats.source_id``: an imported conversation's origin and its id there,
   unique together, so importing the same file twice adds nothing the second time. (Several NULL
   pairs are allowed on both databases: a chat made here has none.)
@@ -59,9 +62,13 @@ def upgrade() -> None:
         ),
     )
     op.create_index("ix_chat_tags_tag", "chat_tags", ["tag_id", "chat_id"])
+    op.add_column("messages", sa.Column("shown_at", sa.DateTime(timezone=True), nullable=True))
+    op.execute("UPDATE messages SET shown_at = created_at")
 
 
 def downgrade() -> None:
+    with op.batch_alter_table("messages") as batch:
+        batch.drop_column("shown_at")
     op.drop_table("chat_tags")
     op.drop_table("tags")
     op.drop_index("ix_chats_source", "chats")

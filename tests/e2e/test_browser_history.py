@@ -72,8 +72,7 @@ def test_history_lists_the_chat_and_downloads_its_rows_as_csv(
     tab.get_by_role("option").first.click()
     tab.wait_for_selector(IDLE, timeout=WAIT_MS)
     shown = tab.locator('[data-testid="stChatMessage"]')
-    shown.first.wait_for(timeout=WAIT_MS)
-    assert shown.count() == 2
+    expect(shown).to_have_count(2, timeout=WAIT_MS)  # the reader renders message by message
     assert QUESTION in shown.nth(0).inner_text()
 
     safe = _download(tab, "Everything", tmp_path / "safe.csv")

@@ -226,3 +226,43 @@ def test_a_long_chat_keeps_answering_on_a_small_context(
     tab.get_by_text("/ 1,024 tokens").wait_for()  # the meter, once the window is known
     tab.get_by_text("Not sent to the model: outside its context.").first.wait_for()
     assert all(row["prompt_tokens"] for row in answers(db_path))
+
+
+def test_a_message_typed_while_the_chat_answers_is_sent_when_it_ends(
+    fake_process: FakeServerProcess, start_app: Any, tab: Any, db_path: Path
+) -> None:
+    fake_process.enqueue(**SLOW)
+    app = start_app(fake_process.url)
+    open_app(tab, app.url)
+    type_message(tab, "A long answer, please")
+    tab.locator(ASSISTANT).last.get_by_text("w3").wait_for()
+    type_message(tab, "And then this")  # while the answer is still being written
+    tab.get_by_text("Sent when the answer above ends.").wait_for()  # shown, waiting
+    assert [r["content"] for r in rows(db_path) if r["sender"] == "user"] == [
+        "A long answer, please"
+    ]  # not sent yet: the chat takes one answer at a time
+    second = finished_answer(db_path, 2)  # … and sent once the first answer ended
+    assert second["status"] == "complete"
+    users = [r["content"] for r in rows(db_path) if r["sender"] == "user"]
+    assert users == ["A long answer, please", "And then this"]
+    assert answers(db_path)[0]["content"] == "".join(SLOW["chunks"])  # the first one complete
+
+
+def test_a_tab_left_open_shows_what_another_tab_does(
+    fake_process: FakeServerProcess, start_app: Any, browser: Any, tab: Any, db_path: Path
+) -> None:
+    app = start_app(fake_process.url)
+    open_app(tab, app.url)
+    type_message(tab, "Opened in two tabs")
+    chat_id = finished_answer(db_path, 1)["chat_id"]
+    context = browser.new_context()
+    other = new_tab(context)
+    try:
+        other.goto(f"{app.url}/?chat={chat_id}")
+        wait_idle(other)  # the second tab is open and idle …
+        fake_process.enqueue(**SLOW)
+        type_message(tab, "Sent from the first tab")  # … when the first one sends
+        other.get_by_text("Sent from the first tab").wait_for()  # no reload needed
+        other.locator(ASSISTANT).last.get_by_text("w5").wait_for()  # and it follows the answer
+    finally:
+        context.close()

@@ -81,7 +81,7 @@ def test_a_refused_setting_says_why_and_nothing_is_saved(
     box.press("Enter")
     wait_idle(tab)
     tab.get_by_role("button", name="Save defaults").click()
-    tab.locator(ALERT).get_by_text("must be between 0 and 1000").wait_for()
+    tab.locator(ALERT).get_by_text("must be between 0 and 1,000").wait_for()
     wait_idle(tab)
     assert tab.get_by_text("Defaults saved.").count() == 0
     with sqlite3.connect(db_path) as conn:

@@ -21,7 +21,7 @@ from core.services.chat import ChatService
 from core.services.chats import get_chat, new_chat
 from core.services.workers import answer_workers, request_stop
 from tests.fakes.fake_llm_server import FakeLLMServer, Reply
-from tests.ui.conftest import stored_messages, texts
+from tests.ui.conftest import shown_text, stored_messages, texts
 
 
 def send(at: Any, text: str) -> Any:
@@ -51,21 +51,24 @@ def test_an_answer_started_elsewhere_is_followed_to_its_end(fake: Any, page: Any
     assert "tokens" in bubbles[1].caption[0].value  # drawn as stored, with its caption
 
 
-def test_a_message_while_the_chat_answers_is_refused_and_kept(fake: Any, page: Any) -> None:
+def test_a_message_sent_while_the_chat_answers_goes_when_the_answer_ends(
+    fake: Any, page: Any
+) -> None:
     chat_id = new_chat("Busy")
     at = page("chat", chat=str(chat_id)).run()  # the page is open …
-    fake.enqueue(Reply(chunks=["slow ", "answer"], delay_between=1.0))
+    fake.enqueue(Reply(chunks=["slow ", "answer"], delay_between=1.0), Reply(chunks=["Next."]))
     reply = ChatService().send(chat_id, "First")
     answer_workers.start(reply)  # … when an answer starts (from another tab)
-    at.chat_input(key="prompt").set_value("Second, too soon")
-    at.run()
+    at.chat_input(key="prompt").set_value("Second, sent too soon")
+    at.run()  # waits (shown as the next message), then goes once the answer has ended
     assert not at.exception
-    # The text is kept, with a sentence that says why it was not sent …
-    assert at.text_area(key="draft-text").value == "Second, too soon"
-    assert [m.content for m in stored_messages(chat_id)] == ["First", "slow answer"]
-    # … and once the answer is over it can be sent as it is.
-    at.button(key="draft-send").click().run()
-    assert [m.content for m in stored_messages(chat_id)][-2] == "Second, too soon"
+    assert [m.content for m in stored_messages(chat_id)] == [
+        "First",
+        "slow answer",
+        "Second, sent too soon",
+        "Next.",
+    ]
+    assert shown_text(at.chat_message[2]) == "Second, sent too soon"
 
 
 def test_the_meter_shows_the_window_and_what_is_left_out(page: Any, app_db: None) -> None:

@@ -152,7 +152,7 @@ def test_refused_values_say_why_and_are_not_reported_saved(fake: Any, page: Any)
     at.checkbox(key="set.top_k.server").uncheck().run()
     at.number_input(key="set.top_k").set_value(-5)
     at.button(key="set-save").click().run()
-    assert "Top K (candidate words) must be between 0 and 1000 (got -5)" in at.error[0].value
+    assert "Top K (candidate words) must be between 0 and 1,000 (got -5)" in at.error[0].value
     assert not at.toast  # nothing announced as saved
     assert defaults() == ChatSettings()
 
@@ -167,7 +167,7 @@ def test_the_page_says_what_it_edits_and_a_chat_gets_its_own_settings(fake: Any,
     chat_id = new_chat("Mine")
     at = page("settings", chat=str(chat_id)).run()
     # The defaults are edited unless the person picks the chat.
-    assert at.selectbox(key="set.scope").value is None
+    assert at.selectbox(key="set.scope").value == 0  # the defaults
     assert "You are editing the defaults" in texts(at)
     at.selectbox(key="set.scope").set_value(chat_id).run()
     assert "«Mine» follows the defaults" in texts(at)
@@ -197,8 +197,8 @@ def test_spanish_labels(fake: Any, page: Any, monkeypatch: Any) -> None:
     reset_process_state()
     at = page("settings").run()
     labels = [c.label for c in at.checkbox]
-    assert "Top P (muestreo por núcleo): el del servidor (Charla no envía ninguno)" in labels
-    assert "Top K (palabras candidatas): el del servidor (Charla no envía ninguno)" in labels
+    assert "Top P (muestreo por núcleo): lo decide el servidor (Charla no envía ningún valor)" in labels
+    assert "Top K (palabras candidatas): lo decide el servidor (Charla no envía ningún valor)" in labels
     assert at.select_slider(key="set.max_tokens").label == "Máximo de tokens por respuesta"
     assert "LM_STUDIO" not in texts(at)
 
@@ -214,8 +214,10 @@ def test_test_connection_reports_success_and_failure(fake: Any, page: Any) -> No
 def test_server_down_still_shows_the_page_with_the_reason(app_db: None, page: Any) -> None:
     at = page("settings").run()
     assert not at.exception
-    assert "The model list is not available." in at.warning[0].value
-    assert "Cannot reach the model server" in at.warning[0].value
+    assert "The model list is not available" in at.warning[0].value
+    # The reason is said once, by the sidebar's badge, not repeated in the page.
+    assert "Cannot reach the model server" not in at.warning[0].value
+    assert "Cannot reach the model server" in " ".join(c.value for c in at.sidebar.caption)
     at.button(key="test-connection").click().run()
     assert "Cannot reach the model server at http://127.0.0.1:9" in at.error[0].value
     # Defaults can still be saved while the server is down.

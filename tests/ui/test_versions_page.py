@@ -103,3 +103,17 @@ def test_delete_a_version_asks_first_then_shows_the_other(fake: Any, page: Any) 
     assert shown(at) == ["Question", "Old."]
     assert "Version deleted." in [str(toast.value) for toast in at.toast]
     assert open_chat(old.chat_id).versions == {}  # one version left: no arrows any more
+
+
+def test_a_failed_regeneration_does_not_hide_the_answer(fake: Any, page: Any) -> None:
+    fake.enqueue(Reply(chunks=["A good answer."]))
+    at = send(page("chat").run(), "Question")
+    fake.enqueue(Reply(status=500), Reply(status=500), Reply(status=500))  # and its retries
+    at.button(key="regenerate").click().run()
+    assert not at.exception
+    assert shown(at) == ["Question", "A good answer."]  # still shown …
+    assert "could not be written" in at.error[0].value  # … with why the new one failed
+    assert "HTTP 500" in at.error[0].value
+    _good, failed = stored_messages()[1:]
+    assert (failed.status, failed.content) == ("error", "")  # kept, as a version
+    assert "1 / 2" in [c.value for c in at.chat_message[1].caption]
