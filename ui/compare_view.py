@@ -224,10 +224,10 @@ def summary(comparison: Comparison, lang: str) -> None:
         value = f"{best.time_to_first_token:.2f}"
         lines.append(t("compare.quickest", lang, model=model_label(best.model), value=value))
     if (best := comparison.shortest()) is not None:
-        count = f"{best.completion_tokens:,}"
+        count = best.completion_tokens
         lines.append(t("compare.shortest", lang, model=model_label(best.model), count=count))
     if (best := comparison.longest()) is not None:
-        count = f"{best.completion_tokens:,}"
+        count = best.completion_tokens
         lines.append(t("compare.longest", lang, model=model_label(best.model), count=count))
     with st.container(horizontal=True, key="cmp-summary"):
         for line in lines or [t("compare.no_summary", lang)]:

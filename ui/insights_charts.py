@@ -82,10 +82,10 @@ def activity(view: Overview, lang: str) -> tuple[Chart, str]:
     reading = t(
         "insights.read_activity",
         lang,
-        answers=f"{int(per_day.sum()):,}",
-        days=f"{len(per_day):,}",
+        answers=int(per_day.sum()),
+        days=len(per_day),
         day=str(per_day.idxmax()),
-        count=f"{int(per_day.max()):,}",
+        count=int(per_day.max()),
     )
     return chart, reading
 
@@ -213,8 +213,8 @@ def tokens(view: Overview, lang: str) -> tuple[Chart, str]:
     reading = t(
         "insights.read_tokens",
         lang,
-        tokens_in=f"{view.tokens_in:,}",
-        tokens_out=f"{view.tokens_out:,}",
+        tokens_in=view.tokens_in,
+        tokens_out=view.tokens_out,
         ratio=number(ratio),
     )
     return chart, reading
@@ -313,7 +313,7 @@ def context(view: Overview, lang: str) -> tuple[Chart, str] | None:
         .add_params(pick)
         .properties(height=HEIGHT)
     )
-    shown, total = f"{len(frame):,}", f"{view.points_total:,}"
+    shown, total = len(frame), view.points_total
     slowest = _slowdown(frame)
     if slowest is None:
         reading = t("insights.read_context_flat", lang, shown=shown, total=total)

@@ -24,6 +24,7 @@ import pandas as pd
 import streamlit as st
 
 from core.i18n import t
+from core.locales import number
 from core.services import insights
 from core.services.export import neutralise
 from core.services.insights import InsightsFilter, Narrow, Overview
@@ -97,15 +98,15 @@ def key_figures(view: Overview, lang: str) -> None:
     speed_text = "–" if speed is None else t("insights.tok_s", lang, value=charts.number(speed))
     ttft_text = "–" if ttft is None else t("insights.seconds", lang, value=charts.number(ttft, 2))
     figures: list[tuple[str, str, str | None]] = [
-        ("insights.chats", f"{view.chats:,}", None),
-        ("insights.messages", f"{view.messages:,}", "insights.messages_help"),
-        ("insights.answers", f"{view.answers:,}", None),
-        ("insights.tokens_in", f"{view.tokens_in:,}", "insights.tokens_in_help"),
-        ("insights.tokens_out", f"{view.tokens_out:,}", None),
+        ("insights.chats", number(view.chats, lang), None),
+        ("insights.messages", number(view.messages, lang), "insights.messages_help"),
+        ("insights.answers", number(view.answers, lang), None),
+        ("insights.tokens_in", number(view.tokens_in, lang), "insights.tokens_in_help"),
+        ("insights.tokens_out", number(view.tokens_out, lang), None),
         ("insights.median_speed", speed_text, None),
         ("insights.median_ttft", ttft_text, "insights.ttft_help"),
-        ("insights.errors", f"{view.outcome_total(insights.ERROR):,}", None),
-        ("insights.stopped", f"{view.outcome_total(insights.STOPPED):,}", None),
+        ("insights.errors", number(view.outcome_total(insights.ERROR), lang), None),
+        ("insights.stopped", number(view.outcome_total(insights.STOPPED), lang), None),
         ("insights.database", _size(view.database_bytes), None),
     ]
     for row in (figures[:5], figures[5:]):
@@ -210,19 +211,19 @@ def table_csv(frame: pd.DataFrame) -> bytes:
 def show_table(view: Overview, zone: tzinfo, lang: str) -> None:
     st.subheader(t("insights.table", lang), anchor=False)
     frame = model_table(view, zone, lang)
-    number = st.column_config.NumberColumn
+    numeric = st.column_config.NumberColumn
     columns = list(frame.columns)
     st.dataframe(
         frame,
         hide_index=True,
         key="ins-table",
         column_config={
-            columns[2]: number(format="%.1f"),
-            columns[3]: number(format="%.1f"),
-            columns[4]: number(format="%.2f"),
-            columns[5]: number(format="%.2f"),
-            columns[6]: number(format="%.0f"),
-            columns[7]: number(format="percent"),
+            columns[2]: numeric(format="%.1f"),
+            columns[3]: numeric(format="%.1f"),
+            columns[4]: numeric(format="%.2f"),
+            columns[5]: numeric(format="%.2f"),
+            columns[6]: numeric(format="%.0f"),
+            columns[7]: numeric(format="percent"),
             columns[8]: st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm"),
         },
     )
@@ -268,7 +269,7 @@ def picked_answers(flt: InsightsFilter, narrow: Narrow, lang: str) -> None:
         st.caption(t("insights.pick_hint", lang))
         return
     page = insights.answers(flt, narrow, limit=LISTED)
-    st.markdown(t("insights.picked_what", lang, what=_what(narrow, lang), count=f"{page.total:,}"))
+    st.markdown(t("insights.picked_what", lang, what=_what(narrow, lang), count=page.total))
     if page.total > len(page.rows):
         st.caption(t("insights.picked_more", lang, shown=len(page.rows)))
     chat_page = page_of("chat", lang)

@@ -146,6 +146,7 @@ TEXTS: dict[str, dict[str, str]] = {
     # --- drill-down ------------------------------------------------------------------------------
     "insights.picked": {"en": "Answers behind your click", "es": "Respuestas detrás de tu clic"},
     "insights.picked_what": {"en": "{what}: {count} answers", "es": "{what}: {count} respuestas"},
+    "insights.picked_what_one": {"en": "{what}: 1 answer", "es": "{what}: 1 respuesta"},
     "insights.picked_more": {
         "en": "The newest {shown} are listed.",
         "es": "Se muestran las {shown} más recientes.",
