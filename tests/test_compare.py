@@ -1,6 +1,7 @@
 """Compare (issue 12, section 2) against the fake server, on SQLite and PostgreSQL: a comparison is
 one stored question with one answer per model (versions under it), the answers run one at a time
-unless asked otherwise, a model the server says is not loaded is marked as a cold start, Stop ends
+unless asked otherwise, a model the server says is not loaded is loaded apart first where the server
+says how long that took (else its first token includes the load, and it is marked so), Stop ends
 every answer, "keep" turns the comparison into a normal chat, and Insights counts its answers."""
 
 from __future__ import annotations
@@ -83,6 +84,54 @@ def test_each_model_answers_the_prompt_one_at_a_time_and_both_are_stored(
     view = chats.open_chat(chat_id)  # the first model's answer is shown until one is kept
     assert [m.id for m in view.messages] == [result.prompt.id, result.answers[0].id]
     assert view.versions[result.answers[0].id].count == 2
+
+
+LOAD = 2.0  # seconds the fake server takes to load a model (LM Studio's JIT, emulated)
+
+
+def _phases_until_done(chat_id: int) -> list[str]:
+    """The second answer's phases as the page would see them, until every answer has ended."""
+    seen: list[str] = []
+    deadline = time.monotonic() + DEADLINE
+    while not (comparison := compare.get(chat_id)).done:
+        seen.append(compare.progress(comparison)[1].phase)
+        assert time.monotonic() < deadline, "gave up waiting for every answer to end"
+        time.sleep(0.02)
+    return seen
+
+
+@pytest.mark.parametrize(
+    "fake_server", [{"flavor": "lmstudio-v1", "load_seconds": LOAD}], indirect=True
+)
+def test_a_model_the_server_loads_apart_first_keeps_loading_out_of_its_first_token(
+    service: ChatService, fake_server: FakeLLMServer
+) -> None:
+    fake_server.enqueue(Reply(chunks=["a1 ", "a2"]), Reply(chunks=["b1 ", "b2"]))
+    chat_id = compare.start(service, "Which is faster?", [LOADED, NOT_LOADED])
+    phases = _phases_until_done(chat_id)
+    answer = compare.get(chat_id).answers[1]
+    assert compare.LOADING in phases  # the column said the model was loading
+    assert fake_server.loads == [NOT_LOADED]  # loaded once, through the load endpoint, not JIT
+    assert compare.load_seconds(answer) == LOAD and not compare.cold_start(answer)
+    assert answer.status == "complete" and answer.content == "b1 b2"
+    # The request was sent once the model was loaded: its first token did not wait for the load.
+    assert answer.time_to_first_token is not None and answer.time_to_first_token < LOAD
+
+
+@pytest.mark.parametrize(
+    "fake_server", [{"flavor": "lmstudio-v0", "load_seconds": LOAD}], indirect=True
+)
+def test_a_server_that_cannot_load_apart_marks_the_first_token_as_including_the_load(
+    service: ChatService, fake_server: FakeLLMServer
+) -> None:
+    fake_server.enqueue(Reply(chunks=["a1 ", "a2"]), Reply(chunks=["b1 ", "b2"]))
+    chat_id = compare.start(service, "Which is faster?", [LOADED, NOT_LOADED])
+    phases = _phases_until_done(chat_id)
+    answer = compare.get(chat_id).answers[1]
+    assert compare.LOADING in phases
+    assert fake_server.loads == [NOT_LOADED]  # by the chat request itself (JIT)
+    assert compare.cold_start(answer) and compare.load_seconds(answer) is None
+    assert answer.time_to_first_token is not None and answer.time_to_first_token >= LOAD
 
 
 def test_side_by_side_at_once_when_asked(service: ChatService, fake_server: FakeLLMServer) -> None:

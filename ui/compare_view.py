@@ -242,7 +242,9 @@ def result(comparison: Comparison, lang: str) -> None:
         with column, st.container(key=f"cmp-answer-{answer.id}"):
             st.markdown(f"**{model_label(answer.model)}**")
             render_message(answer, lang)
-            if compare.cold_start(answer):
+            if (seconds := compare.load_seconds(answer)) is not None:
+                st.caption(t("compare.loaded_apart", lang, seconds=f"{seconds:.1f}"))
+            elif compare.cold_start(answer):
                 st.caption(t("compare.cold", lang), help=t("compare.cold_help", lang))
             if not kept and answer.status != "streaming":
                 _keep_button(comparison, answer, lang)

@@ -66,8 +66,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "el primer token incluye la carga del modelo",
     },
     "compare.cold_help": {
-        "en": "The server had to load this model first. Its time to first token includes the load: LM Studio's OpenAI-compatible endpoint does not report loading apart.",
-        "es": "El servidor tuvo que cargar primero este modelo. Su tiempo hasta el primer token incluye la carga: el endpoint compatible con OpenAI de LM Studio no informa de la carga por separado.",
+        "en": "The server had to load this model first and could not say how long that took (LM Studio 0.4 or later can): its time to first token includes the load.",
+        "es": "El servidor tuvo que cargar primero este modelo y no pudo decir cuánto tardó (LM Studio 0.4 o posterior sí puede): su tiempo hasta el primer token incluye la carga.",
+    },
+    "compare.loaded_apart": {
+        "en": "model loaded first in {seconds} s, not counted in its time to first token",
+        "es": "modelo cargado antes en {seconds} s, sin contarlo en su tiempo hasta el primer token",
     },
     # --- the result ------------------------------------------------------------------------------
     "compare.fastest": {

@@ -36,6 +36,7 @@ from core.providers.http import SyncHTTP
 MODEL_LIST_TTL: Final = 10.0  # seconds a model list (and a context length) is reused
 MODEL_ENDPOINTS: Final = ("/api/v1/models", "/api/v0/models", "/v1/models")
 PROPS_PATH: Final = "/props"  # llama.cpp's server: its configured context, n_ctx
+LOAD_PATH: Final = "/api/v1/models/load"  # LM Studio 0.4+: load now, say how long it took
 _EMBEDDING_TYPES: Final = frozenset({"embeddings", "embedding"})
 
 
@@ -184,6 +185,32 @@ class Catalog:
             return response.status_code, None
         finally:
             response.close()
+
+    def load_model(self, model: str) -> float | None:
+        """Have the server load ``model`` now; the seconds it says loading took. ``None`` when it
+        cannot be asked (no such endpoint: LM Studio before 0.4, other servers) or does not say:
+        the chat request will then load the model itself (JIT), its first token included."""
+        try:
+            response = self._http.open(
+                "POST", LOAD_PATH, self._http.where(model), {"model": model}, retries=0
+            )
+        except errors.WrongURL:
+            return None
+        except (errors.BadRequest, errors.ModelNotFound) as exc:
+            if exc.status in (404, 405):
+                return None
+            raise
+        try:
+            body = json.loads(response.read())
+        except (ValueError, httpx.HTTPError):
+            body = None
+        finally:
+            response.close()
+        self._models = None  # what is loaded has changed
+        seconds = _dict(body).get("load_time_seconds")
+        if isinstance(seconds, bool) or not isinstance(seconds, int | float) or seconds < 0:
+            return None
+        return float(seconds)
 
     def list_models(self, *, refresh: bool = False) -> list[ModelInfo]:
         """Every model the server offers, with type, load state and context where it says them."""

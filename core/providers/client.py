@@ -138,6 +138,10 @@ class LMStudioAPIProvider:
         """Every model the server offers, with type, load state and context where it says them."""
         return self._conn.catalog.list_models(refresh=refresh)
 
+    def load_model(self, model: str) -> float | None:
+        """Load ``model`` now where the server can say how long that took (LM Studio 0.4+)."""
+        return self._conn.catalog.load_model(model)
+
     def model_info(self, model_id: str | None) -> ModelInfo | None:
         """What the server says about ``model_id`` (cached), or ``None`` if unknown or unreachable."""
         return self._conn.catalog.model_info(model_id)

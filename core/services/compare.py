@@ -17,20 +17,20 @@ them together, for servers that serve several requests in parallel.
 
 **Loading a model (LM Studio's JIT).** Right before an answer starts, the server's model list is
 read again: when it says the model is not loaded (LM Studio's ``/api/v0`` or ``/api/v1`` lists say
-so), the page says "loading the model…" until the first token, and the answer records
-``params["cold_start"] = true``. What can and cannot be separated: Charla measures the time to first
-token itself, from sending the request on LM Studio's OpenAI-compatible endpoint, and that endpoint
-does not report how long loading took, so a cold start's time to first token *includes* the load;
-it is marked, not corrected. LM Studio's native REST API does report it apart
-(``stats.model_load_time_seconds``, and ``time_to_first_token`` without it), but it cannot replay a
-conversation's history, so Charla does not send chats through it (``lmstudio-api.md``).
+so), the page says "loading the model…" until the first token. Charla measures the time to first
+token itself, from sending the request on the OpenAI-compatible endpoint, which does not report
+loading apart. So a cold model is first loaded on its own where the server can say how long that
+took (LM Studio 0.4+: ``POST /api/v1/models/load`` answers ``load_time_seconds``): the answer
+records ``params["load_seconds"]`` and its time to first token is the answer's alone. Where the
+server cannot (older LM Studio), the request loads the model (JIT), its time to first token
+*includes* the load, and the answer records ``params["cold_start"] = true``: marked, not corrected.
 """
 
 from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from typing import Final
 
@@ -54,7 +54,8 @@ log = logging.getLogger("charla.compare")
 
 MIN_MODELS: Final = 2
 MAX_MODELS: Final = 4
-COLD_START: Final = "cold_start"  # params key: the model was not loaded when asked
+COLD_START: Final = "cold_start"  # params key: the first token includes loading the model
+LOAD_SECONDS: Final = "load_seconds"  # params key: the model was loaded apart first, this long
 
 # Where an answer of a comparison stands, for the page.
 QUEUED, LOADING, WAITING, WRITING, DONE = "queued", "loading", "waiting", "writing", "done"
@@ -114,6 +115,12 @@ def cold_start(answer: MessageRecord) -> bool:
     return bool((answer.params or {}).get(COLD_START))
 
 
+def load_seconds(answer: MessageRecord) -> float | None:
+    """How long the server said loading the answer's model took, when it was loaded apart."""
+    value = (answer.params or {}).get(LOAD_SECONDS)
+    return float(value) if isinstance(value, int | float) else None
+
+
 # --- running --------------------------------------------------------------------------------------
 class _Queue:
     """The answers of this process's comparisons that wait for their turn (thread-safe)."""
@@ -157,17 +164,55 @@ def _is_cold(service: ChatService, model: str) -> bool:
     return info is not None and info.loaded is False
 
 
+def _note(reply: ChatReply, **params: object) -> None:
+    """Add ``params`` to the answer's request parameters, in the row now and in the final write."""
+    merged = {**(reply.plan.answer.params or {}), **params}
+    reply.plan = replace(reply.plan, answer=replace(reply.plan.answer, params=merged))
+    with session_scope(write=True) as db:
+        MessageRepository(db).update_message(reply.answer_id, params=merged)
+
+
 def _begin(service: ChatService, reply: ChatReply, chain: Sequence[ChatReply] = ()) -> None:
-    """Start ``reply`` in a worker (then the rest of ``chain``, one after the other)."""
+    """Start ``reply`` in a worker (then the rest of ``chain``, one after the other); a model
+    that is not loaded is loaded first, in a thread of its own (:func:`_load_then_start`)."""
     model = reply.plan.settings.model or ""
+    after = (lambda _done: _next(service, chain)) if chain else None
     cold = _is_cold(service, model)
     _queue.set_cold(reply.answer_id, cold)
-    if cold:  # noted in the row now, and kept when the answer's final state is written
-        params = {**(reply.plan.answer.params or {}), COLD_START: True}
-        reply.plan = replace(reply.plan, answer=replace(reply.plan.answer, params=params))
-        with session_scope(write=True) as db:
-            MessageRepository(db).update_message(reply.answer_id, params=params)
-    after = (lambda _done: _next(service, chain)) if chain else None
+    if not cold:
+        answer_workers.start(reply, after=after)
+        return
+    threading.Thread(
+        target=_load_then_start,
+        args=(service, reply, model, after),
+        name=f"charla-load-{reply.answer_id}",
+        daemon=True,
+    ).start()
+
+
+def _load_then_start(
+    service: ChatService,
+    reply: ChatReply,
+    model: str,
+    after: Callable[[ChatReply], None] | None,
+) -> None:
+    try:
+        seconds = service.provider.load_model(model)
+    except errors.ProviderError as exc:  # the request will load it, or say what is wrong
+        log.info("loading %s apart failed (%s); the request loads it", model, exc)
+        seconds = None
+    if seconds is None:
+        _note(reply, **{COLD_START: True})
+    else:
+        _note(reply, **{LOAD_SECONDS: round(seconds, 3)})
+        _queue.set_cold(reply.answer_id, False)  # loaded: what follows is the answer's own time
+    with session_scope() as db:
+        asked = MessageRepository(db).stop_requested([reply.answer_id])
+    if asked or reply.live.stopping:  # Stop pressed while the model loaded
+        reply.finish_stopped()
+        if after is not None:
+            after(reply)
+        return
     answer_workers.start(reply, after=after)
 
 
@@ -268,8 +313,10 @@ def progress(comparison: Comparison) -> list[Progress]:
             phase = DONE
         elif _queue.waiting(answer.id):
             phase = QUEUED
-        else:  # written by another process, or about to start here
-            phase = WRITING if content or reasoning else WAITING
+        elif content or reasoning:  # written by another process
+            phase = WRITING
+        else:  # loading the model apart, written by another process, or about to start here
+            phase = LOADING if _queue.cold(answer.id) else WAITING
         found.append(Progress(answer.id, model, phase, content, reasoning, None))
     return found
 
