@@ -60,6 +60,8 @@ def test_the_six_charts_are_drawn_with_a_mark_per_row_and_a_bar_lists_its_answer
         tab = new_tab(context)
         tab.goto(f"{app.url}/insights")
         tab.wait_for_selector(IDLE, timeout=WAIT_MS)
+        nav = tab.locator('[data-testid="stSidebarNav"]').inner_text()
+        assert "Insights" in nav and "Compare" in nav  # pages of the navigation
         for chart in ("activity", "speed", "ttft", "tokens", "outcomes", "context"):
             tab.wait_for_selector(f'[class*="st-key-ins-chart-{chart}-"] svg.marks')
 

@@ -104,3 +104,13 @@ def test_spanish_insights_page(app_db: None, page: Any, monkeypatch: pytest.Monk
     assert [b.label for b in at.download_button] == ["Descargar CSV"]
     assert "Respuestas por día" in [s.value for s in at.subheader]
     assert "Answers per day" not in texts(at)
+
+
+def test_insights_and_compare_are_pages_of_the_navigation_in_english_and_spanish() -> None:
+    from core.i18n import t
+    from ui import frame
+
+    # The browser test sees them in the English sidebar (tests/e2e/test_browser_insights.py).
+    for lang, names in (("en", ["Compare", "Insights"]), ("es", ["Comparar", "Estadísticas"])):
+        titles = [t(frame.FILE_PAGES[page][0], lang) for page in ("compare", "insights")]
+        assert titles == names
