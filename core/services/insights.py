@@ -1,4 +1,4 @@
-"""Insights: how the models did, from the answers Charla stored — for the Insights page and the CLI.
+"""Insights: how the models did, from the answers Charla stored — what the Insights page shows.
 
 :func:`overview` answers everything the page shows for an :class:`InsightsFilter` (a period in the
 reader's time zone, some models, some tags) in one :class:`Overview`: the key figures, the rows of
