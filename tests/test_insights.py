@@ -8,6 +8,7 @@ PostgreSQL's ``percentile_cont``), counts with plain loops over the inserted row
 
 from __future__ import annotations
 
+import time
 from collections import Counter, defaultdict
 from datetime import UTC, date, datetime, timedelta
 from typing import Any
@@ -213,3 +214,29 @@ def test_day_shift_finds_each_change_of_clocks_to_the_second() -> None:
     assert fixed.offsets == (0,) and fixed.changes == ()
     assert local_midnight(date(2026, 4, 5), ZONE) == datetime(2026, 4, 4, 11, 0, tzinfo=UTC)
     assert local_midnight(date(2026, 4, 6), ZONE) == datetime(2026, 4, 5, 12, 0, tzinfo=UTC)
+
+
+def test_the_page_gets_the_overview_from_before_at_once_while_the_new_one_is_computed(
+    db: str,
+) -> None:
+    rows = fill(20)
+    flt = InsightsFilter(zone=ZONE)
+    first = insights.overview_at_once(flt)  # never shown before: computed now
+    assert not first.updating and first.overview.answers == len(rows)
+    with session_scope(write=True) as session:
+        session.execute(
+            insert(Message),
+            [{"chat_id": 1, "sender": "llm", "content": "new", "status": "complete",
+              "model": "delta", "created_at": START}],
+        )  # fmt: skip
+    shown = insights.overview_at_once(flt)
+    assert shown.updating and shown.overview is first.overview  # at once: the one from before
+    prepared: list[insights.Overview] = []
+    insights.update(flt, prepare=prepared.append)  # what the page does once it has drawn them
+    deadline = time.monotonic() + 30
+    while not insights.updated(flt):
+        assert time.monotonic() < deadline, "the background update never ended"
+        time.sleep(0.02)
+    after = insights.overview_at_once(flt)
+    assert not after.updating and after.overview.answers == len(rows) + 1
+    assert prepared == [after.overview]  # prepared (the page: its charts) before it was kept

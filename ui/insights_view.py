@@ -34,6 +34,7 @@ from ui.dates import in_zone
 from ui.frame import page_of
 
 LISTED = 20  # answers listed for a click
+UPDATE_CHECK = 1.0  # seconds between looks at a background update of the figures
 _GEN = "ins.gen"  # generation of the charts' keys
 _LAST = "ins.last"  # the chart clicked last
 _VIEW = "ins.view"  # the filter the charts were drawn for
@@ -79,6 +80,20 @@ def filters(lang: str) -> InsightsFilter:
     )
     first, last = _date_range(dates)
     return InsightsFilter(first, last, zone, tuple(models), tuple(tags))
+
+
+def update_then_rerun(flt: InsightsFilter, lang: str) -> None:
+    """Compute the figures of ``flt`` anew in the background, and their charts; rerun the page
+    once they are in (checked every second, without running the page meanwhile). Called last:
+    the page's own run is over when the computation starts."""
+    insights.update(flt, prepare=lambda overview: charts.build_all(overview, lang))
+
+    @st.fragment(run_every=UPDATE_CHECK)
+    def wait() -> None:
+        if insights.updated(flt):
+            st.rerun(scope="app")
+
+    wait()
 
 
 # --- key figures ----------------------------------------------------------------------------------

@@ -145,6 +145,14 @@ TEXTS: dict[str, dict[str, str]] = {
     "insights.download": {"en": "Download CSV", "es": "Descargar CSV"},
     # --- drill-down ------------------------------------------------------------------------------
     "insights.picked": {"en": "Answers behind your click", "es": "Respuestas detrás de tu clic"},
+    "insights.updating": {
+        "en": ":material/sync: Updating with the latest answers…",
+        "es": ":material/sync: Actualizando con las últimas respuestas…",
+    },
+    "insights.updating_help": {
+        "en": "The figures below are from before the latest changes to the history; the page shows the new ones as soon as they are computed.",
+        "es": "Las cifras de abajo son de antes de los últimos cambios del historial; la página muestra las nuevas en cuanto se calculan.",
+    },
     "insights.picked_what": {"en": "{what}: {count} answers", "es": "{what}: {count} respuestas"},
     "insights.picked_what_one": {"en": "{what}: 1 answer", "es": "{what}: 1 respuesta"},
     "insights.picked_more": {

@@ -19,14 +19,17 @@ overview is therefore kept per filter until the history changes: before reusing 
 :meth:`~core.repositories.insights.InsightsRepository.fingerprint` of the database (a few
 index look-ups: highest message id, answers being written, chats, messages counted on the chats,
 tags given) must still match, and it is never older than :data:`MAX_AGE`. A new answer, a finished
-one, a deleted chat or version, a tag: the next run computes again.
+one, a deleted chat or version, a tag: the next :func:`overview` computes again. The page asks
+:func:`overview_at_once` instead: it shows the overview kept from before at once, says it is being
+updated, starts :func:`update` (a background thread, :mod:`core.services.kept`) and reruns when
+the new one is in.
 """
 
 from __future__ import annotations
 
-import threading
+import logging
 import time
-from collections import OrderedDict, defaultdict
+from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta, tzinfo
@@ -44,35 +47,23 @@ from core.repositories.insights import (
     InsightsRepository,
 )
 from core.repositories.tags import TagRepository
+from core.services.kept import Kept
 from core.zones import day_shift, local_midnight
 
 __all__ = [
-    "ERROR",
-    "LENGTH",
-    "OUTCOMES",
-    "STOPPED",
-    "UNKNOWN_MODEL",
-    "AnswerRow",
-    "AnswersPage",
-    "DayRow",
-    "FilterOptions",
-    "InsightsFilter",
-    "ModelStats",
-    "Narrow",
-    "Overview",
-    "Quantiles",
-    "answers",
-    "day_shift",
-    "filter_options",
-    "forget",
-    "local_midnight",
-    "overview",
-]
+    "ERROR", "LENGTH", "OUTCOMES", "STOPPED", "UNKNOWN_MODEL", "AnswerRow", "AnswersPage",
+    "DayRow", "FilterOptions", "InsightsFilter", "ModelStats", "Narrow", "Overview", "Quantiles",
+    "Shown", "answers", "day_shift", "filter_options", "forget", "local_midnight", "overview",
+    "overview_at_once", "update", "updated",
+]  # fmt: skip
+
+log = logging.getLogger("charla.insights")
 
 UNKNOWN_MODEL: Final = ""  # how an answer without a model is named (rows from before models)
 POINTS: Final = 2_000  # answers drawn in the prompt size / first token scatter, newest first
 MAX_AGE: Final = 300.0  # seconds an overview is reused even when nothing seems to change
 CACHED: Final = 16  # overviews kept (one per filter)
+UPDATE_AFTER: Final = 0.3  # seconds between the page's request of an update and its start
 SPEED_PS: Final = (0.05, 0.25, 0.5, 0.75, 0.95)  # the speed chart's whiskers, box and median
 TTFT_PS: Final = (0.5, 0.95)
 
@@ -205,33 +196,7 @@ def _scope(flt: InsightsFilter, narrow: Narrow = Narrow()) -> AnswerScope:
 
 
 # --- the cache ------------------------------------------------------------------------------------
-class _Fresh:
-    """Results kept until the database's fingerprint changes (thread-safe, least recent out)."""
-
-    def __init__(self) -> None:
-        self._items: OrderedDict[Any, tuple[tuple[Any, ...], float, Any]] = OrderedDict()
-        self._lock = threading.Lock()
-
-    def get(self, key: Any, fingerprint: tuple[Any, ...], make: Callable[[], Any]) -> Any:
-        with self._lock:
-            found = self._items.get(key)
-        if found is not None and found[0] == fingerprint and time.monotonic() - found[1] < MAX_AGE:
-            with self._lock:
-                self._items.move_to_end(key)
-            return found[2]
-        value = make()
-        with self._lock:
-            self._items[key] = (fingerprint, time.monotonic(), value)
-            while len(self._items) > CACHED:
-                self._items.popitem(last=False)
-        return value
-
-    def clear(self) -> None:
-        with self._lock:
-            self._items.clear()
-
-
-_fresh = _Fresh()
+_fresh = Kept(size=CACHED, max_age=MAX_AGE)
 
 
 def forget() -> None:
@@ -275,6 +240,49 @@ def overview(flt: InsightsFilter, *, fresh: bool = False) -> Overview:
     fingerprint = (time.monotonic(),) if fresh else _fingerprint()
     value: Overview = _fresh.get(key, fingerprint, lambda: _compute(flt))
     return value
+
+
+@dataclass(frozen=True)
+class Shown:
+    """What the page draws at once: the overview, and whether it is still being updated."""
+
+    overview: Overview
+    updating: bool  # an older overview, shown while the new one is computed in the background
+
+
+def overview_at_once(flt: InsightsFilter) -> Shown:
+    """The overview of ``flt`` without waiting for a recomputation: after the history changed,
+    the overview kept from before is returned (``updating``); :func:`update` then computes the
+    new one in the background. Only a filter never shown before waits."""
+    value, current = _fresh.get_or_stale(
+        ("overview", _database(), flt), _fingerprint(), lambda: _compute(flt)
+    )
+    return Shown(value, not current)
+
+
+def update(flt: InsightsFilter, prepare: Callable[[Overview], object] | None = None) -> None:
+    """Compute ``flt``'s overview anew in a background thread (see :func:`updated`), and then
+    ``prepare(overview)`` there too (the page builds its charts: the rerun that shows the new
+    figures then only draws them). It starts :data:`UPDATE_AFTER` seconds later: the page asks
+    at the end of its run, and a computation beside it would slow down what is left of it
+    (sending the page; they share the interpreter)."""
+
+    def make() -> Overview:
+        value = _compute(flt)
+        if prepare is not None:
+            try:
+                prepare(value)
+            except Exception:  # the page prepares it when drawing it, as for a first view
+                log.exception("preparing an overview failed")
+        return value
+
+    key = ("overview", _database(), flt)
+    _fresh.refresh(key, _fingerprint(), make, after=UPDATE_AFTER)
+
+
+def updated(flt: InsightsFilter) -> bool:
+    """Whether no background update of ``flt``'s overview is running (any has ended)."""
+    return not _fresh.computing(("overview", _database(), flt))
 
 
 def _per_model(rows: Iterable[DailyRow]) -> dict[str, dict[str, Any]]:

@@ -9,12 +9,16 @@ Spanish. Clicking a chart is a browser event (``tests/e2e/test_browser_insights.
 from __future__ import annotations
 
 import io
+import threading
+import time
 from datetime import date
 from typing import Any
 
 import pandas as pd
 import pytest
 
+from core.conf.db import session_scope
+from core.repositories.messages import MessageRepository
 from core.services import insights
 from tests.insights_rows import MODELS, fill
 from tests.ui.conftest import reset_process_state, texts
@@ -114,3 +118,49 @@ def test_insights_and_compare_are_pages_of_the_navigation_in_english_and_spanish
     for lang, names in (("en", ["Compare", "Insights"]), ("es", ["Comparar", "Estadísticas"])):
         titles = [t(frame.FILE_PAGES[page][0], lang) for page in ("compare", "insights")]
         assert titles == names
+
+
+def test_after_a_new_answer_the_figures_from_before_show_at_once_until_the_new_ones_are_in(
+    app_db: None, page: Any, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    rows = fill(20)
+    at = page("insights").run()
+    assert metrics(at)["Answers"] == str(len(rows))
+    computing = insights._compute
+    release = threading.Event()
+
+    def slow(flt: insights.InsightsFilter) -> insights.Overview:
+        assert release.wait(30), "the test never let the update finish"
+        return computing(flt)
+
+    monkeypatch.setattr(insights, "_compute", slow)  # the update waits for the test
+    with session_scope(write=True) as db:
+        MessageRepository(db).create_message(1, "llm", "one more", model=MODELS[0])
+    at.run()
+    assert not at.exception
+    assert metrics(at)["Answers"] == str(len(rows))  # at once, the figures from before
+    assert any("Updating with the latest answers" in c.value for c in at.caption)
+    shown = at.session_state["ins.view"]  # the filter the page drew: its update is awaited
+    assert not insights.updated(shown)
+    release.set()
+    deadline = time.monotonic() + 30
+    while not insights.updated(shown):
+        assert time.monotonic() < deadline, "the update never ended"
+        time.sleep(0.02)
+    at.run()
+    assert metrics(at)["Answers"] == str(len(rows) + 1)
+    assert not any("Updating" in c.value for c in at.caption)
+
+
+def test_the_first_answers_after_an_empty_history_replace_the_explanation(
+    app_db: None, page: Any
+) -> None:
+    at = page("insights").run()
+    assert "there are none" in at.info[0].value
+    rows = fill(20)
+    deadline = time.monotonic() + 30
+    while at.run().info:  # the explanation from before, until the figures are computed
+        assert "there are none" in at.info[0].value
+        assert time.monotonic() < deadline, "the figures never came"
+        time.sleep(0.05)
+    assert metrics(at)["Answers"] == str(len(rows))
