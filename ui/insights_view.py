@@ -11,6 +11,10 @@ the latest click, whichever chart it was in. Streamlit does not let a page clear
 selection; the charts' keys carry a generation number instead (:data:`_GEN`), bumped by
 "Clear the selection" and whenever the filter changes, which draws fresh charts with nothing
 selected.
+
+**Updates.** After the history changed, the page draws the figures from before at once, and its
+last step (:func:`update_then_rerun`) has them computed anew in the background, charts included; a
+fragment looks every second and reruns the page when they are in.
 """
 
 from __future__ import annotations
