@@ -1,7 +1,8 @@
-"""Compare in a real browser against the real engine: SmolLM2 served under two model names by one
-llama.cpp server (its config-file mode). One prompt, both models: the page shows one live column per
-model while the answers are written, stores both answers (versions of one question, each with its
-statistics), and "Keep this answer" opens the chat page on that answer."""
+"""Compare in a real browser against the real engine: SmolLM2 served under two model names by the
+session's one llama.cpp server (its config-file mode). One prompt, both models: the page shows one
+live column per model while the answers are written (text and statistics as they come), stores
+both answers (versions of one question, each with its statistics), and "Keep this answer" opens
+the chat page on that answer."""
 
 from __future__ import annotations
 
@@ -64,16 +65,16 @@ def test_two_models_answer_side_by_side_and_both_are_stored(
     # While the answers are written, one column per model, and text appears before the end.
     tab.wait_for_selector(LIVE, timeout=WAIT_MS)
     assert tab.locator(LIVE).count() == 2
-    partial = False
+    partial = live_stats = False
     deadline = time.monotonic() + WAIT_MS / 1000
     read = "sel => Array.from(document.querySelectorAll(sel)).map(e => e.innerText)"
     while (texts := tab.evaluate(read, LIVE)) and time.monotonic() < deadline:
-        if any(a["status"] == "streaming" for a in answers(db_path)) and any(
-            len(text.splitlines()) > 2 for text in texts
-        ):
-            partial = True  # a column showed text while an answer was still being written
+        if any(a["status"] == "streaming" for a in answers(db_path)):
+            # a column showed text, and its statistics, while an answer was still being written
+            partial = partial or any(len(text.splitlines()) > 2 for text in texts)
+            live_stats = live_stats or any("first token" in text for text in texts)
         time.sleep(0.05)
-    assert partial
+    assert partial and live_stats
 
     tab.wait_for_selector(RESULT, timeout=WAIT_MS)
     tab.wait_for_selector(IDLE, timeout=WAIT_MS)
