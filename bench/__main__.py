@@ -10,7 +10,7 @@ import traceback
 
 from bench.common import Metric, table, write_results
 
-SUITES = ("streaming", "engine", "storage", "search", "pages", "browser", "transfer")
+SUITES = ("streaming", "engine", "storage", "search", "pages", "browser", "transfer", "insights")
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -23,6 +23,10 @@ writes that change the branch (regenerate, edit, switching a version, deleting o
 flags. The selected leaf is the selected row with the highest id (ids grow along every path,
 because a message is always written after its parent).
 
+A chat's ``kind`` is ``chat``, or ``comparison`` for one prompt answered by several models (each
+answer a version of the reply, :mod:`core.services.compare`). Four partial indexes over the answers
+(:data:`INSIGHTS_INDEXES`) serve the Insights page's aggregations (:mod:`core.repositories.insights`).
+
 Times are stored as UTC. SQLite has no time zones, so :class:`UTCDateTime` stores naive UTC and hands
 back aware datetimes on every backend.
 
@@ -59,6 +63,21 @@ from core.vocab import Sender, Status
 
 SENDERS = tuple(Sender)
 STATUSES = tuple(Status)
+CHAT, COMPARISON = "chat", "comparison"  # chats.kind
+KINDS = (CHAT, COMPARISON)
+
+# The answers' partial indexes that Insights reads (migration 0009). A partial index serves a
+# query only when the query says its condition literally: use ANSWERS, never a bound parameter.
+ANSWERS = text("messages.sender = 'llm'")
+INSIGHTS_INDEXES: dict[str, tuple[str, ...]] = {
+    "ix_answers_time": (
+        "created_at", "model", "status", "finish_reason", "prompt_tokens", "completion_tokens",
+        "time_to_first_token", "tokens_per_second", "chat_id", "parent_id", "sender",
+    ),
+    "ix_answers_speed": ("model", "tokens_per_second", "created_at", "chat_id", "sender"),
+    "ix_answers_ttft": ("model", "time_to_first_token", "created_at", "chat_id", "sender"),
+    "ix_answers_length": ("model", "completion_tokens", "created_at", "chat_id", "sender"),
+}  # fmt: skip
 
 
 def utcnow() -> datetime:
@@ -131,6 +150,9 @@ class Chat(Base):
     archived: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
     # Where an imported chat came from ("chatgpt", "lmstudio", "openwebui", "charla") and its id
     # there: importing the same conversation twice adds nothing the second time.
+    # "chat", or "comparison": one prompt answered by several models side by side (each answer a
+    # version of the reply, see core.services.compare) until one of them is kept.
+    kind: Mapped[str] = mapped_column(String(16), default=CHAT, server_default=text("'chat'"))
     source: Mapped[str | None] = mapped_column(String(32))
     source_id: Mapped[str | None] = mapped_column(String(200))
     # A chat either follows the app defaults or has settings of its own (own_settings), complete:
@@ -209,6 +231,11 @@ class Message(Base):
             sqlite_where=text("status = 'streaming'"),
             postgresql_where=text("status = 'streaming'"),
         ),
+        # Insights (migration 0009): answers only; see core.repositories.insights.
+        *[
+            Index(name, *columns, sqlite_where=ANSWERS, postgresql_where=ANSWERS)
+            for name, columns in INSIGHTS_INDEXES.items()
+        ],
     )
 
 

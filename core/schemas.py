@@ -81,6 +81,7 @@ class ChatSummary:
     source: str | None = None  # where an imported chat came from (its id there: source_id)
     source_id: str | None = None
     title_by_user: bool = False  # a person chose the title; else it is automatic
+    kind: str = "chat"  # or "comparison" (core.services.compare) until an answer is kept
 
 
 @dataclass(frozen=True)

@@ -15,6 +15,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import importlib.util
+import json
 import os
 import shutil
 import socket
@@ -128,7 +129,7 @@ class _HTTPProcess(_Service):
     def _spawn(
         self, command: Sequence[str], *, ready_path: str, timeout: float, env: Mapping[str, str]
     ) -> None:
-        workdir = self._make_workdir()
+        workdir = self.workdir or self._make_workdir()
         self.log_path = workdir / f"{self.name}.log"
         with open(self.log_path, "wb") as log:
             self.process = subprocess.Popen(
@@ -309,18 +310,40 @@ def find_smollm2_gguf() -> Path:
 
 
 class LlamaServer(_HTTPProcess):
-    """llama.cpp's OpenAI-compatible server (``llama_cpp.server``) with SmolLM2-135M-Instruct."""
+    """llama.cpp's OpenAI-compatible server (``llama_cpp.server``) with SmolLM2-135M-Instruct.
+
+    With several ``aliases`` the same model file is served under each name (the server's
+    config-file mode, one entry per name): two "models" for the Compare page. The server keeps
+    one loaded and loads another when a request names it, as LM Studio's JIT loading does.
+    """
 
     name = "llama"
     model = LLAMA_MODEL_ALIAS
 
-    def __init__(self, *, n_ctx: int = 2048, n_threads: int = 2, port: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        n_ctx: int = 2048,
+        n_threads: int = 2,
+        port: int = 0,
+        aliases: Sequence[str] = (),
+    ) -> None:
         super().__init__()
         self.n_ctx = n_ctx
         self.n_threads = n_threads
         self.requested_port = port  # 0: a free one (``make demo`` asks for LM_STUDIO_URL's)
+        self.aliases = tuple(aliases) or (LLAMA_MODEL_ALIAS,)
+        self.model = self.aliases[0]
 
     def command(self, gguf: Path) -> list[str]:
+        if len(self.aliases) > 1:
+            return [
+                sys.executable,
+                "-m",
+                "llama_cpp.server",
+                "--config_file",
+                str(self._config(gguf)),
+            ]
         return [
             sys.executable, "-m", "llama_cpp.server",
             "--model", str(gguf),
@@ -331,6 +354,23 @@ class LlamaServer(_HTTPProcess):
             "--n_threads", str(self.n_threads),
             "--n_threads_batch", str(self.n_threads),
         ]  # fmt: skip
+
+    def _config(self, gguf: Path) -> Path:
+        """The config file that serves ``gguf`` under every alias (written in the work dir)."""
+        model = {
+            "model": str(gguf),
+            "n_ctx": self.n_ctx,
+            "n_threads": self.n_threads,
+            "n_threads_batch": self.n_threads,
+        }
+        config = {
+            "host": LOOPBACK,
+            "port": self.port,
+            "models": [{**model, "model_alias": alias} for alias in self.aliases],
+        }
+        path = (self.workdir or self._make_workdir()) / "llama-models.json"
+        path.write_text(json.dumps(config))
+        return path
 
     def _start(self) -> None:
         if importlib.util.find_spec("llama_cpp") is None:

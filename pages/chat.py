@@ -19,6 +19,7 @@ from ui import frame, jump, state
 from ui.attachments import chat_input
 from ui.chat_list import chat_list, chat_menu, delete_confirmation
 from ui.chat_watch import watch_chat
+from ui.compare_view import open_in_compare
 from ui.context_meter import context_meter
 from ui.conversation import (
     WINDOW,
@@ -36,7 +37,9 @@ service = state.chat_service()
 state.show_flash()
 
 prompt, files = chat_input(lang)  # text and any files or images attached (ui.attachments)
-chat_id = start_turn(service, state.current_chat_id(), prompt, lang, files)
+selected = state.current_chat_id()
+open_in_compare(selected, lang)  # a comparison is shown by its own page until one answer is kept
+chat_id = start_turn(service, selected, prompt, lang, files)
 with st.sidebar:
     if chat_id is not None:
         jump.find_in_this_chat(chat_id, lang)

@@ -44,6 +44,8 @@ CONFIG_KEYS = (
     "CHARLA_DEMO",
 )
 NOTHING_LISTENS_URL = "http://127.0.0.1:9"  # the discard port: connections are refused
+# The engine's two names for one SmolLM2 (the first is the default): two models to compare.
+ENGINE_MODELS = ("smollm2-135m-instruct", "smollm2-twin")
 
 
 def need(factory: Callable[[], T], what: str) -> T:
@@ -84,7 +86,11 @@ def postgres_server() -> Iterator[PostgresServer]:
 
 @pytest.fixture(scope="session")
 def llama_server() -> Iterator[LlamaServer]:
-    server = need(lambda: LlamaServer().start(), "llama.cpp engine")
+    """The session's one llama.cpp engine. It serves SmolLM2 under the two ``ENGINE_MODELS``
+    names (llama-cpp-python's config-file mode): a request naming the other one makes the server
+    load it in place of the first, as LM Studio's JIT loading does, so Compare has two models to
+    compare without a second engine. Requests that name no model get the first."""
+    server = need(lambda: LlamaServer(aliases=ENGINE_MODELS).start(), "llama.cpp engine")
     yield server
     server.stop()
 

@@ -10,10 +10,10 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect
+from sqlalchemy import Engine, inspect, text
 
 from core.conf.db import _alembic_config, create_db_engine, init_db
-from core.models import Base, exists_on
+from core.models import INSIGHTS_INDEXES, Base, exists_on
 
 TABLES = {"chats", "messages", "app_settings"}
 INDEXES = {
@@ -157,7 +157,7 @@ def test_attachments_migration_keeps_the_data_and_goes_back(engine: Engine) -> N
     assert revision(engine) == head(engine)
 
 
-PRESETS_BASE = "0008"  # the revision 0010 (presets) follows
+PRESETS_BASE = "0009"  # the revision 0010 (presets) follows
 
 
 def test_presets_migration_keeps_data_both_ways(engine: Engine) -> None:
@@ -219,3 +219,53 @@ def _triggers(engine: Engine) -> set[str]:
     )
     with engine.connect() as db:
         return set(db.execute(text(query)).scalars())
+
+
+def test_0009_gives_every_chat_a_kind_and_indexes_the_answers_with_nothing_lost(
+    engine: Engine,
+) -> None:
+    """A database at 0008 with a chat of a question and two answers (versions) upgrades: the chat
+    is of kind ``chat``, the four answer indexes exist (partial: answers only), every row is the
+    same; down again, the column and indexes go, the rows and the search triggers stay."""
+    config = _alembic_config(engine)
+    command.upgrade(config, "0008")
+    triggers = _triggers(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO chats (id, title, created_at, last_activity, message_count)"
+                " VALUES (1, 'Old chat', '2026-01-02 03:04:05', '2026-01-02 03:04:05', 3)"
+            )
+        )
+        for id_, sender, parent, model in ((1, "user", None, None), (2, "llm", 1, "qwen3-8b"),
+                                           (3, "llm", 1, "gemma-3-4b")):  # fmt: skip
+            connection.execute(
+                text(
+                    "INSERT INTO messages (id, chat_id, sender, content, reasoning, status, parent_id, model,"
+                    " tokens_per_second, time_to_first_token, created_at)"
+                    " VALUES (:id, 1, :sender, 'text', '', 'complete', :parent, :model, 40.5, 0.25,"
+                    " '2026-01-02 03:04:05')"
+                ),
+                {"id": id_, "sender": sender, "parent": parent, "model": model},
+            )
+    query = text("SELECT id, sender, parent_id, model, tokens_per_second FROM messages ORDER BY id")
+    with engine.connect() as connection:
+        before = connection.execute(query).all()
+
+    command.upgrade(config, "0009")
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT kind FROM chats")).scalars().all() == ["chat"]
+        assert connection.execute(query).all() == before
+    found = {
+        ix["name"]: tuple(ix["column_names"]) for ix in inspect(engine).get_indexes("messages")
+    }
+    assert {name: found.get(name) for name in INSIGHTS_INDEXES} == INSIGHTS_INDEXES
+
+    command.downgrade(config, "0008")
+    assert _triggers(engine) == triggers  # the search index's triggers on chats are kept
+    assert "kind" not in {c["name"] for c in inspect(engine).get_columns("chats")}
+    assert not set(INSIGHTS_INDEXES) & {
+        ix["name"] for ix in inspect(engine).get_indexes("messages")
+    }
+    with engine.connect() as connection:
+        assert connection.execute(query).all() == before

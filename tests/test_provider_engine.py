@@ -40,7 +40,7 @@ def test_lists_its_model_with_ids_only(
     provider: LMStudioAPIProvider, llama_server: LlamaServer
 ) -> None:
     models = provider.list_models()
-    assert [m.id for m in models] == [llama_server.model]
+    assert [m.id for m in models] == list(llama_server.aliases)  # one engine, two names
     assert models[0].is_chat_model
     assert models[0].loaded is None  # the server does not say: nothing is made up
     status = provider.check_connection()

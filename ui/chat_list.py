@@ -78,7 +78,9 @@ def chat_list(current: int | None, lang: str) -> None:
         args=(None,),
     )
     limit = st.session_state.get(_LIMIT, PAGE)
-    chats = chat_service.list_chats(limit=limit + 1, include_archived=False)
+    chats = chat_service.list_chats(
+        limit=limit + 1, include_archived=False, include_comparisons=False
+    )
     if not chats:
         st.caption(t("chat.no_chats", lang))
     now = datetime.now(UTC)

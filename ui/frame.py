@@ -63,41 +63,47 @@ CHAT_ALIAS = "chat"  # the chat page is served at "/"; "/chat" leads there
 _local = threading.local()
 
 
+# The pages beside the chat page, in the navigation's order: file (in pages/), title, icon, URL path.
+FILE_PAGES = {
+    "history": ("app.page_history", ":material/history:"),
+    "compare": ("compare.page", ":material/compare_arrows:"),
+    "insights": ("insights.page", ":material/insights:"),
+    "settings": ("app.page_settings", ":material/tune:"),
+}
+
+
+def page_of(name: str, lang: str) -> StreamlitPage:
+    """The page ``name`` (a file of ``pages/``) as ``st.page_link`` and ``st.switch_page`` take it.
+
+    A page object works whether or not the entry file registered the pages (a page run alone by
+    AppTest has no navigation, and a path such as ``"pages/chat.py"`` would not be found)."""
+    if name == "chat":
+        return st.Page(
+            PAGES_DIR / "chat.py",
+            title=t("app.page_chat", lang),
+            icon=":material/chat:",
+            url_path="",  # the default page is served at "/" whatever its url_path says
+            default=True,
+        )
+    title, icon = FILE_PAGES[name]
+    return st.Page(PAGES_DIR / f"{name}.py", title=t(title, lang), icon=icon, url_path=name)
+
+
 def app_pages(lang: str) -> list[StreamlitPage]:
     """The app's pages for ``st.navigation``: titles, icons, URL paths.
 
     Paths are absolute, so the list is the same whichever script is Streamlit's main one (the entry
     file, or a page file in the legacy mode).
     """
-    chat = st.Page(
-        PAGES_DIR / "chat.py",
-        title=t("app.page_chat", lang),
-        icon=":material/chat:",
-        url_path="",  # the default page is served at "/" whatever its url_path says
-        default=True,
-    )
+    chat = page_of("chat", lang)
 
     def open_chat() -> None:
         st.switch_page(chat, query_params=st.query_params.to_dict())
 
-    return [
-        chat,
-        st.Page(
-            open_chat, title=t("app.page_chat", lang), url_path=CHAT_ALIAS, visibility="hidden"
-        ),
-        st.Page(
-            PAGES_DIR / "history.py",
-            title=t("app.page_history", lang),
-            icon=":material/history:",
-            url_path="history",
-        ),
-        st.Page(
-            PAGES_DIR / "settings.py",
-            title=t("app.page_settings", lang),
-            icon=":material/tune:",
-            url_path="settings",
-        ),
-    ]
+    hidden = st.Page(
+        open_chat, title=t("app.page_chat", lang), url_path=CHAT_ALIAS, visibility="hidden"
+    )
+    return [chat, hidden, *(page_of(name, lang) for name in FILE_PAGES)]
 
 
 def _hide_navigation(lang: str) -> None:

@@ -22,8 +22,10 @@ from core.locales import (
     app,
     attachments,
     chat,
+    compare,
     errors,
     history,
+    insights,
     models,
     organise,
     presets,
@@ -44,6 +46,8 @@ _AREAS = (
     transfer.TEXTS,
     models.TEXTS,
     presets.TEXTS,
+    insights.TEXTS,
+    compare.TEXTS,
 )
 
 TEXTS: dict[str, dict[str, str]] = {}

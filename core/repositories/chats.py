@@ -14,7 +14,7 @@ from sqlalchemy import delete, false, func, select, true, update
 from sqlalchemy.orm import Session
 
 from core.errors import ChatNotFound, InputError
-from core.models import Chat, Message, utcnow
+from core.models import CHAT, Chat, Message, utcnow
 from core.repositories import NO_SYNC
 from core.repositories.messages import STREAMING
 from core.repositories.tags import TagRepository
@@ -63,6 +63,7 @@ def to_summary(chat: Chat, tags: tuple[str, ...] = ()) -> ChatSummary:
         tags=tags,
         source=chat.source,
         source_id=chat.source_id,
+        kind=chat.kind,
     )
 
 
@@ -226,15 +227,19 @@ class ChatRepository:
         offset: int = 0,
         search: str | None = None,
         include_archived: bool = True,
+        include_comparisons: bool = True,
     ) -> list[ChatSummary]:
         """Chats, pinned first, then most recent activity first (paged), with their tags.
 
         ``search`` matches the title only: the history page's content search lives in
-        :mod:`core.services.history`. The sidebar leaves archived chats out.
+        :mod:`core.services.history`. The sidebar leaves archived chats and comparisons out (a
+        comparison lives in the Compare page until one of its answers is kept).
         """
         query = select(Chat).order_by(Chat.pinned.desc(), Chat.last_activity.desc(), Chat.id.desc())
         if not include_archived:
             query = query.where(Chat.archived == false())
+        if not include_comparisons:
+            query = query.where(Chat.kind == CHAT)
         if search:
             query = query.where(Chat.title.icontains(search, autoescape=True))
         return self.summaries(list(self.db.scalars(query.limit(limit).offset(offset))))

@@ -69,13 +69,20 @@ def get_chat(chat_id: int) -> ChatSummary:
 
 
 def list_chats(
-    *, limit: int = 50, offset: int = 0, include_archived: bool = True
+    *,
+    limit: int = 50,
+    offset: int = 0,
+    include_archived: bool = True,
+    include_comparisons: bool = True,
 ) -> list[ChatSummary]:
     """Chats, pinned first, then most recent activity first (paged); the sidebar leaves the
-    archived ones out."""
+    archived ones and the comparisons out."""
     with session_scope() as db:
         return ChatRepository(db).list_chats(
-            limit=limit, offset=offset, include_archived=include_archived
+            limit=limit,
+            offset=offset,
+            include_archived=include_archived,
+            include_comparisons=include_comparisons,
         )
 
 

@@ -81,6 +81,7 @@ class ChatReply:
         self.finished = threading.Event()
         self._finishing = threading.Lock()
         self._writer = AnswerWriter(self.answer_id, save_interval=service.save_interval)
+        self._stream: ReplyStream | None = None  # the request being answered, once sent
         self._gen = self._run()
 
     def __iter__(self) -> Iterator[str]:
@@ -101,6 +102,13 @@ class ChatReply:
             self._finish(Status.STOPPED, None, None)
             return
         self._gen.close()
+
+    @property
+    def stats(self) -> StreamStats | None:
+        """What the answer's stream has measured so far (time to first token, tokens, speed), for
+        a page that shows them live; None until the server answered the request."""
+        stream = self._stream
+        return stream.stats if stream is not None else None
 
     def consume(self) -> ChatReply:
         """Read the whole answer without displaying it (workers, tests, scripts)."""
@@ -144,7 +152,7 @@ class ChatReply:
             self._load_model()
             for attempt in range(2):
                 try:
-                    stream = self._open(self.plan)
+                    stream = self._stream = self._open(self.plan)
                     live.on_stop(stream.abort)
                     for kind, text in stream:
                         live.add(kind, text)

@@ -7,7 +7,7 @@
   answer (LM Studio's ``load_time_seconds``); existing answers have none (NULL).
 
 Revision ID: 0010
-Revises: 0011
+Revises: 0009
 Create Date: 2026-12-03
 """
 
@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0010"
-down_revision: str | None = "0008"
+down_revision: str | None = "0009"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

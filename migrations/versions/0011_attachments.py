@@ -9,7 +9,7 @@
 Existing messages carry no attachments: nothing to fill in.
 
 Revision ID: 0011
-Revises: 0007
+Revises: 0010
 Create Date: 2026-12-03
 """
 

@@ -33,8 +33,9 @@ Design
 Endpoints emulated: ``GET /v1/models`` (all flavors), ``GET /api/v0/models`` (flavors
 ``lmstudio-v0`` and ``lmstudio-v1``), ``GET /api/v1/models`` (flavor ``lmstudio-v1``),
 ``POST /v1/chat/completions``, ``POST /api/v1/models/load`` and ``/unload`` (flavor ``lmstudio-v1``,
-see :mod:`tests.fakes.lmstudio_native`), ``GET /health``, and ``GET /props`` (llama.cpp's server settings)
-only when the fake is given ``props``. Anything else answers LM Studio's 404
+see :mod:`tests.fakes.lmstudio_native`; a fake given ``load_seconds`` instead loads like LM Studio's
+JIT with one model at a time, really taking that long), ``GET /health``, and ``GET /props``
+(llama.cpp's server settings) only when the fake is given ``props``. Anything else answers LM Studio's 404
 ``{"error": "Unexpected endpoint or method. (GET /x)"}``. ``gets`` records the path of every GET
 of the emulated API, so tests can tell what a client asked and how often.
 """
@@ -241,6 +242,7 @@ class FakeLLMServer:
         api_key: str | None = None,
         port: int = 0,
         props: dict[str, Any] | None = None,
+        load_seconds: float | None = None,
     ) -> None:
         if flavor not in FLAVORS:
             raise ValueError(f"flavor must be one of {FLAVORS}, not {flavor!r}")
@@ -251,6 +253,12 @@ class FakeLLMServer:
         self.flavor = flavor
         self.api_key = api_key
         self.props = props  # GET /props answers this (llama-server); None: 404 as LM Studio does
+        # LM Studio's loading, emulated when set: a chat request for a model that is not loaded
+        # waits this long first (JIT) and leaves only that model loaded (auto-evict); flavor
+        # lmstudio-v1 also answers POST /api/v1/models/load after the same wait, with
+        # load_time_seconds. ``loads`` records each model loaded, in order.
+        self.load_seconds = load_seconds
+        self.loads: list[str] = []
         self.default_reply: Reply = Reply()
         self.requests: list[dict[str, Any]] = []
         # Charla asks a model for a chat's title after the first answer, in the background. Those
@@ -372,6 +380,20 @@ class FakeLLMServer:
 
     def _model_ids(self) -> list[str]:
         return [str(m["id"]) for m in self.models]
+
+    def _needs_loading(self, model_id: object) -> bool:
+        return self.load_seconds is not None and any(
+            m["id"] == model_id and m["state"] != "loaded" and m["type"] == "llm"
+            for m in self.models
+        )
+
+    def _loaded(self, model_id: str) -> None:
+        """``model_id`` is now the one loaded chat model (LM Studio's auto-evict)."""
+        with self._lock:
+            for m in self.models:
+                if m["type"] == "llm":
+                    m["state"] = "loaded" if m["id"] == model_id else "not-loaded"
+            self.loads.append(model_id)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -570,6 +592,9 @@ class _Handler(BaseHTTPRequestHandler):
             if not self._authorized():
                 self._send(401, INVALID_API_KEY_BODY)
                 return
+            if path == lmstudio_native.LOAD_PATH and self.fake.load_seconds is not None:
+                self._load_model(raw)
+                return
             try:
                 asked = json.loads(raw.decode("utf-8")) if raw else None
             except (UnicodeDecodeError, ValueError):
@@ -710,9 +735,26 @@ class _Handler(BaseHTTPRequestHandler):
 
     # -- chat completions --------------------------------------------------------------------
 
+    def _load_model(self, raw: bytes) -> None:
+        try:
+            model_id = json.loads(raw.decode("utf-8")).get("model")
+        except (UnicodeDecodeError, ValueError, AttributeError):
+            model_id = None
+        if self.fake.load_seconds is None or model_id not in self.fake._model_ids():
+            self._send(404, {"error": f"Model not found: {model_id}"})
+            return
+        took = self.fake.load_seconds if self.fake._needs_loading(model_id) else 0.0
+        self._pause(took)
+        self.fake._loaded(model_id)
+        self._send(200, {"type": "llm", "instance_id": model_id, "load_time_seconds": took,
+                         "status": "loaded"})  # fmt: skip
+
     def _chat(self, request: dict[str, Any]) -> None:
         requested = request.get("model")
         model_id = requested if isinstance(requested, str) and requested else None
+        if model_id is not None and self.fake._needs_loading(model_id):  # JIT: load, then answer
+            self._pause(self.fake.load_seconds or 0.0)
+            self.fake._loaded(model_id)
         reply = self.fake._pop_reply()
         if reply is None:
             if model_id == "fake-no-model":

@@ -1,0 +1,399 @@
+"""``InsightsRepository``: the aggregations behind the Insights page, computed by the database.
+
+Nothing here reads the messages' text, and nothing loads every answer into Python: each question
+is one statement over the answers' partial indexes (``core.models.INSIGHTS_INDEXES``, migration
+0009), and what comes back is small — a row per day, model and outcome, a few values per model.
+
+**Which answers** (:class:`AnswerScope`): ``sender = 'llm'``, written out literally (a partial
+index serves only a query that states its condition), not ``streaming``, within a UTC range, of
+some models, in chats carrying some tags; plus the drill-down's narrowing (one local day, one
+model, one outcome, one answer).
+
+**Days in the reader's time zone** (:func:`local_day`): SQLite knows no time zones, so the zone's
+UTC offsets over the period are worked out in Python (:class:`DayShift`, a few segments a year
+where the zone has summer time) and the database shifts each answer by its segment's offset before
+taking the date — the same expression on both databases, so both group alike.
+
+**Percentiles** (:meth:`InsightsRepository.quantiles`): SQLite has no ``percentile_cont``, and a
+window function over half a million answers sorts them all. Instead, a percentile of one model is
+read where it lies: the model's answers are one run of an index ordered by the measure, so the
+value at rank *k* is ``ORDER BY x LIMIT 2 OFFSET k`` — a walk of *k* index entries from whichever
+end is nearer, no sort. The median over several models is the same walk over a ``UNION ALL`` of
+their runs, which both databases merge in order. Values are interpolated between the two closest
+ranks, exactly as PostgreSQL's ``percentile_cont`` (and numpy's default) do. The counts *n* come
+from :meth:`InsightsRepository.daily`: a measure is set exactly on finished answers, so ``count(x)``
+there is the length of each run.
+
+Callers run a page's questions in one transaction (:meth:`InsightsRepository.snapshot`): SQLite's
+read transaction and PostgreSQL's ``REPEATABLE READ`` then see one state of the history, so the
+counts and the walks agree.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any, Final
+
+from sqlalchemy import (
+    ColumnElement,
+    Date,
+    Select,
+    TextClause,
+    and_,
+    case,
+    cast,
+    func,
+    literal,
+    or_,
+    select,
+    union_all,
+)
+from sqlalchemy.orm import Session
+
+from core.models import ANSWERS, Chat, ChatTag, Message, Tag
+from core.repositories.messages import STREAMING
+from core.vocab import Status
+
+# How an answer ended, for the charts: the stored status, with "length" (cut by max_tokens or a
+# full context) told apart from a plain complete answer.
+COMPLETE, LENGTH, STOPPED, ERROR = "complete", "length", "stopped", "error"
+OUTCOMES: Final = (COMPLETE, LENGTH, STOPPED, ERROR)
+MEASURES: Final = {
+    "tps": Message.tokens_per_second,
+    "ttft": Message.time_to_first_token,
+    "length": Message.completion_tokens,
+}
+
+
+def outcome_of(status: str, finish_reason: str | None) -> str:
+    if status == Status.ERROR:
+        return ERROR
+    if status == Status.STOPPED:
+        return STOPPED
+    return LENGTH if finish_reason == "length" else COMPLETE
+
+
+@dataclass(frozen=True)
+class DayShift:
+    """A time zone's UTC offsets over a period: ``offsets[i]`` (seconds) applies before
+    ``changes[i]`` (a UTC instant), the last offset after the last change."""
+
+    offsets: tuple[int, ...]
+    changes: tuple[datetime, ...] = ()
+
+
+@dataclass(frozen=True)
+class AnswerScope:
+    """Which answers a question is about; empty fields mean "any"."""
+
+    start: datetime | None = None  # UTC, inclusive
+    end: datetime | None = None  # UTC, exclusive
+    models: tuple[str | None, ...] = ()  # None: answers whose model is unknown
+    tags: tuple[str, ...] = ()  # answers in chats carrying any of these
+    outcome: str | None = None
+    answer_id: int | None = None
+
+
+@dataclass(frozen=True)
+class DailyRow:
+    day: date
+    model: str | None
+    outcome: str
+    answers: int
+    tokens_in: int
+    tokens_out: int
+    counts: dict[str, int]  # answers with each measure set ("tps", "ttft", "length")
+    last_at: datetime
+
+
+@dataclass(frozen=True)
+class AnswerRow:
+    id: int
+    chat_id: int
+    chat_title: str
+    created_at: datetime
+    model: str | None
+    outcome: str
+    prompt_tokens: int | None
+    completion_tokens: int | None
+    time_to_first_token: float | None
+    tokens_per_second: float | None
+
+
+def local_day(column: Any, shift: DayShift, dialect: str) -> ColumnElement[Any]:
+    """The calendar day of ``column`` (a UTC timestamp) in the zone ``shift`` describes."""
+
+    def by_segment(offsets: Sequence[Any]) -> Any:
+        if len(offsets) == 1:
+            return literal(offsets[0])
+        whens = [(column < at, off) for at, off in zip(shift.changes, offsets, strict=False)]
+        return case(*whens, else_=offsets[-1])
+
+    if dialect == "sqlite":  # date(t, '+3600 seconds'): the modifier itself, not built per row
+        return func.date(column, by_segment([f"{off:+d} seconds" for off in shift.offsets]))
+    utc = func.timezone("UTC", column)  # the stored instant as a plain UTC timestamp
+    seconds = by_segment(shift.offsets)
+    return cast(utc + func.make_interval(0, 0, 0, 0, 0, 0, seconds), Date)
+
+
+def _model_is(model: str | None) -> ColumnElement[bool]:
+    return Message.model.is_(None) if model is None else Message.model == model
+
+
+def _outcome_is(outcome: str) -> ColumnElement[bool]:
+    if outcome in (ERROR, STOPPED):
+        return Message.status == outcome
+    cut = Message.finish_reason == "length"
+    if outcome == LENGTH:
+        return and_(Message.status == Status.COMPLETE, cut)
+    return and_(Message.status == Status.COMPLETE, or_(Message.finish_reason.is_(None), ~cut))
+
+
+Condition = ColumnElement[bool] | TextClause
+
+
+def conditions(scope: AnswerScope, *, finished: bool = True) -> list[Condition]:
+    """The WHERE clause for ``scope`` (``finished``: leave out answers still being written)."""
+    where: list[Condition] = [ANSWERS]
+    if finished:
+        where.append(Message.status != Status.STREAMING)
+    if scope.start is not None:
+        where.append(Message.created_at >= scope.start)
+    if scope.end is not None:
+        where.append(Message.created_at < scope.end)
+    if scope.models:
+        where.append(or_(*[_model_is(m) for m in scope.models]))
+    if scope.tags:
+        tagged = select(ChatTag.chat_id).join(Tag, Tag.id == ChatTag.tag_id)
+        where.append(Message.chat_id.in_(tagged.where(Tag.name.in_(scope.tags))))
+    if scope.outcome is not None:
+        where.append(_outcome_is(scope.outcome))
+    if scope.answer_id is not None:
+        where.append(Message.id == scope.answer_id)
+    return where
+
+
+class InsightsRepository:
+    def __init__(self, db: Session) -> None:
+        self.db = db
+        self.dialect = db.get_bind().dialect.name
+
+    def snapshot(self) -> None:
+        """Make the rest of this transaction see one state of the database (call first)."""
+        if self.dialect == "postgresql":
+            self.db.connection(execution_options={"isolation_level": "REPEATABLE READ"})
+
+    # --- the period and the options -----------------------------------------------------------
+    def span(self) -> tuple[datetime, datetime] | None:
+        """The first and last answer's time (both ends of ``ix_answers_time``), or None."""
+        first = self.db.scalar(select(func.min(Message.created_at)).where(ANSWERS))
+        last = self.db.scalar(select(func.max(Message.created_at)).where(ANSWERS))
+        return None if first is None or last is None else (first, last)
+
+    def models_used(self) -> list[str | None]:
+        """Every model that wrote an answer, sorted (None: answers whose model is unknown)."""
+        names = self.db.scalars(select(Message.model).where(ANSWERS).distinct()).all()
+        return sorted(names, key=lambda name: (name is None, name or ""))
+
+    def count(self, scope: AnswerScope) -> int:
+        """How many answers ``scope`` holds: the benchmark's baseline for every other question."""
+        return self.db.scalar(select(func.count()).where(*conditions(scope))) or 0
+
+    # --- aggregations ---------------------------------------------------------------------------
+    def daily(self, scope: AnswerScope, shift: DayShift) -> list[DailyRow]:
+        """Per local day, model and outcome: answers, tokens in and out, how many answers carry
+        each measure, and the latest answer's time. One pass over ``ix_answers_time``."""
+        # The day is computed in a subquery and grouped on outside: PostgreSQL would not take a
+        # GROUP BY whose expression repeats the SELECT's with parameters of its own.
+        rows_in = (
+            select(
+                local_day(Message.created_at, shift, self.dialect).label("day"),
+                Message.model,
+                Message.status,
+                Message.finish_reason,
+                Message.prompt_tokens,
+                Message.completion_tokens,
+                Message.tokens_per_second,
+                Message.time_to_first_token,
+                Message.created_at,
+            ).where(*conditions(scope))
+        ).subquery()
+        c = rows_in.c
+        query = select(
+            c.day,
+            c.model,
+            c.status,
+            c.finish_reason,
+            func.count(),
+            func.coalesce(func.sum(c.prompt_tokens), 0),
+            func.coalesce(func.sum(c.completion_tokens), 0),
+            func.count(c.tokens_per_second),
+            func.count(c.time_to_first_token),
+            func.count(c.completion_tokens),
+            func.max(c.created_at),
+        ).group_by(c.day, c.model, c.status, c.finish_reason)
+        rows: dict[tuple[date, str | None, str], DailyRow] = {}
+        for d, model, status, finish, n, t_in, t_out, n_tps, n_ttft, n_len, last in self.db.execute(
+            query
+        ):
+            day_value = d if isinstance(d, date) else date.fromisoformat(str(d))
+            last_at = _aware(last)
+            key = (day_value, model, outcome_of(status, finish))
+            counts = {"tps": int(n_tps), "ttft": int(n_ttft), "length": int(n_len)}
+            old = rows.get(key)
+            if old is not None:  # several finish reasons make one outcome
+                counts = {k: counts[k] + old.counts[k] for k in counts}
+                n, t_in, t_out = n + old.answers, t_in + old.tokens_in, t_out + old.tokens_out
+                last_at = max(last_at, old.last_at)
+            rows[key] = DailyRow(*key, int(n), int(t_in), int(t_out), counts, last_at)
+        return sorted(rows.values(), key=lambda r: (r.day, r.model or "", r.outcome))
+
+    def reach(self, scope: AnswerScope) -> tuple[int, int]:
+        """(chats, questions) the answers in ``scope`` belong to and answer."""
+        row = self.db.execute(
+            select(
+                func.count(func.distinct(Message.chat_id)),
+                func.count(func.distinct(Message.parent_id)),
+            ).where(*conditions(scope))
+        ).one()
+        return int(row[0]), int(row[1])
+
+    def quantiles(
+        self, measure: str, scope: AnswerScope, counts: dict[str | None, int], ps: Sequence[float]
+    ) -> dict[str | None, dict[float, float]]:
+        """Percentiles ``ps`` (0..1) of ``measure`` for each model of ``counts`` (model: how
+        many of its answers in ``scope`` carry the measure)."""
+        column = MEASURES[measure]
+        found: dict[str | None, dict[float, float]] = {}
+        for model, n in counts.items():
+            if n <= 0:
+                continue
+            run = select(column).where(
+                *conditions(scope, finished=False), _model_is(model), column.is_not(None)
+            )
+            found[model] = {p: self._at_rank(run, column, n, p) for p in ps}
+        return found
+
+    def overall_quantile(
+        self, measure: str, scope: AnswerScope, counts: dict[str | None, int], p: float
+    ) -> float | None:
+        """Percentile ``p`` of ``measure`` over every answer of the models in ``counts``."""
+        column = MEASURES[measure]
+        models = [model for model, n in counts.items() if n > 0]
+        total = sum(counts[model] for model in models)
+        if not total:
+            return None
+        runs = [
+            select(column.label("x")).where(
+                *conditions(scope, finished=False), _model_is(model), column.is_not(None)
+            )
+            for model in models
+        ]
+        if len(runs) == 1:
+            return self._at_rank(runs[0], column, total, p)
+        merged = union_all(*runs).subquery()
+        return self._at_rank(select(merged.c.x), merged.c.x, total, p)
+
+    def _at_rank(self, run: Select[Any], column: Any, n: int, p: float) -> float:
+        """The value at percentile ``p`` of a run of ``n`` values, interpolated between the two
+        closest ranks; read from the nearer end of the run."""
+        position = p * (n - 1)
+        low = int(position)
+        fraction = position - low
+        if low >= n - 1:  # the largest value
+            values = list(self.db.scalars(run.order_by(column.desc()).limit(1)))
+            below = above = values[0]
+        elif low < n / 2:
+            values = list(self.db.scalars(run.order_by(column).limit(2).offset(low)))
+            below, above = values[0], values[-1]
+        else:
+            values = list(self.db.scalars(run.order_by(column.desc()).limit(2).offset(n - 2 - low)))
+            above, below = values[0], values[-1]
+        return float(below) + fraction * (float(above) - float(below))
+
+    # --- answers themselves ---------------------------------------------------------------------
+    def latest(
+        self, scope: AnswerScope, limit: int, extra: Sequence[Condition] = ()
+    ) -> list[AnswerRow]:
+        """The newest ``limit`` answers of ``scope`` (and ``extra`` conditions), newest first,
+        with their chat's title: the end of ``ix_answers_time``, read backwards."""
+        query = (
+            select(
+                Message.id,
+                Message.chat_id,
+                Chat.title,
+                Message.created_at,
+                Message.model,
+                Message.status,
+                Message.finish_reason,
+                Message.prompt_tokens,
+                Message.completion_tokens,
+                Message.time_to_first_token,
+                Message.tokens_per_second,
+            )
+            .join(Chat, Chat.id == Message.chat_id)
+            .where(*conditions(scope), *extra)
+            .order_by(Message.created_at.desc(), Message.id.desc())
+            .limit(limit)
+        )
+        return [_answer_row(row) for row in self.db.execute(query)]
+
+    def points(self, scope: AnswerScope, limit: int) -> tuple[list[AnswerRow], int]:
+        """The newest ``limit`` answers with both a prompt size and a time to first token (the
+        scatter), and how many such answers ``scope`` holds in all."""
+        measured = [Message.prompt_tokens.is_not(None), Message.time_to_first_token.is_not(None)]
+        total = select(func.count()).where(*conditions(scope), *measured)
+        count = self.db.scalar(total) or 0
+        return self.latest(scope, limit, measured), int(count)
+
+    # --- the database itself --------------------------------------------------------------------
+    def database_bytes(self) -> int | None:
+        """The database's size: its files on SQLite (with the write-ahead log), what PostgreSQL
+        reports for it otherwise; None when unknown (an in-memory database)."""
+        if self.dialect == "postgresql":
+            return int(self.db.scalar(select(func.pg_database_size(func.current_database()))) or 0)
+        database = self.db.get_bind().engine.url.database
+        if not database or database == ":memory:":
+            return None
+        files = [Path(database), Path(f"{database}-wal")]
+        return sum(f.stat().st_size for f in files if f.exists())
+
+    def fingerprint(self) -> tuple[Any, ...]:
+        """Cheap to read, and different after anything that changes an aggregation: a new
+        message (the highest id), an answer that ends (fewer streaming), a deleted chat or
+        version (fewer chats, fewer messages counted on the chats), a tag given or taken."""
+        parts = (
+            select(func.max(Message.id)),
+            select(func.count()).select_from(Message).where(STREAMING),
+            select(func.count()).select_from(Chat),
+            select(func.coalesce(func.sum(Chat.message_count), 0)),
+            select(func.count()).select_from(ChatTag),
+        )
+        row = self.db.execute(select(*[part.scalar_subquery() for part in parts])).one()
+        return tuple(row)
+
+
+def _answer_row(row: Any) -> AnswerRow:
+    return AnswerRow(
+        row.id,
+        row.chat_id,
+        row.title,
+        _aware(row.created_at),
+        row.model,
+        outcome_of(row.status, row.finish_reason),
+        row.prompt_tokens,
+        row.completion_tokens,
+        row.time_to_first_token,
+        row.tokens_per_second,
+    )
+
+
+def _aware(moment: Any) -> datetime:
+    """A timestamp from an aggregate (which skips the column type) as an aware UTC datetime."""
+    if isinstance(moment, str):
+        moment = datetime.fromisoformat(moment)
+    assert isinstance(moment, datetime)
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
