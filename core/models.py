@@ -42,6 +42,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
     Float,
@@ -237,6 +238,29 @@ class Message(Base):
             for name, columns in INSIGHTS_INDEXES.items()
         ],
     )
+
+
+class AnswerBucket(Base):
+    """The finished answers of one quarter hour (``slot``: UTC seconds // 900), model and
+    outcome, summed: the Insights rollup. Kept by triggers on ``messages`` (migration 0012, which
+    explains the design); nothing in Python writes it. ``model`` is ``''`` with ``model_known``
+    false for answers without a model."""
+
+    __tablename__ = "answer_buckets"
+
+    slot: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    model: Mapped[str] = mapped_column(String(300), primary_key=True)
+    model_known: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(8), primary_key=True)
+    answers: Mapped[int] = mapped_column(BigInteger)
+    tokens_in: Mapped[int] = mapped_column(BigInteger)
+    tokens_out: Mapped[int] = mapped_column(BigInteger)
+    with_speed: Mapped[int] = mapped_column(BigInteger)  # answers with tokens_per_second
+    with_ttft: Mapped[int] = mapped_column(BigInteger)  # with time_to_first_token
+    with_length: Mapped[int] = mapped_column(BigInteger)  # with completion_tokens
+    with_points: Mapped[int] = mapped_column(BigInteger)  # with prompt_tokens and a first token
+
+    __table_args__ = {"sqlite_with_rowid": False}
 
 
 class AppSetting(Base):

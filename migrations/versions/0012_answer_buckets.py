@@ -1,0 +1,162 @@
+"""Insights rollup: ``answer_buckets``, the finished answers counted per quarter hour, model and
+outcome, kept by triggers on ``messages``.
+
+The Insights page's biggest question — per day, model and outcome: answers, tokens, how many carry
+each measure — read every answer (0.26 s per 200,000 messages on SQLite, growing with the history).
+This table holds the same sums per **slot** (a quarter hour: ``floor(unix seconds / 900)`` of the
+answer's UTC time), ``model`` (``''`` with ``model_known`` false for answers without one: a key
+column cannot be NULL and still be unique) and ``outcome`` (``complete``, ``length``, ``stopped``,
+``error``, as :func:`core.repositories.insights.outcome_of`): ``answers``, ``tokens_in``,
+``tokens_out``, and the answers carrying a speed, a first-token time, a length, and both a prompt
+size and a first-token time (the scatter's points). A quarter hour because every time zone in use is
+a whole number of quarter hours from UTC and changes its clocks on a quarter hour: a reader's day,
+in any zone, is a run of whole slots, so per-day sums from slots are exact.
+
+**Kept by the database.** Triggers add an answer's row when it is inserted finished or leaves
+``streaming``, take it away when it is deleted (a version, a chat: the cascade fires them too) and
+move it when a counted column changes (model, status, finish reason, tokens, measures, time): every
+writer — the chat, the workers, import, Compare, deletes — keeps the rollup right without knowing
+about it. SQLite: three triggers with an upsert each side; PostgreSQL: one PL/pgSQL function
+(``charla_answer_buckets``) on one row trigger. Slots whose answers were all deleted keep a row of
+zeros (the readers skip them). An answer being written (``streaming``) is not counted, as on the
+page. The table is filled here from the existing answers, in one ``GROUP BY``.
+
+SQLite: ``WITHOUT ROWID`` (the key is the table's order: a period is one range), and nothing in
+``messages`` or ``chats`` is rebuilt (a batch copy would drop migration 0008's search triggers).
+
+Revision ID: 0012
+Revises: 0011
+Create Date: 2026-12-03
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import sqlalchemy as sa
+from alembic import op
+
+revision: str = "0012"
+down_revision: str | None = "0011"
+branch_labels: str | Sequence[str] | None = None
+depends_on: str | Sequence[str] | None = None
+
+SLOT_SECONDS = 900
+SUMS = ("answers", "tokens_in", "tokens_out", "with_speed", "with_ttft", "with_length",
+        "with_points")  # fmt: skip
+KEY = ("slot", "model", "model_known", "outcome")
+# What a message changes in the rollup when one of these changes.
+COUNTED = ("sender", "status", "model", "finish_reason", "prompt_tokens", "completion_tokens",
+           "time_to_first_token", "tokens_per_second", "created_at")  # fmt: skip
+
+
+def _slot(row: str, dialect: str) -> str:
+    if dialect == "sqlite":  # created_at is stored as naive UTC text
+        return f"CAST(strftime('%s', {row}.created_at) AS INTEGER) / {SLOT_SECONDS}"
+    return f"CAST(floor(extract(epoch FROM {row}.created_at) / {SLOT_SECONDS}) AS bigint)"
+
+
+def _outcome(row: str) -> str:
+    return (
+        f"CASE WHEN {row}.status = 'error' THEN 'error' WHEN {row}.status = 'stopped' THEN 'stopped'"
+        f" WHEN {row}.finish_reason = 'length' THEN 'length' ELSE 'complete' END"
+    )
+
+
+def _set(column: str) -> str:
+    return f"CASE WHEN {column} IS NULL THEN 0 ELSE 1 END"
+
+
+def _key(row: str, dialect: str) -> list[str]:
+    return [_slot(row, dialect), f"coalesce({row}.model, '')", f"{row}.model IS NOT NULL",
+            _outcome(row)]  # fmt: skip
+
+
+def _sums(row: str) -> list[str]:
+    return [
+        "1",
+        f"coalesce({row}.prompt_tokens, 0)",
+        f"coalesce({row}.completion_tokens, 0)",
+        _set(f"{row}.tokens_per_second"),
+        _set(f"{row}.time_to_first_token"),
+        _set(f"{row}.completion_tokens"),
+        f"CASE WHEN {row}.prompt_tokens IS NULL OR {row}.time_to_first_token IS NULL"
+        " THEN 0 ELSE 1 END",
+    ]
+
+
+def _add(row: str, sign: str, dialect: str) -> str:
+    """The upsert that adds (``sign`` "") or takes away ("-") the message ``row`` when it is a
+    finished answer. (The WHERE also lets SQLite parse an upsert from a SELECT as one.)"""
+    values = _key(row, dialect) + [f"{sign}({value})" for value in _sums(row)]
+    updates = ", ".join(f"{s} = answer_buckets.{s} + excluded.{s}" for s in SUMS)
+    return (
+        f"INSERT INTO answer_buckets ({', '.join(KEY + SUMS)}) SELECT {', '.join(values)}"
+        f" WHERE {_counted(row)} ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {updates}"
+    )
+
+
+def _counted(row: str) -> str:
+    return f"{row}.sender = 'llm' AND {row}.status <> 'streaming'"
+
+
+def _fill(dialect: str) -> str:
+    key = _key("messages", dialect)
+    sums = [f"sum({value})" for value in _sums("messages")]
+    return (
+        f"INSERT INTO answer_buckets ({', '.join(KEY + SUMS)})"
+        f" SELECT {', '.join(key + sums)} FROM messages WHERE {_counted('messages')}"
+        f" GROUP BY {', '.join(key)}"
+    )
+
+
+def upgrade() -> None:
+    dialect = op.get_bind().dialect.name
+    op.create_table(
+        "answer_buckets",
+        sa.Column("slot", sa.BigInteger(), nullable=False),
+        sa.Column("model", sa.String(300), nullable=False),
+        sa.Column("model_known", sa.Boolean(), nullable=False),
+        sa.Column("outcome", sa.String(8), nullable=False),
+        *[sa.Column(name, sa.BigInteger(), nullable=False) for name in SUMS],
+        sa.PrimaryKeyConstraint(*KEY, name="pk_answer_buckets"),
+        sqlite_with_rowid=False,
+    )
+    op.execute(_fill(dialect))
+    if dialect == "sqlite":
+        columns = ", ".join(COUNTED)
+        for name, event, body in (
+            ("insert", "AFTER INSERT", [("NEW", "")]),
+            ("delete", "AFTER DELETE", [("OLD", "-")]),
+            ("update", f"AFTER UPDATE OF {columns}", [("OLD", "-"), ("NEW", "")]),
+        ):
+            statements = [_add(row, sign, dialect) + ";" for row, sign in body]
+            when = " OR ".join(f"({_counted(row)})" for row, _ in body)  # questions: nothing
+            op.execute(
+                f"CREATE TRIGGER answer_buckets_{name} {event} ON messages WHEN {when}"
+                f" BEGIN {' '.join(statements)} END"
+            )
+        return
+    op.execute(
+        "CREATE FUNCTION charla_answer_buckets() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        "BEGIN\n"
+        f"  IF TG_OP <> 'INSERT' THEN {_add('OLD', '-', dialect)}; END IF;\n"
+        f"  IF TG_OP <> 'DELETE' THEN {_add('NEW', '', dialect)}; END IF;\n"
+        "  RETURN NULL;\n"
+        "END\n"
+        "$$"
+    )
+    op.execute(
+        "CREATE TRIGGER answer_buckets_sync AFTER INSERT OR DELETE OR UPDATE OF"
+        f" {', '.join(COUNTED)} ON messages FOR EACH ROW EXECUTE FUNCTION charla_answer_buckets()"
+    )
+
+
+def downgrade() -> None:
+    if op.get_bind().dialect.name == "sqlite":
+        for name in ("insert", "delete", "update"):
+            op.execute(f"DROP TRIGGER IF EXISTS answer_buckets_{name}")
+    else:
+        op.execute("DROP TRIGGER IF EXISTS answer_buckets_sync ON messages")
+        op.execute("DROP FUNCTION IF EXISTS charla_answer_buckets()")
+    op.drop_table("answer_buckets")
