@@ -260,7 +260,7 @@ class AnswerBucket(Base):
     with_length: Mapped[int] = mapped_column(BigInteger)  # with completion_tokens
     with_points: Mapped[int] = mapped_column(BigInteger)  # with prompt_tokens and a first token
 
-    __table_args__ = {"sqlite_with_rowid": False}
+    __table_args__ = ({"sqlite_with_rowid": False},)
 
 
 class AppSetting(Base):

@@ -21,8 +21,8 @@ value at rank *k* is ``ORDER BY x LIMIT 2 OFFSET k`` — a walk of *k* index ent
 end is nearer, no sort. The median over several models is the same walk over a ``UNION ALL`` of
 their runs, which both databases merge in order. Values are interpolated between the two closest
 ranks, exactly as PostgreSQL's ``percentile_cont`` (and numpy's default) do. The counts *n* come
-from :meth:`InsightsRepository.daily`: a measure is set exactly on finished answers, so ``count(x)``
-there is the length of each run.
+from the daily sums (:mod:`core.repositories.insights_daily`): a measure is set exactly on
+finished answers, so the answers carrying it there are the length of each run.
 
 Callers run a page's questions in one transaction (:meth:`InsightsRepository.snapshot`): SQLite's
 read transaction and PostgreSQL's ``REPEATABLE READ`` then see one state of the history, so the
@@ -33,7 +33,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import UTC, date, datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, Final
 
@@ -95,18 +95,6 @@ class AnswerScope:
     tags: tuple[str, ...] = ()  # answers in chats carrying any of these
     outcome: str | None = None
     answer_id: int | None = None
-
-
-@dataclass(frozen=True)
-class DailyRow:
-    day: date
-    model: str | None
-    outcome: str
-    answers: int
-    tokens_in: int
-    tokens_out: int
-    counts: dict[str, int]  # answers with each measure set ("tps", "ttft", "length")
-    last_at: datetime
 
 
 @dataclass(frozen=True)
@@ -202,55 +190,7 @@ class InsightsRepository:
         """How many answers ``scope`` holds: the benchmark's baseline for every other question."""
         return self.db.scalar(select(func.count()).where(*conditions(scope))) or 0
 
-    # --- aggregations ---------------------------------------------------------------------------
-    def daily(self, scope: AnswerScope, shift: DayShift) -> list[DailyRow]:
-        """Per local day, model and outcome: answers, tokens in and out, how many answers carry
-        each measure, and the latest answer's time. One pass over ``ix_answers_time``."""
-        # The day is computed in a subquery and grouped on outside: PostgreSQL would not take a
-        # GROUP BY whose expression repeats the SELECT's with parameters of its own.
-        rows_in = (
-            select(
-                local_day(Message.created_at, shift, self.dialect).label("day"),
-                Message.model,
-                Message.status,
-                Message.finish_reason,
-                Message.prompt_tokens,
-                Message.completion_tokens,
-                Message.tokens_per_second,
-                Message.time_to_first_token,
-                Message.created_at,
-            ).where(*conditions(scope))
-        ).subquery()
-        c = rows_in.c
-        query = select(
-            c.day,
-            c.model,
-            c.status,
-            c.finish_reason,
-            func.count(),
-            func.coalesce(func.sum(c.prompt_tokens), 0),
-            func.coalesce(func.sum(c.completion_tokens), 0),
-            func.count(c.tokens_per_second),
-            func.count(c.time_to_first_token),
-            func.count(c.completion_tokens),
-            func.max(c.created_at),
-        ).group_by(c.day, c.model, c.status, c.finish_reason)
-        rows: dict[tuple[date, str | None, str], DailyRow] = {}
-        for d, model, status, finish, n, t_in, t_out, n_tps, n_ttft, n_len, last in self.db.execute(
-            query
-        ):
-            day_value = d if isinstance(d, date) else date.fromisoformat(str(d))
-            last_at = _aware(last)
-            key = (day_value, model, outcome_of(status, finish))
-            counts = {"tps": int(n_tps), "ttft": int(n_ttft), "length": int(n_len)}
-            old = rows.get(key)
-            if old is not None:  # several finish reasons make one outcome
-                counts = {k: counts[k] + old.counts[k] for k in counts}
-                n, t_in, t_out = n + old.answers, t_in + old.tokens_in, t_out + old.tokens_out
-                last_at = max(last_at, old.last_at)
-            rows[key] = DailyRow(*key, int(n), int(t_in), int(t_out), counts, last_at)
-        return sorted(rows.values(), key=lambda r: (r.day, r.model or "", r.outcome))
-
+    # --- aggregations (per day, model and outcome: core.repositories.insights_daily) -------
     def reach(self, scope: AnswerScope) -> tuple[int, int]:
         """(chats, questions) the answers in ``scope`` belong to and answer."""
         row = self.db.execute(
@@ -341,13 +281,11 @@ class InsightsRepository:
         )
         return [_answer_row(row) for row in self.db.execute(query)]
 
-    def points(self, scope: AnswerScope, limit: int) -> tuple[list[AnswerRow], int]:
+    def points(self, scope: AnswerScope, limit: int) -> list[AnswerRow]:
         """The newest ``limit`` answers with both a prompt size and a time to first token (the
-        scatter), and how many such answers ``scope`` holds in all."""
+        scatter; how many there are in all is one of the daily sums)."""
         measured = [Message.prompt_tokens.is_not(None), Message.time_to_first_token.is_not(None)]
-        total = select(func.count()).where(*conditions(scope), *measured)
-        count = self.db.scalar(total) or 0
-        return self.latest(scope, limit, measured), int(count)
+        return self.latest(scope, limit, measured)
 
     # --- the database itself --------------------------------------------------------------------
     def database_bytes(self) -> int | None:
@@ -381,7 +319,7 @@ def _answer_row(row: Any) -> AnswerRow:
         row.id,
         row.chat_id,
         row.title,
-        _aware(row.created_at),
+        aware_utc(row.created_at),
         row.model,
         outcome_of(row.status, row.finish_reason),
         row.prompt_tokens,
@@ -391,7 +329,7 @@ def _answer_row(row: Any) -> AnswerRow:
     )
 
 
-def _aware(moment: Any) -> datetime:
+def aware_utc(moment: Any) -> datetime:
     """A timestamp from an aggregate (which skips the column type) as an aware UTC datetime."""
     if isinstance(moment, str):
         moment = datetime.fromisoformat(moment)

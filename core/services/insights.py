@@ -43,9 +43,9 @@ from core.repositories.insights import (
     STOPPED,
     AnswerRow,
     AnswerScope,
-    DailyRow,
     InsightsRepository,
 )
+from core.repositories.insights_daily import DailyAggregates, DailyRow
 from core.repositories.tags import TagRepository
 from core.services.kept import Kept
 from core.zones import day_shift, local_midnight
@@ -285,18 +285,19 @@ def updated(flt: InsightsFilter) -> bool:
     return not _fresh.computing(("overview", _database(), flt))
 
 
-def _per_model(rows: Iterable[DailyRow]) -> dict[str, dict[str, Any]]:
+def _per_model(
+    rows: Iterable[DailyRow], last_used: dict[str | None, datetime]
+) -> dict[str, dict[str, Any]]:
     found: dict[str, dict[str, Any]] = {}
     for row in rows:
         model = found.setdefault(
             _model_key(row.model),
-            {"answers": 0, "in": 0, "out": 0, "last": row.last_at, "outcomes": defaultdict(int),
-             "counts": defaultdict(int)},
+            {"answers": 0, "in": 0, "out": 0, "last": last_used[row.model],
+             "outcomes": defaultdict(int), "counts": defaultdict(int)},
         )  # fmt: skip
         model["answers"] += row.answers
         model["in"] += row.tokens_in
         model["out"] += row.tokens_out
-        model["last"] = max(model["last"], row.last_at)
         model["outcomes"][row.outcome] += row.answers
         for measure, n in row.counts.items():
             model["counts"][measure] += n
@@ -324,12 +325,12 @@ def _compute(flt: InsightsFilter) -> Overview:
         start = scope.start or span[0]
         end = scope.end or span[1]
         shift = day_shift(flt.zone, start - timedelta(days=1), end + timedelta(days=1))
-        daily = repo.daily(scope, shift)
+        daily = DailyAggregates(db).daily(scope, shift)
         size = repo.database_bytes()
-        if not daily:
+        if not daily.rows:
             return Overview(history=True, database_bytes=size)
         chats, questions = repo.reach(scope)
-        models = _per_model(daily)
+        models = _per_model(daily.rows, daily.last_used)
 
         def counts(measure: str) -> dict[str | None, int]:
             return {_stored_model(m): v["counts"][measure] for m, v in models.items()}
@@ -339,7 +340,7 @@ def _compute(flt: InsightsFilter) -> Overview:
         length = repo.quantiles("length", scope, counts("length"), (0.5,))
         median_speed = repo.overall_quantile("tps", scope, counts("tps"), 0.5)
         median_ttft = repo.overall_quantile("ttft", scope, counts("ttft"), 0.5)
-        points, points_total = repo.points(scope, POINTS)
+        points = repo.points(scope, POINTS)
     stats = []
     for name, v in sorted(models.items()):
         stored = _stored_model(name)
@@ -366,10 +367,10 @@ def _compute(flt: InsightsFilter) -> Overview:
         median_speed=median_speed,
         median_ttft=median_ttft,
         database_bytes=size,
-        days=_days(daily),
+        days=_days(daily.rows),
         models=tuple(stats),
         points=tuple(points),
-        points_total=points_total,
+        points_total=daily.total("points"),
     )
 
 

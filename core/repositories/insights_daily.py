@@ -1,0 +1,200 @@
+"""The Insights page's largest question — per local day, model and outcome: answers, tokens in
+and out, how many answers carry each measure — answered from the rollup when it can be, from the
+answers themselves otherwise, with the same result either way.
+
+**From the rollup** (``answer_buckets``, migration 0012, kept by triggers on ``messages``): the
+finished answers summed per quarter-hour *slot* of UTC time, model and outcome. A reader's day is
+a run of whole slots whenever their zone's offsets, its changes of clocks and the filter's ends
+fall on quarter hours — true of every zone in use — so summing slots by
+``(slot * 900 + offset) // 86400`` (the offset of the slot's segment, as :func:`local_day` shifts
+each answer) gives exactly the raw query's figures, reading a row per busy quarter hour instead
+of a row per answer. :func:`served` says when it applies: not for a tag filter (tags belong to
+chats; the rollup does not know them), an outcome or a single answer (the drill-down), or a zone
+off the quarter hour (a historical local mean time); those take the raw path.
+
+The latest answer per model (the table's "last used") is no sum: the rollup gives the last busy
+slot of each model, and the answers of that quarter hour alone (a short range of
+``ix_answers_time``) give its time.
+
+**From the answers** (the raw path): one pass over ``ix_answers_time``, grouped by the local day
+(:func:`~core.repositories.insights.local_day`), model, status and finish reason.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, date, datetime, timedelta
+from typing import Any, Final
+
+from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
+from sqlalchemy.orm import Session
+
+from core.models import AnswerBucket, Message
+from core.repositories.insights import (
+    AnswerScope,
+    DayShift,
+    aware_utc,
+    conditions,
+    local_day,
+    outcome_of,
+)
+
+SLOT: Final = 900  # seconds in a slot of answer_buckets (migration 0012)
+DAY: Final = 86_400
+EPOCH: Final = date(1970, 1, 1)
+MEASURED: Final = ("tps", "ttft", "length", "points")  # "points": a prompt size and a first token
+
+
+@dataclass(frozen=True)
+class DailyRow:
+    day: date
+    model: str | None
+    outcome: str
+    answers: int
+    tokens_in: int
+    tokens_out: int
+    counts: dict[str, int]  # answers with each measure set (MEASURED)
+
+
+@dataclass(frozen=True)
+class Daily:
+    rows: list[DailyRow]  # by day, model, outcome
+    last_used: dict[str | None, datetime]  # each model's latest answer in the scope
+
+    def total(self, measure: str) -> int:
+        return sum(row.counts[measure] for row in self.rows)
+
+
+def _on_slot(moment: datetime) -> bool:
+    return moment.microsecond == 0 and int(moment.timestamp()) % SLOT == 0
+
+
+def served(scope: AnswerScope, shift: DayShift) -> bool:
+    """Whether the rollup answers ``scope`` in the days ``shift`` describes exactly."""
+    if scope.tags or scope.outcome is not None or scope.answer_id is not None:
+        return False
+    edges = [m for m in (scope.start, scope.end) if m is not None] + list(shift.changes)
+    return all(map(_on_slot, edges)) and all(offset % SLOT == 0 for offset in shift.offsets)
+
+
+def _slot(moment: datetime) -> int:
+    return int(moment.timestamp()) // SLOT
+
+
+class DailyAggregates:
+    def __init__(self, db: Session) -> None:
+        self.db = db
+        self.dialect = db.get_bind().dialect.name
+
+    def daily(self, scope: AnswerScope, shift: DayShift) -> Daily:
+        """Per local day (in the zone ``shift`` describes), model and outcome, the answers of
+        ``scope``; and each model's latest answer."""
+        if served(scope, shift):
+            return self.from_rollup(scope, shift)
+        return self.from_answers(scope, shift)
+
+    # --- the rollup ---------------------------------------------------------------------------
+    def _where(self, scope: AnswerScope) -> list[ColumnElement[bool]]:
+        b = AnswerBucket
+        where: list[ColumnElement[bool]] = []
+        if scope.start is not None:
+            where.append(b.slot >= _slot(scope.start))
+        if scope.end is not None:
+            where.append(b.slot < _slot(scope.end))
+        if scope.models:
+            named = [~b.model_known if m is None else and_(b.model_known, b.model == m)
+                     for m in scope.models]  # fmt: skip
+            where.append(or_(*named))
+        return where
+
+    def from_rollup(self, scope: AnswerScope, shift: DayShift) -> Daily:
+        b = AnswerBucket
+        where = self._where(scope)
+        offset: Any = literal(shift.offsets[0])
+        if len(shift.offsets) > 1:
+            whens = [
+                (b.slot < _slot(at), off)
+                for at, off in zip(shift.changes, shift.offsets, strict=False)
+            ]
+            offset = case(*whens, else_=shift.offsets[-1])
+        # Grouped outside the subquery, as the raw path (PostgreSQL and repeated parameters).
+        slots = select(
+            ((b.slot * SLOT + offset) // DAY).label("day"),
+            b.model, b.model_known, b.outcome, b.answers, b.tokens_in, b.tokens_out,
+            b.with_speed, b.with_ttft, b.with_length, b.with_points,
+        ).where(*where).subquery()  # fmt: skip
+        c = slots.c
+        sums = [func.sum(column) for column in (c.answers, c.tokens_in, c.tokens_out, c.with_speed,
+                                                c.with_ttft, c.with_length, c.with_points)]  # fmt: skip
+        query = (
+            select(c.day, c.model, c.model_known, c.outcome, *sums)
+            .group_by(c.day, c.model, c.model_known, c.outcome)
+            .having(sums[0] > 0)
+        )
+        rows = []
+        for day, model, known, outcome, n, t_in, t_out, *counts in self.db.execute(query):
+            rows.append(
+                DailyRow(
+                    EPOCH + timedelta(days=int(day)),
+                    model if known else None,
+                    outcome,
+                    int(n),
+                    int(t_in),
+                    int(t_out),
+                    dict(zip(MEASURED, map(int, counts), strict=True)),
+                )
+            )
+        rows.sort(key=lambda r: (r.day, r.model or "", r.outcome))
+        return Daily(rows, self._last_used(where))
+
+    def _last_used(self, where: list[ColumnElement[bool]]) -> dict[str | None, datetime]:
+        b = AnswerBucket
+        busy = (
+            select(b.model, b.model_known, func.max(b.slot))
+            .where(*where, b.answers > 0)
+            .group_by(b.model, b.model_known)
+        )
+        found: dict[str | None, datetime] = {}
+        for name, known, slot in self.db.execute(busy).all():
+            model = name if known else None
+            begins = datetime.fromtimestamp(int(slot) * SLOT, UTC)
+            last = AnswerScope(begins, begins + timedelta(seconds=SLOT), (model,))
+            moment = self.db.scalar(select(func.max(Message.created_at)).where(*conditions(last)))
+            if moment is not None:
+                found[model] = aware_utc(moment)
+        return found
+
+    # --- the answers themselves ---------------------------------------------------------------
+    def from_answers(self, scope: AnswerScope, shift: DayShift) -> Daily:
+        m = Message
+        # The day is computed in a subquery and grouped on outside: PostgreSQL would not take a
+        # GROUP BY whose expression repeats the SELECT's with parameters of its own.
+        rows_in = select(
+            local_day(m.created_at, shift, self.dialect).label("day"),
+            m.model, m.status, m.finish_reason, m.prompt_tokens, m.completion_tokens,
+            m.tokens_per_second, m.time_to_first_token, m.created_at,
+        ).where(*conditions(scope)).subquery()  # fmt: skip
+        c = rows_in.c
+        both = case((and_(c.prompt_tokens.is_not(None), c.time_to_first_token.is_not(None)), 1))
+        query = select(
+            c.day, c.model, c.status, c.finish_reason, func.count(),
+            func.coalesce(func.sum(c.prompt_tokens), 0),
+            func.coalesce(func.sum(c.completion_tokens), 0),
+            func.count(c.tokens_per_second), func.count(c.time_to_first_token),
+            func.count(c.completion_tokens), func.count(both), func.max(c.created_at),
+        ).group_by(c.day, c.model, c.status, c.finish_reason)  # fmt: skip
+        rows: dict[tuple[date, str | None, str], DailyRow] = {}
+        last_used: dict[str | None, datetime] = {}
+        for d, model, status, finish, n, t_in, t_out, *counted, last in self.db.execute(query):
+            day = d if isinstance(d, date) else date.fromisoformat(str(d))
+            key = (day, model, outcome_of(status, finish))
+            counts = dict(zip(MEASURED, map(int, counted), strict=True))
+            old = rows.get(key)
+            if old is not None:  # several finish reasons make one outcome
+                counts = {k: counts[k] + old.counts[k] for k in counts}
+                n, t_in, t_out = n + old.answers, t_in + old.tokens_in, t_out + old.tokens_out
+            rows[key] = DailyRow(*key, int(n), int(t_in), int(t_out), counts)
+            moment = aware_utc(last)
+            last_used[model] = max(moment, last_used.get(model, moment))
+        ordered = sorted(rows.values(), key=lambda r: (r.day, r.model or "", r.outcome))
+        return Daily(ordered, last_used)
