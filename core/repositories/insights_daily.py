@@ -31,6 +31,7 @@ from sqlalchemy.orm import Session
 
 from core.models import AnswerBucket, Message
 from core.repositories.insights import (
+    OUTCOMES,
     AnswerScope,
     DayShift,
     aware_utc,
@@ -47,18 +48,23 @@ MEASURED: Final = ("tps", "ttft", "length", "points")  # "points": a prompt size
 
 @dataclass(frozen=True)
 class DailyRow:
+    """The answers of one model on one of the reader's days."""
+
     day: date
     model: str | None
-    outcome: str
-    answers: int
+    outcomes: dict[str, int]  # answers by outcome (all of OUTCOMES)
     tokens_in: int
     tokens_out: int
     counts: dict[str, int]  # answers with each measure set (MEASURED)
 
+    @property
+    def answers(self) -> int:
+        return sum(self.outcomes.values())
+
 
 @dataclass(frozen=True)
 class Daily:
-    rows: list[DailyRow]  # by day, model, outcome
+    rows: list[DailyRow]  # by day and model
     last_used: dict[str | None, datetime]  # each model's latest answer in the scope
 
     def total(self, measure: str) -> int:
@@ -117,34 +123,31 @@ class DailyAggregates:
                 for at, off in zip(shift.changes, shift.offsets, strict=False)
             ]
             offset = case(*whens, else_=shift.offsets[-1])
-        # Grouped outside the subquery, as the raw path (PostgreSQL and repeated parameters).
+        # Grouped outside the subquery, as the raw path (PostgreSQL and repeated parameters); a
+        # row per day and model (not per outcome too: a few times fewer rows to send).
         slots = select(
             ((b.slot * SLOT + offset) // DAY).label("day"),
             b.model, b.model_known, b.outcome, b.answers, b.tokens_in, b.tokens_out,
             b.with_speed, b.with_ttft, b.with_length, b.with_points,
         ).where(*where).subquery()  # fmt: skip
         c = slots.c
-        sums = [func.sum(column) for column in (c.answers, c.tokens_in, c.tokens_out, c.with_speed,
+        by_outcome = [func.sum(case((c.outcome == o, c.answers), else_=0)) for o in OUTCOMES]
+        sums = [func.sum(column) for column in (c.tokens_in, c.tokens_out, c.with_speed,
                                                 c.with_ttft, c.with_length, c.with_points)]  # fmt: skip
         query = (
-            select(c.day, c.model, c.model_known, c.outcome, *sums)
-            .group_by(c.day, c.model, c.model_known, c.outcome)
-            .having(sums[0] > 0)
+            select(c.day, c.model, c.model_known, *by_outcome, *sums)
+            .group_by(c.day, c.model, c.model_known)
+            .having(func.sum(c.answers) > 0)
         )
         rows = []
-        for day, model, known, outcome, n, t_in, t_out, *counts in self.db.execute(query):
-            rows.append(
-                DailyRow(
-                    EPOCH + timedelta(days=int(day)),
-                    model if known else None,
-                    outcome,
-                    int(n),
-                    int(t_in),
-                    int(t_out),
-                    dict(zip(MEASURED, map(int, counts), strict=True)),
-                )
-            )
-        rows.sort(key=lambda r: (r.day, r.model or "", r.outcome))
+        for day, model, known, *numbers in self.db.execute(query):
+            values = [int(n) for n in numbers]
+            outcomes = dict(zip(OUTCOMES, values[:4], strict=True))
+            counts = dict(zip(MEASURED, values[6:], strict=True))
+            day_value = EPOCH + timedelta(days=int(day))
+            stored = model if known else None
+            rows.append(DailyRow(day_value, stored, outcomes, values[4], values[5], counts))
+        rows.sort(key=lambda r: (r.day, r.model is None, r.model or ""))
         return Daily(rows, self._last_used(where))
 
     def _last_used(self, where: list[ColumnElement[bool]]) -> dict[str | None, datetime]:
@@ -183,18 +186,19 @@ class DailyAggregates:
             func.count(c.tokens_per_second), func.count(c.time_to_first_token),
             func.count(c.completion_tokens), func.count(both), func.max(c.created_at),
         ).group_by(c.day, c.model, c.status, c.finish_reason)  # fmt: skip
-        rows: dict[tuple[date, str | None, str], DailyRow] = {}
+        found: dict[tuple[date, str | None], list[Any]] = {}
         last_used: dict[str | None, datetime] = {}
         for d, model, status, finish, n, t_in, t_out, *counted, last in self.db.execute(query):
             day = d if isinstance(d, date) else date.fromisoformat(str(d))
-            key = (day, model, outcome_of(status, finish))
-            counts = dict(zip(MEASURED, map(int, counted), strict=True))
-            old = rows.get(key)
-            if old is not None:  # several finish reasons make one outcome
-                counts = {k: counts[k] + old.counts[k] for k in counts}
-                n, t_in, t_out = n + old.answers, t_in + old.tokens_in, t_out + old.tokens_out
-            rows[key] = DailyRow(*key, int(n), int(t_in), int(t_out), counts)
+            sums = found.setdefault((day, model), [dict.fromkeys(OUTCOMES, 0), 0, 0,
+                                                   dict.fromkeys(MEASURED, 0)])  # fmt: skip
+            sums[0][outcome_of(status, finish)] += int(n)
+            sums[1] += int(t_in)
+            sums[2] += int(t_out)
+            for measure, value in zip(MEASURED, counted, strict=True):
+                sums[3][measure] += int(value)
             moment = aware_utc(last)
             last_used[model] = max(moment, last_used.get(model, moment))
-        ordered = sorted(rows.values(), key=lambda r: (r.day, r.model or "", r.outcome))
-        return Daily(ordered, last_used)
+        rows = [DailyRow(day, model, *sums) for (day, model), sums in found.items()]
+        rows.sort(key=lambda r: (r.day, r.model is None, r.model or ""))
+        return Daily(rows, last_used)

@@ -298,7 +298,8 @@ def _per_model(
         model["answers"] += row.answers
         model["in"] += row.tokens_in
         model["out"] += row.tokens_out
-        model["outcomes"][row.outcome] += row.answers
+        for outcome, n in row.outcomes.items():
+            model["outcomes"][outcome] += n
         for measure, n in row.counts.items():
             model["counts"][measure] += n
     return found

@@ -1,0 +1,133 @@
+"""The Insights rollup (``answer_buckets``, migration 0012) on SQLite and PostgreSQL: after every
+kind of write it holds exactly the sums of the answers in ``messages``, and the per-day figures it
+gives equal the raw pass over the answers for periods, models and zones (across midnight, across a
+change of clocks, a zone 5:45 from UTC); where it cannot be exact it is not used.
+
+The expected table is recounted here in Python from the messages as stored, never through the
+triggers or the repository.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from datetime import UTC, date, datetime, timedelta, timezone
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import select, update
+
+from core.conf.db import session_scope
+from core.models import AnswerBucket, Message
+from core.repositories.insights import AnswerScope, outcome_of
+from core.repositories.insights_daily import DailyAggregates, served
+from core.repositories.messages import MessageRepository
+from core.services import chats as chat_service
+from core.zones import day_shift, local_midnight
+from tests.insights_rows import MODELS, START, ZONE, fill
+
+Sums = tuple[int, ...]
+
+
+def _recount() -> dict[tuple[Any, ...], Sums]:
+    """The rollup as it must be: the finished answers, summed per quarter hour in Python."""
+    found: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * 7)
+    with session_scope() as db:
+        for m in db.scalars(select(Message).where(Message.sender == "llm")):
+            if m.status == "streaming":
+                continue
+            key = (int(m.created_at.timestamp()) // 900, m.model or "", m.model is not None,
+                   outcome_of(m.status, m.finish_reason))  # fmt: skip
+            sums = found[key]
+            for i, value in enumerate((
+                1, m.prompt_tokens or 0, m.completion_tokens or 0,
+                m.tokens_per_second is not None, m.time_to_first_token is not None,
+                m.completion_tokens is not None,
+                m.prompt_tokens is not None and m.time_to_first_token is not None,
+            )):  # fmt: skip
+                sums[i] += int(value)
+    return {key: tuple(sums) for key, sums in found.items()}
+
+
+def _rollup() -> dict[tuple[Any, ...], Sums]:
+    b = AnswerBucket
+    with session_scope() as db:
+        rows = db.execute(
+            select(b.slot, b.model, b.model_known, b.outcome, b.answers, b.tokens_in,
+                   b.tokens_out, b.with_speed, b.with_ttft, b.with_length, b.with_points)
+        ).all()  # fmt: skip
+    kept = {(r[0], r[1], bool(r[2]), r[3]): tuple(int(v) for v in r[4:]) for r in rows}
+    return {key: sums for key, sums in kept.items() if any(sums)}  # emptied slots stay as zeros
+
+
+def test_the_migration_fills_the_rollup_and_every_write_keeps_it_exact(db: str) -> None:
+    fill(60)
+    assert _rollup() == _recount() and _rollup()
+    with session_scope(write=True) as s:  # an answer streams, then ends with its figures
+        repo = MessageRepository(s)
+        answer = repo.create_message(1, "llm", "", status="streaming", model="alpha-7b")
+    assert _rollup() == _recount()
+    with session_scope(write=True) as s:
+        MessageRepository(s).update_message(
+            answer.id, status="complete", finish_reason="length", prompt_tokens=12,
+            completion_tokens=30, time_to_first_token=0.4, tokens_per_second=41.0,
+        )  # fmt: skip
+    assert _rollup() == _recount()
+    with session_scope(write=True) as s:  # a model renamed, an error, a time moved a day on
+        repo = MessageRepository(s)
+        repo.update_message(2, model=None)
+        repo.update_message(4, status="error", tokens_per_second=None)
+        moved = START + timedelta(days=1, minutes=7)
+        s.execute(update(Message).where(Message.id == 6).values(created_at=moved))
+        repo.create_message(2, "user", "a question with no answer")
+    assert _rollup() == _recount()
+    with session_scope(write=True) as s:  # one message spliced out of its conversation
+        MessageRepository(s).delete_message(8)
+    chat_service.delete_version(11)  # a question and the answers after it
+    chat_service.delete_chat(3)  # a chat (the cascade)
+    assert _rollup() == _recount()
+    with session_scope(write=True) as s:  # the answer being written is never counted
+        repo = MessageRepository(s)
+        repo.update_message(answer.id, status="streaming")
+    assert _rollup() == _recount()
+
+
+def _scope(first: date | None, last: date | None, zone: Any, models: Any = ()) -> AnswerScope:
+    start = local_midnight(first, zone) if first else None
+    end = local_midnight(last + timedelta(days=1), zone) if last else None
+    return AnswerScope(start, end, models)
+
+
+def test_the_rollup_gives_the_raw_figures_in_any_zone_period_and_models(db: str) -> None:
+    fill()
+    kathmandu = ZoneInfo("Asia/Kathmandu")  # +05:45
+    cases = [
+        (ZONE, _scope(None, None, ZONE)),
+        (ZONE, _scope(date(2026, 4, 3), date(2026, 4, 7), ZONE)),  # Auckland's clocks go back
+        (ZONE, _scope(date(2026, 4, 5), None, ZONE, ("beta-3b", None))),
+        (UTC, _scope(date(2026, 4, 1), date(2026, 4, 1), UTC, (MODELS[0],))),
+        (kathmandu, _scope(None, date(2026, 4, 2), kathmandu)),
+        (ZoneInfo("America/St_Johns"), _scope(None, None, ZoneInfo("America/St_Johns"))),
+    ]
+    with session_scope() as s:
+        sums = DailyAggregates(s)
+        for zone, scope in cases:
+            shift = day_shift(zone, START - timedelta(days=2), START + timedelta(days=20))
+            assert served(scope, shift), zone
+            rolled, raw = sums.from_rollup(scope, shift), sums.from_answers(scope, shift)
+            assert rolled.rows, (zone, scope)
+            assert rolled == raw, (zone, scope)
+            assert sums.daily(scope, shift) == raw
+
+
+def test_what_the_rollup_cannot_answer_exactly_is_read_from_the_answers(db: str) -> None:
+    fill(20)
+    odd = timezone(timedelta(hours=5, minutes=20))  # no zone in use, but a day the slots cut
+    shift = day_shift(odd, START - timedelta(days=2), START + timedelta(days=20))
+    assert not served(_scope(None, None, odd), shift)
+    utc = day_shift(UTC, START - timedelta(days=2), START + timedelta(days=20))
+    assert not served(AnswerScope(tags=("work",)), utc)
+    assert not served(AnswerScope(outcome="error"), utc)
+    assert not served(AnswerScope(start=datetime(2026, 4, 1, 0, 5, tzinfo=UTC)), utc)
+    with session_scope() as s:  # and the raw pass still gives that zone's days
+        daily = DailyAggregates(s).daily(_scope(None, None, odd), shift)
+    assert sum(row.answers for row in daily.rows) == 20
