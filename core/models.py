@@ -241,18 +241,21 @@ class Message(Base):
 
 
 class AnswerBucket(Base):
-    """The finished answers of one quarter hour (``slot``: UTC seconds // 900), model and
-    outcome, summed: the Insights rollup. Kept by triggers on ``messages`` (migration 0012, which
-    explains the design); nothing in Python writes it. ``model`` is ``''`` with ``model_known``
-    false for answers without a model."""
+    """The finished answers of one quarter hour (``slot``: UTC seconds // 900) and model, summed:
+    the Insights rollup. Kept by triggers on ``messages`` (migration 0012, which explains the
+    design); nothing in Python writes it. ``model`` is ``''`` with ``model_known`` false for
+    answers without a model."""
 
     __tablename__ = "answer_buckets"
 
     slot: Mapped[int] = mapped_column(BigInteger, primary_key=True)
     model: Mapped[str] = mapped_column(String(300), primary_key=True)
     model_known: Mapped[bool] = mapped_column(Boolean, primary_key=True)
-    outcome: Mapped[str] = mapped_column(String(8), primary_key=True)
-    answers: Mapped[int] = mapped_column(BigInteger)
+    # The answers by outcome (core.repositories.insights.OUTCOMES).
+    complete: Mapped[int] = mapped_column(BigInteger)
+    length: Mapped[int] = mapped_column(BigInteger)
+    stopped: Mapped[int] = mapped_column(BigInteger)
+    error: Mapped[int] = mapped_column(BigInteger)
     tokens_in: Mapped[int] = mapped_column(BigInteger)
     tokens_out: Mapped[int] = mapped_column(BigInteger)
     with_speed: Mapped[int] = mapped_column(BigInteger)  # answers with tokens_per_second

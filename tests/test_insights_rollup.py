@@ -18,7 +18,7 @@ from sqlalchemy import select, update
 
 from core.conf.db import session_scope
 from core.models import AnswerBucket, Message
-from core.repositories.insights import AnswerScope, outcome_of
+from core.repositories.insights import OUTCOMES, AnswerScope, outcome_of
 from core.repositories.insights_daily import DailyAggregates, served
 from core.repositories.messages import MessageRepository
 from core.services import chats as chat_service
@@ -30,20 +30,20 @@ Sums = tuple[int, ...]
 
 def _recount() -> dict[tuple[Any, ...], Sums]:
     """The rollup as it must be: the finished answers, summed per quarter hour in Python."""
-    found: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * 7)
+    found: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * 10)
     with session_scope() as db:
         for m in db.scalars(select(Message).where(Message.sender == "llm")):
             if m.status == "streaming":
                 continue
-            key = (int(m.created_at.timestamp()) // 900, m.model or "", m.model is not None,
-                   outcome_of(m.status, m.finish_reason))  # fmt: skip
+            key = (int(m.created_at.timestamp()) // 900, m.model or "", m.model is not None)
             sums = found[key]
+            sums[OUTCOMES.index(outcome_of(m.status, m.finish_reason))] += 1
             for i, value in enumerate((
-                1, m.prompt_tokens or 0, m.completion_tokens or 0,
+                m.prompt_tokens or 0, m.completion_tokens or 0,
                 m.tokens_per_second is not None, m.time_to_first_token is not None,
                 m.completion_tokens is not None,
                 m.prompt_tokens is not None and m.time_to_first_token is not None,
-            )):  # fmt: skip
+            ), start=4):  # fmt: skip
                 sums[i] += int(value)
     return {key: tuple(sums) for key, sums in found.items()}
 
@@ -52,10 +52,11 @@ def _rollup() -> dict[tuple[Any, ...], Sums]:
     b = AnswerBucket
     with session_scope() as db:
         rows = db.execute(
-            select(b.slot, b.model, b.model_known, b.outcome, b.answers, b.tokens_in,
-                   b.tokens_out, b.with_speed, b.with_ttft, b.with_length, b.with_points)
+            select(b.slot, b.model, b.model_known, b.complete, b.length, b.stopped, b.error,
+                   b.tokens_in, b.tokens_out, b.with_speed, b.with_ttft, b.with_length,
+                   b.with_points)
         ).all()  # fmt: skip
-    kept = {(r[0], r[1], bool(r[2]), r[3]): tuple(int(v) for v in r[4:]) for r in rows}
+    kept = {(r[0], r[1], bool(r[2])): tuple(int(v) for v in r[3:]) for r in rows}
     return {key: sums for key, sums in kept.items() if any(sums)}  # emptied slots stay as zeros
 
 

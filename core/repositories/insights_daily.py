@@ -123,44 +123,46 @@ class DailyAggregates:
                 for at, off in zip(shift.changes, shift.offsets, strict=False)
             ]
             offset = case(*whens, else_=shift.offsets[-1])
-        # Grouped outside the subquery, as the raw path (PostgreSQL and repeated parameters); a
-        # row per day and model (not per outcome too: a few times fewer rows to send).
+        # Grouped outside the subquery, as the raw path (PostgreSQL and repeated parameters).
+        answers = b.complete + b.length + b.stopped + b.error
         slots = select(
             ((b.slot * SLOT + offset) // DAY).label("day"),
-            b.model, b.model_known, b.outcome, b.answers, b.tokens_in, b.tokens_out,
-            b.with_speed, b.with_ttft, b.with_length, b.with_points,
+            b.slot, b.model, b.model_known, b.complete, b.length, b.stopped, b.error,
+            b.tokens_in, b.tokens_out, b.with_speed, b.with_ttft, b.with_length, b.with_points,
+            answers.label("answers"),
         ).where(*where).subquery()  # fmt: skip
         c = slots.c
-        by_outcome = [func.sum(case((c.outcome == o, c.answers), else_=0)) for o in OUTCOMES]
-        sums = [func.sum(column) for column in (c.tokens_in, c.tokens_out, c.with_speed,
-                                                c.with_ttft, c.with_length, c.with_points)]  # fmt: skip
+        summed = (c[o] for o in (*OUTCOMES, "tokens_in", "tokens_out", "with_speed",
+                                 "with_ttft", "with_length", "with_points"))  # fmt: skip
         query = (
-            select(c.day, c.model, c.model_known, *by_outcome, *sums)
+            select(
+                c.day,
+                c.model,
+                c.model_known,
+                *map(func.sum, summed),
+                func.max(case((c.answers > 0, c.slot))),
+            )  # the last busy slot
             .group_by(c.day, c.model, c.model_known)
             .having(func.sum(c.answers) > 0)
         )
-        rows = []
-        for day, model, known, *numbers in self.db.execute(query):
+        rows: list[DailyRow] = []
+        last_slots: dict[str | None, int] = {}
+        for day, model, known, *numbers, last in self.db.execute(query):
             values = [int(n) for n in numbers]
             outcomes = dict(zip(OUTCOMES, values[:4], strict=True))
             counts = dict(zip(MEASURED, values[6:], strict=True))
-            day_value = EPOCH + timedelta(days=int(day))
             stored = model if known else None
+            day_value = EPOCH + timedelta(days=int(day))
             rows.append(DailyRow(day_value, stored, outcomes, values[4], values[5], counts))
+            last_slots[stored] = max(int(last), last_slots.get(stored, 0))
         rows.sort(key=lambda r: (r.day, r.model is None, r.model or ""))
-        return Daily(rows, self._last_used(where))
+        return Daily(rows, self._last_used(last_slots))
 
-    def _last_used(self, where: list[ColumnElement[bool]]) -> dict[str | None, datetime]:
-        b = AnswerBucket
-        busy = (
-            select(b.model, b.model_known, func.max(b.slot))
-            .where(*where, b.answers > 0)
-            .group_by(b.model, b.model_known)
-        )
+    def _last_used(self, slots: dict[str | None, int]) -> dict[str | None, datetime]:
+        """Each model's latest answer, read in its last busy quarter hour (``slots``)."""
         found: dict[str | None, datetime] = {}
-        for name, known, slot in self.db.execute(busy).all():
-            model = name if known else None
-            begins = datetime.fromtimestamp(int(slot) * SLOT, UTC)
+        for model, slot in slots.items():
+            begins = datetime.fromtimestamp(slot * SLOT, UTC)
             last = AnswerScope(begins, begins + timedelta(seconds=SLOT), (model,))
             moment = self.db.scalar(select(func.max(Message.created_at)).where(*conditions(last)))
             if moment is not None:

@@ -1,14 +1,15 @@
-"""Insights rollup: ``answer_buckets``, the finished answers counted per quarter hour, model and
-outcome, kept by triggers on ``messages``.
+"""Insights rollup: ``answer_buckets``, the finished answers counted per quarter hour and model,
+kept by triggers on ``messages``.
 
 The Insights page's biggest question — per day, model and outcome: answers, tokens, how many carry
 each measure — read every answer (0.26 s per 200,000 messages on SQLite, growing with the history).
 This table holds the same sums per **slot** (a quarter hour: ``floor(unix seconds / 900)`` of the
-answer's UTC time), ``model`` (``''`` with ``model_known`` false for answers without one: a key
-column cannot be NULL and still be unique) and ``outcome`` (``complete``, ``length``, ``stopped``,
-``error``, as :func:`core.repositories.insights.outcome_of`): ``answers``, ``tokens_in``,
-``tokens_out``, and the answers carrying a speed, a first-token time, a length, and both a prompt
-size and a first-token time (the scatter's points). A quarter hour because every time zone in use is
+answer's UTC time) and ``model`` (``''`` with ``model_known`` false for answers without one: a key
+column cannot be NULL and still be unique): the answers by outcome (``complete``, ``length``,
+``stopped``, ``error``, as :func:`core.repositories.insights.outcome_of`; columns rather than a
+key, which makes a few times fewer rows), ``tokens_in``, ``tokens_out``, and the answers carrying
+a speed, a first-token time, a length, and both a prompt size and a first-token time (the
+scatter's points). A quarter hour because every time zone in use is
 a whole number of quarter hours from UTC and changes its clocks on a quarter hour: a reader's day,
 in any zone, is a run of whole slots, so per-day sums from slots are exact.
 
@@ -42,9 +43,10 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 SLOT_SECONDS = 900
-SUMS = ("answers", "tokens_in", "tokens_out", "with_speed", "with_ttft", "with_length",
+OUTCOMES = ("complete", "length", "stopped", "error")  # answers by how they ended
+SUMS = (*OUTCOMES, "tokens_in", "tokens_out", "with_speed", "with_ttft", "with_length",
         "with_points")  # fmt: skip
-KEY = ("slot", "model", "model_known", "outcome")
+KEY = ("slot", "model", "model_known")
 # What a message changes in the rollup when one of these changes.
 COUNTED = ("sender", "status", "model", "finish_reason", "prompt_tokens", "completion_tokens",
            "time_to_first_token", "tokens_per_second", "created_at")  # fmt: skip
@@ -68,13 +70,12 @@ def _set(column: str) -> str:
 
 
 def _key(row: str, dialect: str) -> list[str]:
-    return [_slot(row, dialect), f"coalesce({row}.model, '')", f"{row}.model IS NOT NULL",
-            _outcome(row)]  # fmt: skip
+    return [_slot(row, dialect), f"coalesce({row}.model, '')", f"{row}.model IS NOT NULL"]
 
 
 def _sums(row: str) -> list[str]:
     return [
-        "1",
+        *[f"CASE WHEN {_outcome(row)} = '{outcome}' THEN 1 ELSE 0 END" for outcome in OUTCOMES],
         f"coalesce({row}.prompt_tokens, 0)",
         f"coalesce({row}.completion_tokens, 0)",
         _set(f"{row}.tokens_per_second"),
@@ -117,7 +118,6 @@ def upgrade() -> None:
         sa.Column("slot", sa.BigInteger(), nullable=False),
         sa.Column("model", sa.String(300), nullable=False),
         sa.Column("model_known", sa.Boolean(), nullable=False),
-        sa.Column("outcome", sa.String(8), nullable=False),
         *[sa.Column(name, sa.BigInteger(), nullable=False) for name in SUMS],
         sa.PrimaryKeyConstraint(*KEY, name="pk_answer_buckets"),
         sqlite_with_rowid=False,
