@@ -79,6 +79,10 @@ INSIGHTS_INDEXES: dict[str, tuple[str, ...]] = {
     "ix_answers_ttft": ("model", "time_to_first_token", "created_at", "chat_id", "sender"),
     "ix_answers_length": ("model", "completion_tokens", "created_at", "chat_id", "sender"),
 }  # fmt: skip
+# "Chats and questions reached" (migration 0012): the answers grouped by chat and question.
+REACH_INDEX: dict[str, tuple[str, ...]] = {
+    "ix_answers_reach": ("chat_id", "parent_id", "created_at", "model", "status", "sender")
+}
 
 
 def utcnow() -> datetime:
@@ -235,7 +239,7 @@ class Message(Base):
         # Insights (migration 0009): answers only; see core.repositories.insights.
         *[
             Index(name, *columns, sqlite_where=ANSWERS, postgresql_where=ANSWERS)
-            for name, columns in INSIGHTS_INDEXES.items()
+            for name, columns in (INSIGHTS_INDEXES | REACH_INDEX).items()
         ],
     )
 
