@@ -270,6 +270,26 @@ class AnswerBucket(Base):
     __table_args__ = ({"sqlite_with_rowid": False},)
 
 
+class AnswerMeasure(Base):
+    """How many answers of a model have a measure in one bin of its values (``bin``: the floor
+    of the value times the measure's scale, :data:`MEASURE_SCALES`): the histogram that tells a
+    percentile's walk where to start. Kept by triggers (migration 0012)."""
+
+    __tablename__ = "answer_measures"
+
+    measure: Mapped[str] = mapped_column(String(8), primary_key=True)  # tps, ttft, length
+    model: Mapped[str] = mapped_column(String(300), primary_key=True)
+    model_known: Mapped[bool] = mapped_column(Boolean, primary_key=True)
+    bin: Mapped[int] = mapped_column(BigInteger, primary_key=True)
+    answers: Mapped[int] = mapped_column(BigInteger)
+
+    __table_args__ = ({"sqlite_with_rowid": False},)
+
+
+# Powers of two: value * scale is exact, and bin / scale is exactly where a bin begins.
+MEASURE_SCALES: dict[str, float] = {"tps": 1.0, "ttft": 64.0, "length": 0.0625}
+
+
 class AppSetting(Base):
     """App-wide defaults chosen on the settings page, one JSON value per key."""
 

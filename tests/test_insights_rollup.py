@@ -9,6 +9,7 @@ triggers or the repository.
 
 from __future__ import annotations
 
+import math
 from collections import defaultdict
 from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
@@ -17,7 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from core.conf.db import session_scope
-from core.models import AnswerBucket, Message
+from core.models import MEASURE_SCALES, AnswerBucket, AnswerMeasure, Message
+from core.repositories import insights_ranks as ranks
 from core.repositories.insights import OUTCOMES, AnswerScope, outcome_of
 from core.repositories.insights_daily import DailyAggregates, served
 from core.repositories.messages import MessageRepository
@@ -60,19 +62,45 @@ def _rollup() -> dict[tuple[Any, ...], Sums]:
     return {key: sums for key, sums in kept.items() if any(sums)}  # emptied slots stay as zeros
 
 
+def _histogram() -> dict[tuple[Any, ...], int]:
+    m = AnswerMeasure
+    with session_scope() as db:
+        rows = db.execute(select(m.measure, m.model, m.model_known, m.bin, m.answers)).all()
+    return {(r[0], r[1], bool(r[2]), r[3]): int(r[4]) for r in rows if r[4]}
+
+
+def _rebin() -> dict[tuple[Any, ...], int]:
+    """The histogram as it must be: every answer's measures, binned in Python."""
+    found: dict[tuple[Any, ...], int] = defaultdict(int)
+    with session_scope() as db:
+        for m in db.scalars(select(Message).where(Message.sender == "llm")):
+            values = {"tps": m.tokens_per_second, "ttft": m.time_to_first_token,
+                      "length": m.completion_tokens}  # fmt: skip
+            for measure, value in values.items():
+                if value is not None:
+                    key = (m.model or "", m.model is not None)
+                    found[(measure, *key, math.floor(value * MEASURE_SCALES[measure]))] += 1
+    return dict(found)
+
+
+def _both_exact() -> bool:
+    return _rollup() == _recount() and _histogram() == _rebin()
+
+
 def test_the_migration_fills_the_rollup_and_every_write_keeps_it_exact(db: str) -> None:
     fill(60)
-    assert _rollup() == _recount() and _rollup()
+    assert _rollup() and _histogram()
+    assert _both_exact()
     with session_scope(write=True) as s:  # an answer streams, then ends with its figures
         repo = MessageRepository(s)
         answer = repo.create_message(1, "llm", "", status="streaming", model="alpha-7b")
-    assert _rollup() == _recount()
+    assert _both_exact()
     with session_scope(write=True) as s:
         MessageRepository(s).update_message(
             answer.id, status="complete", finish_reason="length", prompt_tokens=12,
             completion_tokens=30, time_to_first_token=0.4, tokens_per_second=41.0,
         )  # fmt: skip
-    assert _rollup() == _recount()
+    assert _both_exact()
     with session_scope(write=True) as s:  # a model renamed, an error, a time moved a day on
         repo = MessageRepository(s)
         repo.update_message(2, model=None)
@@ -80,16 +108,16 @@ def test_the_migration_fills_the_rollup_and_every_write_keeps_it_exact(db: str) 
         moved = START + timedelta(days=1, minutes=7)
         s.execute(update(Message).where(Message.id == 6).values(created_at=moved))
         repo.create_message(2, "user", "a question with no answer")
-    assert _rollup() == _recount()
+    assert _both_exact()
     with session_scope(write=True) as s:  # one message spliced out of its conversation
         MessageRepository(s).delete_message(8)
     chat_service.delete_version(11)  # a question and the answers after it
     chat_service.delete_chat(3)  # a chat (the cascade)
-    assert _rollup() == _recount()
+    assert _both_exact()
     with session_scope(write=True) as s:  # the answer being written is never counted
         repo = MessageRepository(s)
         repo.update_message(answer.id, status="streaming")
-    assert _rollup() == _recount()
+    assert _both_exact()
 
 
 def _scope(first: date | None, last: date | None, zone: Any, models: Any = ()) -> AnswerScope:
@@ -132,3 +160,25 @@ def test_what_the_rollup_cannot_answer_exactly_is_read_from_the_answers(db: str)
     with session_scope() as s:  # and the raw pass still gives that zone's days
         daily = DailyAggregates(s).daily(_scope(None, None, odd), shift)
     assert sum(row.answers for row in daily.rows) == 20
+
+
+def test_the_histogram_says_where_each_rank_begins(db: str) -> None:
+    """For every rank of every measure, of each model and of all together: the bin the
+    histogram names begins at or below the value at that rank, and exactly the values below
+    its edge come before it — so a walk from there finds the value a full walk finds."""
+    rows = fill()
+    columns = {"tps": "tps", "ttft": "ttft", "length": "completion_tokens"}
+    groups: list[tuple[str | None, ...]] = [(m,) for m in (*MODELS, None)] + [(*MODELS, None)]
+    with session_scope() as s:
+        for measure, field in columns.items():
+            for models in groups:
+                values = sorted(
+                    float(getattr(r, field)) for r in rows
+                    if r.model in models and getattr(r, field) is not None
+                )  # fmt: skip
+                bins = ranks.bins(s, measure, list(models))
+                assert bins.total == len(values), (measure, models)
+                for rank, value in enumerate(values):
+                    edge, before = bins.start(rank)
+                    assert edge <= value
+                    assert before == sum(v < edge for v in values), (measure, models, rank)

@@ -328,17 +328,31 @@ def test_0012_fills_the_insights_rollup_from_old_answers_and_goes_back(engine: E
         kept = {(r[0], r[1], bool(r[2])): tuple(int(v) for v in r[3:]) for r in found}
         return {key: sums for key, sums in kept.items() if any(sums)}
 
+    def histogram() -> dict[tuple[Any, ...], int]:
+        query = text("SELECT measure, model, model_known, bin, answers FROM answer_measures")
+        with engine.connect() as db:
+            return {(r[0], r[1], bool(r[2]), r[3]): r[4] for r in db.execute(query) if r[4]}
+
+    # Every answer's measures, streaming or not (as the percentiles' walks read them), binned:
+    # tokens/s by 1, first token by 1/64 s, length by 16 tokens.
+    measures = {("tps", "qwen3-8b", True, 40): 1, ("tps", "qwen3-8b", True, 41): 1,
+                ("tps", "qwen3-8b", True, 9): 1, ("ttft", "qwen3-8b", True, 32): 1,
+                ("ttft", "", False, 16): 1, ("ttft", "qwen3-8b", True, 6): 1,
+                ("length", "qwen3-8b", True, 1): 1, ("length", "qwen3-8b", True, 2): 1,
+                ("length", "", False, 0): 1, ("length", "qwen3-8b", True, 0): 1}  # fmt: skip
     command.upgrade(config, "0012")
     assert rollup() == expected
+    assert histogram() == measures
     with engine.begin() as db:  # the streaming answer ends; the error is deleted
         db.execute(text("UPDATE messages SET status = 'complete' WHERE id = 6"))
         db.execute(text("DELETE FROM messages WHERE id = 4"))
     expected[(slot + 1, "qwen3-8b", True)] = (1, 0, 0, 0, 9, 9, 1, 1, 1, 1)
     del expected[(slot + 1, "gemma-3-4b", True)]
     assert rollup() == expected
+    assert histogram() == measures
 
     command.downgrade(config, "0011")
-    assert "answer_buckets" not in inspect(engine).get_table_names()
+    assert not {"answer_buckets", "answer_measures"} & set(inspect(engine).get_table_names())
     assert _triggers(engine) == triggers  # the rollup's went, the search index's stay
     with engine.connect() as db:
         after = db.execute(messages).all()
@@ -346,3 +360,4 @@ def test_0012_fills_the_insights_rollup_from_old_answers_and_goes_back(engine: E
                      if row[0] != 4]  # fmt: skip
     command.upgrade(config, "head")
     assert rollup() == expected
+    assert histogram() == measures

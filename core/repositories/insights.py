@@ -31,7 +31,7 @@ counts and the walks agree.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -54,6 +54,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session
 
 from core.models import ANSWERS, Chat, ChatTag, Message, Tag
+from core.repositories import insights_ranks as ranks
 from core.repositories.messages import STREAMING
 from core.vocab import Status
 
@@ -95,6 +96,20 @@ class AnswerScope:
     tags: tuple[str, ...] = ()  # answers in chats carrying any of these
     outcome: str | None = None
     answer_id: int | None = None
+
+
+@dataclass(frozen=True)
+class Run:
+    """Some answers' values of a measure: ``values(edge)`` is the query for those ``>= edge``
+    (all: None) and the column to order it by; ``bins``, their histogram when it applies."""
+
+    values: Callable[[float | None], tuple[Select[Any], Any]]
+    bins: ranks.Bins | None
+
+
+def _whole(scope: AnswerScope) -> AnswerScope:
+    """``scope`` without the narrowing the histogram does not know (an outcome, one answer)."""
+    return AnswerScope(scope.start, scope.end, scope.models, scope.tags)
 
 
 @dataclass(frozen=True)
@@ -211,51 +226,71 @@ class InsightsRepository:
     ) -> dict[str | None, dict[float, float]]:
         """Percentiles ``ps`` (0..1) of ``measure`` for each model of ``counts`` (model: how
         many of its answers in ``scope`` carry the measure)."""
-        column = MEASURES[measure]
         found: dict[str | None, dict[float, float]] = {}
         for model, n in counts.items():
-            if n <= 0:
-                continue
-            run = select(column).where(
-                *conditions(scope, finished=False), _model_is(model), column.is_not(None)
-            )
-            found[model] = {p: self._at_rank(run, column, n, p) for p in ps}
+            if n > 0:
+                run = self._runs(measure, scope, [model], n)
+                found[model] = {p: self._at_rank(run, n, p) for p in ps}
         return found
 
     def overall_quantile(
         self, measure: str, scope: AnswerScope, counts: dict[str | None, int], p: float
     ) -> float | None:
         """Percentile ``p`` of ``measure`` over every answer of the models in ``counts``."""
-        column = MEASURES[measure]
         models = [model for model, n in counts.items() if n > 0]
         total = sum(counts[model] for model in models)
-        if not total:
-            return None
-        runs = [
-            select(column.label("x")).where(
-                *conditions(scope, finished=False), _model_is(model), column.is_not(None)
-            )
-            for model in models
-        ]
-        if len(runs) == 1:
-            return self._at_rank(runs[0], column, total, p)
-        merged = union_all(*runs).subquery()
-        return self._at_rank(select(merged.c.x), merged.c.x, total, p)
+        return self._at_rank(self._runs(measure, scope, models, total), total, p) if total else None
 
-    def _at_rank(self, run: Select[Any], column: Any, n: int, p: float) -> float:
+    def _runs(self, measure: str, scope: AnswerScope, models: list[str | None], n: int) -> Run:
+        """The values of ``measure`` of ``models``' answers in ``scope``: a :class:`Run`, with the
+        histogram (:mod:`core.repositories.insights_ranks`) when it covers them."""
+        column = MEASURES[measure]
+        hist = None
+        if ranks.serves(scope.start, scope.end, scope.tags, scope != _whole(scope)):
+            hist = ranks.bins(self.db, measure, models)
+            hist = hist if hist.total == n else None  # not the same answers: walk from the start
+
+        def values(edge: float | None) -> tuple[Select[Any], Any]:
+            runs = [
+                select(column.label("x")).where(
+                    *conditions(scope, finished=False),
+                    _model_is(model),
+                    column.is_not(None),
+                    *([] if edge is None else [column >= edge]),
+                )
+                for model in models
+            ]
+            if len(runs) == 1:
+                return runs[0], column
+            merged = union_all(*runs).subquery()  # merged in order by both databases
+            return select(merged.c.x), merged.c.x
+
+        return Run(values, hist)
+
+    def _at_rank(self, run: Run, n: int, p: float) -> float:
         """The value at percentile ``p`` of a run of ``n`` values, interpolated between the two
-        closest ranks; read from the nearer end of the run."""
+        closest ranks; read from the nearer end of the run, or from the bin that holds it."""
         position = p * (n - 1)
         low = int(position)
         fraction = position - low
         if low >= n - 1:  # the largest value
-            values = list(self.db.scalars(run.order_by(column.desc()).limit(1)))
+            query, column = run.values(None)
+            values = list(self.db.scalars(query.order_by(column.desc()).limit(1)))
             below = above = values[0]
+        elif run.bins is not None:
+            edge, before = run.bins.start(low)
+            query, column = run.values(edge)
+            values = list(self.db.scalars(query.order_by(column).limit(2).offset(low - before)))
+            below, above = values[0], values[-1]
         elif low < n / 2:
-            values = list(self.db.scalars(run.order_by(column).limit(2).offset(low)))
+            query, column = run.values(None)
+            values = list(self.db.scalars(query.order_by(column).limit(2).offset(low)))
             below, above = values[0], values[-1]
         else:
-            values = list(self.db.scalars(run.order_by(column.desc()).limit(2).offset(n - 2 - low)))
+            query, column = run.values(None)
+            values = list(
+                self.db.scalars(query.order_by(column.desc()).limit(2).offset(n - 2 - low))
+            )
             above, below = values[0], values[-1]
         return float(below) + fraction * (float(above) - float(below))
 

@@ -1,5 +1,5 @@
-"""Insights rollup: ``answer_buckets``, the finished answers counted per quarter hour and model,
-kept by triggers on ``messages``.
+"""Insights rollups, kept by triggers on ``messages``: ``answer_buckets``, the finished answers
+counted per quarter hour and model, and ``answer_measures``, a histogram of each model's measures.
 
 The Insights page's biggest question — per day, model and outcome: answers, tokens, how many carry
 each measure — read every answer (0.26 s per 200,000 messages on SQLite, growing with the history).
@@ -21,6 +21,12 @@ about it. SQLite: three triggers with an upsert each side; PostgreSQL: one PL/pg
 (``charla_answer_buckets``) on one row trigger. Slots whose answers were all deleted keep a row of
 zeros (the readers skip them). An answer being written (``streaming``) is not counted, as on the
 page. The table is filled here from the existing answers, in one ``GROUP BY``.
+
+**The percentiles' histogram**, ``answer_measures``: per measure (``tps``, ``ttft``, ``length``),
+model and *bin* of values (``floor(value * scale)``, scales 1, 64 and 1/16: powers of two, so the
+product is exact and a bin begins exactly at ``bin / scale``), how many answers have that value.
+It counts every answer carrying the measure, as the percentile walks do
+(:mod:`core.repositories.insights_ranks`, which explains its use). Same triggers, same upserts.
 
 "Chats and questions reached" cannot be summed (a question is one however many answers it has),
 so it stays a pass over the answers; ``ix_answers_reach`` (chat, question, then what the filters
@@ -116,6 +122,53 @@ def _fill(dialect: str) -> str:
     )
 
 
+# The percentile histogram: each measure's column and the width of its bins (a power of two, so
+# ``x * scale`` is exact and a bin's lower edge, ``bin / scale``, is exactly where it begins).
+MEASURES = {"tps": ("tokens_per_second", "1"), "ttft": ("time_to_first_token", "64"),
+            "length": ("completion_tokens", "0.0625")}  # fmt: skip
+MEASURED = ("sender", "model", "tokens_per_second", "time_to_first_token", "completion_tokens")
+
+
+def _bin(value: str, scale: str, dialect: str) -> str:
+    scaled = f"({value} * {scale})"
+    if dialect == "sqlite":  # floor without the math functions: CAST truncates towards zero
+        return f"(CAST({scaled} AS INTEGER) - ({scaled} < CAST({scaled} AS INTEGER)))"
+    return f"CAST(floor({scaled}) AS bigint)"
+
+
+def _measure_key(row: str, measure: str, dialect: str) -> list[str]:
+    column, scale = MEASURES[measure]
+    return [f"'{measure}'", f"coalesce({row}.model, '')", f"{row}.model IS NOT NULL",
+            _bin(f"{row}.{column}", scale, dialect)]  # fmt: skip
+
+
+def _has(row: str, measure: str) -> str:
+    return f"{row}.sender = 'llm' AND {row}.{MEASURES[measure][0]} IS NOT NULL"
+
+
+def _add_measures(row: str, sign: str, dialect: str) -> list[str]:
+    """The upserts that add or take away ``row``'s measures in ``answer_measures``."""
+    return [
+        "INSERT INTO answer_measures (measure, model, model_known, bin, answers)"
+        f" SELECT {', '.join(_measure_key(row, measure, dialect))}, {sign}1"
+        f" WHERE {_has(row, measure)} ON CONFLICT (measure, model, model_known, bin)"
+        " DO UPDATE SET answers = answer_measures.answers + excluded.answers"
+        for measure in MEASURES
+    ]
+
+
+def _fill_measures(dialect: str) -> list[str]:
+    statements = []
+    for measure in MEASURES:
+        key = _measure_key("messages", measure, dialect)
+        statements.append(
+            "INSERT INTO answer_measures (measure, model, model_known, bin, answers)"
+            f" SELECT {', '.join(key)}, count(*) FROM messages WHERE {_has('messages', measure)}"
+            f" GROUP BY {', '.join(key[1:])}"
+        )
+    return statements
+
+
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     op.create_table(
@@ -128,6 +181,18 @@ def upgrade() -> None:
         sqlite_with_rowid=False,
     )
     op.execute(_fill(dialect))
+    op.create_table(
+        "answer_measures",
+        sa.Column("measure", sa.String(8), nullable=False),
+        sa.Column("model", sa.String(300), nullable=False),
+        sa.Column("model_known", sa.Boolean(), nullable=False),
+        sa.Column("bin", sa.BigInteger(), nullable=False),
+        sa.Column("answers", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint("measure", "model", "model_known", "bin", name="pk_answer_measures"),
+        sqlite_with_rowid=False,
+    )
+    for statement in _fill_measures(dialect):
+        op.execute(statement)
     # "Chats and questions reached": the answers in chat and question order (a group per
     # question, no sort), with what the filters read.
     op.create_index(
@@ -150,12 +215,25 @@ def upgrade() -> None:
                 f"CREATE TRIGGER answer_buckets_{name} {event} ON messages WHEN {when}"
                 f" BEGIN {' '.join(statements)} END"
             )
+        for name, event, body in (
+            ("insert", "AFTER INSERT", [("NEW", "")]),
+            ("delete", "AFTER DELETE", [("OLD", "-")]),
+            ("update", f"AFTER UPDATE OF {', '.join(MEASURED)}", [("OLD", "-"), ("NEW", "")]),
+        ):
+            statements = [f"{sql};" for row, sign in body for sql in _add_measures(row, sign, dialect)]
+            when = " OR ".join(f"{row}.sender = 'llm'" for row, _ in body)
+            op.execute(
+                f"CREATE TRIGGER answer_measures_{name} {event} ON messages WHEN {when}"
+                f" BEGIN {' '.join(statements)} END"
+            )
         return
+    old_measures = "; ".join(_add_measures("OLD", "-", dialect))
+    new_measures = "; ".join(_add_measures("NEW", "", dialect))
     op.execute(
         "CREATE FUNCTION charla_answer_buckets() RETURNS trigger LANGUAGE plpgsql AS $$\n"
         "BEGIN\n"
-        f"  IF TG_OP <> 'INSERT' THEN {_add('OLD', '-', dialect)}; END IF;\n"
-        f"  IF TG_OP <> 'DELETE' THEN {_add('NEW', '', dialect)}; END IF;\n"
+        f"  IF TG_OP <> 'INSERT' THEN {_add('OLD', '-', dialect)}; {old_measures}; END IF;\n"
+        f"  IF TG_OP <> 'DELETE' THEN {_add('NEW', '', dialect)}; {new_measures}; END IF;\n"
         "  RETURN NULL;\n"
         "END\n"
         "$$"
@@ -171,7 +249,9 @@ def downgrade() -> None:
     if op.get_bind().dialect.name == "sqlite":
         for name in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER IF EXISTS answer_buckets_{name}")
+            op.execute(f"DROP TRIGGER IF EXISTS answer_measures_{name}")
     else:
         op.execute("DROP TRIGGER IF EXISTS answer_buckets_sync ON messages")
         op.execute("DROP FUNCTION IF EXISTS charla_answer_buckets()")
+    op.drop_table("answer_measures")
     op.drop_table("answer_buckets")
