@@ -182,3 +182,6 @@ def test_the_histogram_says_where_each_rank_begins(db: str) -> None:
                     edge, before = bins.start(rank)
                     assert edge <= value
                     assert before == sum(v < edge for v in values), (measure, models, rank)
+                    limit = bins.end(rank)  # the walk's other bound: the value is below it
+                    assert limit is None or sum(v < limit for v in values) > rank
+                    assert limit is not None or bins.start(len(values) - 1)[0] == edge

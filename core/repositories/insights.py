@@ -100,10 +100,11 @@ class AnswerScope:
 
 @dataclass(frozen=True)
 class Run:
-    """Some answers' values of a measure: ``values(edge)`` is the query for those ``>= edge``
-    (all: None) and the column to order it by; ``bins``, their histogram when it applies."""
+    """Some answers' values of a measure: ``values(edge, limit)`` is the query for those
+    ``>= edge`` and ``< limit`` (None: unbounded) and the column to order it by; ``bins``,
+    their histogram when it applies."""
 
-    values: Callable[[float | None], tuple[Select[Any], Any]]
+    values: Callable[[float | None, float | None], tuple[Select[Any], Any]]
     bins: ranks.Bins | None
 
 
@@ -250,13 +251,15 @@ class InsightsRepository:
             hist = ranks.bins(self.db, measure, models)
             hist = hist if hist.total == n else None  # not the same answers: walk from the start
 
-        def values(edge: float | None) -> tuple[Select[Any], Any]:
+        def values(edge: float | None, limit: float | None = None) -> tuple[Select[Any], Any]:
+            bounds = [] if edge is None else [column >= edge]
+            bounds += [] if limit is None else [column < limit]
             runs = [
                 select(column.label("x")).where(
                     *conditions(scope, finished=False),
                     _model_is(model),
                     column.is_not(None),
-                    *([] if edge is None else [column >= edge]),
+                    *bounds,
                 )
                 for model in models
             ]
@@ -274,20 +277,20 @@ class InsightsRepository:
         low = int(position)
         fraction = position - low
         if low >= n - 1:  # the largest value
-            query, column = run.values(None)
+            query, column = run.values(None, None)
             values = list(self.db.scalars(query.order_by(column.desc()).limit(1)))
             below = above = values[0]
         elif run.bins is not None:
             edge, before = run.bins.start(low)
-            query, column = run.values(edge)
+            query, column = run.values(edge, run.bins.end(low + 1))
             values = list(self.db.scalars(query.order_by(column).limit(2).offset(low - before)))
             below, above = values[0], values[-1]
         elif low < n / 2:
-            query, column = run.values(None)
+            query, column = run.values(None, None)
             values = list(self.db.scalars(query.order_by(column).limit(2).offset(low)))
             below, above = values[0], values[-1]
         else:
-            query, column = run.values(None)
+            query, column = run.values(None, None)
             values = list(
                 self.db.scalars(query.order_by(column.desc()).limit(2).offset(n - 2 - low))
             )

@@ -35,10 +35,20 @@ class Bins:
     below: tuple[int, ...]
     total: int
 
+    def _bin(self, rank: int) -> int:
+        return max(0, bisect_right(self.below, rank) - 1)
+
     def start(self, rank: int) -> tuple[float, int]:
         """(edge, values below it) of the bin holding the value at ``rank`` (0-based)."""
-        at = max(0, bisect_right(self.below, rank) - 1)
+        at = self._bin(rank)
         return self.edges[at], self.below[at]
+
+    def end(self, rank: int) -> float | None:
+        """Where the bin after the one holding ``rank`` begins (None: it is the last): values at
+        ``rank`` and before lie below it. Bounding the walk on both sides keeps it to a bin or
+        two whatever plan the database picks (PostgreSQL may sort a union instead of merging)."""
+        at = self._bin(rank) + 1
+        return self.edges[at] if at < len(self.edges) else None
 
 
 def serves(start: object, end: object, tags: Sequence[str], narrowed: bool) -> bool:
