@@ -10,7 +10,9 @@ models with their own speeds, first-token times that grow with the prompt, 3 % e
   overview kept (what every click on the page costs); and the view **after a new answer**, which
   shows the figures from before at once while the new ones are computed in the background.
   Target: < 300 ms.
-- each aggregation the overview runs (:mod:`core.repositories.insights`), p50 over several runs,
+- each aggregation the overview runs (:mod:`core.repositories.insights`), p50 over several runs
+  (the per-day sums both from the rollup, as the unfiltered page reads them, and by the raw pass,
+  as a tag filter still does; the percentiles as the page reads them: from the histogram),
   against a same-run baseline: ``SELECT count(*)`` over the same rows (every finished answer), so
   the ratio says how many plain counts of the answers each aggregation costs on this machine.
 """

@@ -2,7 +2,9 @@
 
 Nothing here reads the messages' text, and nothing loads every answer into Python: each question
 is one statement over the answers' partial indexes (``core.models.INSIGHTS_INDEXES``, migration
-0009), and what comes back is small — a row per day, model and outcome, a few values per model.
+0009) or over the rollups that triggers keep beside them (migration 0012), and what comes back is
+small — a row per day and model, a few values per model. The per-day sums live in
+:mod:`core.repositories.insights_daily` (the rollup ``answer_buckets``, or the raw pass).
 
 **Which answers** (:class:`AnswerScope`): ``sender = 'llm'``, written out literally (a partial
 index serves only a query that states its condition), not ``streaming``, within a UTC range, of
@@ -20,7 +22,10 @@ read where it lies: the model's answers are one run of an index ordered by the m
 value at rank *k* is ``ORDER BY x LIMIT 2 OFFSET k`` — a walk of *k* index entries from whichever
 end is nearer, no sort. The median over several models is the same walk over a ``UNION ALL`` of
 their runs, which both databases merge in order. Values are interpolated between the two closest
-ranks, exactly as PostgreSQL's ``percentile_cont`` (and numpy's default) do. The counts *n* come
+ranks, exactly as PostgreSQL's ``percentile_cont`` (and numpy's default) do. A walk of *k* grows
+with the history, so where the histogram of each model's measures covers the scope (no period,
+no tags: :mod:`core.repositories.insights_ranks`) it starts at the bin that holds rank *k* and
+stops at the next: the same value, through one or two bins. The counts *n* come
 from the daily sums (:mod:`core.repositories.insights_daily`): a measure is set exactly on
 finished answers, so the answers carrying it there are the length of each run.
 
