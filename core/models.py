@@ -44,6 +44,7 @@ from sqlalchemy import (
     JSON,
     BigInteger,
     Boolean,
+    Column,
     DateTime,
     Float,
     ForeignKey,
@@ -51,6 +52,7 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
+    Table,
     Text,
     text,
 )
@@ -244,50 +246,32 @@ class Message(Base):
     )
 
 
-class AnswerBucket(Base):
-    """The finished answers of one quarter hour (``slot``: UTC seconds // 900) and model, summed:
-    the Insights rollup. Kept by triggers on ``messages`` (migration 0012, which explains the
-    design); nothing in Python writes it. ``model`` is ``''`` with ``model_known`` false for
-    answers without a model."""
-
-    __tablename__ = "answer_buckets"
-
-    slot: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    model: Mapped[str] = mapped_column(String(300), primary_key=True)
-    model_known: Mapped[bool] = mapped_column(Boolean, primary_key=True)
-    # The answers by outcome (core.repositories.insights.OUTCOMES).
-    complete: Mapped[int] = mapped_column(BigInteger)
-    length: Mapped[int] = mapped_column(BigInteger)
-    stopped: Mapped[int] = mapped_column(BigInteger)
-    error: Mapped[int] = mapped_column(BigInteger)
-    tokens_in: Mapped[int] = mapped_column(BigInteger)
-    tokens_out: Mapped[int] = mapped_column(BigInteger)
-    with_speed: Mapped[int] = mapped_column(BigInteger)  # answers with tokens_per_second
-    with_ttft: Mapped[int] = mapped_column(BigInteger)  # with time_to_first_token
-    with_length: Mapped[int] = mapped_column(BigInteger)  # with completion_tokens
-    with_points: Mapped[int] = mapped_column(BigInteger)  # with prompt_tokens and a first token
-
-    __table_args__ = ({"sqlite_with_rowid": False},)
-
-
-class AnswerMeasure(Base):
-    """How many answers of a model have a measure in one bin of its values (``bin``: the floor
-    of the value times the measure's scale, :data:`MEASURE_SCALES`): the histogram that tells a
-    percentile's walk where to start. Kept by triggers (migration 0012)."""
-
-    __tablename__ = "answer_measures"
-
-    measure: Mapped[str] = mapped_column(String(8), primary_key=True)  # tps, ttft, length
-    model: Mapped[str] = mapped_column(String(300), primary_key=True)
-    model_known: Mapped[bool] = mapped_column(Boolean, primary_key=True)
-    bin: Mapped[int] = mapped_column(BigInteger, primary_key=True)
-    answers: Mapped[int] = mapped_column(BigInteger)
-
-    __table_args__ = ({"sqlite_with_rowid": False},)
-
-
+# Insights rollups: migration 0012 explains them; its triggers keep them (nothing in Python writes
+# them). Per quarter hour (slot: UTC seconds // 900) and model ('' with model_known false: none).
+ROLLUP_SUMS = ("complete", "length", "stopped", "error", "tokens_in", "tokens_out", "with_speed",
+               "with_ttft", "with_length", "with_points")  # fmt: skip
+ROLLUP_KEY = (Column("model", String(300), primary_key=True),
+              Column("model_known", Boolean, primary_key=True))  # fmt: skip
+ANSWER_BUCKETS = Table("answer_buckets", Base.metadata, Column("slot", BigInteger, primary_key=True),
+                       *ROLLUP_KEY, *[Column(n, BigInteger, nullable=False) for n in ROLLUP_SUMS],
+                       sqlite_with_rowid=False)  # fmt: skip
+# Per measure, model and bin of values (floor(value * MEASURE_SCALES[measure])): the percentiles.
+ANSWER_MEASURES = Table("answer_measures", Base.metadata,
+                        Column("measure", String(8), primary_key=True),
+                        *[Column(c.name, c.type, primary_key=True) for c in ROLLUP_KEY],
+                        Column("bin", BigInteger, primary_key=True),
+                        Column("answers", BigInteger, nullable=False), sqlite_with_rowid=False)  # fmt: skip
 # Powers of two: value * scale is exact, and bin / scale is exactly where a bin begins.
-MEASURE_SCALES: dict[str, float] = {"tps": 1.0, "ttft": 64.0, "length": 0.0625}
+MEASURE_SCALES: dict[str, float] = {"tps": 4.0, "ttft": 64.0, "length": 0.25}
+# "Chats and questions reached" of the whole history: a question's finished answers, and a chat's
+# finished answers and the questions they answer.
+ANSWERED_QUESTIONS = Table("answered_questions", Base.metadata,
+                           Column("question_id", Integer, primary_key=True, autoincrement=False),
+                           Column("answers", BigInteger, nullable=False))  # fmt: skip
+CHAT_REACH = Table("chat_reach", Base.metadata,
+                   Column("chat_id", Integer, primary_key=True, autoincrement=False),
+                   Column("answers", BigInteger, nullable=False),
+                   Column("questions", BigInteger, nullable=False))  # fmt: skip
 
 
 class AppSetting(Base):

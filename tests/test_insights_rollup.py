@@ -18,7 +18,14 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import select, update
 
 from core.conf.db import session_scope
-from core.models import MEASURE_SCALES, AnswerBucket, AnswerMeasure, Message
+from core.models import (
+    ANSWER_BUCKETS,
+    ANSWER_MEASURES,
+    ANSWERED_QUESTIONS,
+    CHAT_REACH,
+    MEASURE_SCALES,
+    Message,
+)
 from core.repositories import insights_ranks as ranks
 from core.repositories.insights import OUTCOMES, AnswerScope, outcome_of
 from core.repositories.insights_daily import DailyAggregates, served
@@ -51,7 +58,7 @@ def _recount() -> dict[tuple[Any, ...], Sums]:
 
 
 def _rollup() -> dict[tuple[Any, ...], Sums]:
-    b = AnswerBucket
+    b = ANSWER_BUCKETS.c
     with session_scope() as db:
         rows = db.execute(
             select(b.slot, b.model, b.model_known, b.complete, b.length, b.stopped, b.error,
@@ -63,7 +70,7 @@ def _rollup() -> dict[tuple[Any, ...], Sums]:
 
 
 def _histogram() -> dict[tuple[Any, ...], int]:
-    m = AnswerMeasure
+    m = ANSWER_MEASURES.c
     with session_scope() as db:
         rows = db.execute(select(m.measure, m.model, m.model_known, m.bin, m.answers)).all()
     return {(r[0], r[1], bool(r[2]), r[3]): int(r[4]) for r in rows if r[4]}
@@ -83,8 +90,34 @@ def _rebin() -> dict[tuple[Any, ...], int]:
     return dict(found)
 
 
+def _reach() -> tuple[dict[int, tuple[int, int]], dict[int, int]]:
+    """(per chat: finished answers and questions they answer; per question: its answers), as
+    the tables hold them and without rows of zeros."""
+    with session_scope() as db:
+        chats = db.execute(select(CHAT_REACH)).all()
+        questions = db.execute(select(ANSWERED_QUESTIONS)).all()
+    return (
+        {r[0]: (int(r[1]), int(r[2])) for r in chats if r[1] or r[2]},
+        {r[0]: int(r[1]) for r in questions if r[1]},
+    )
+
+
+def _recount_reach() -> tuple[dict[int, tuple[int, int]], dict[int, int]]:
+    answers: dict[int, int] = defaultdict(int)
+    asked: dict[int, set[int]] = defaultdict(set)
+    per_question: dict[int, int] = defaultdict(int)
+    with session_scope() as db:
+        for m in db.scalars(select(Message).where(Message.sender == "llm")):
+            if m.status != "streaming":
+                answers[m.chat_id] += 1
+                if m.parent_id is not None:
+                    asked[m.chat_id].add(m.parent_id)
+                    per_question[m.parent_id] += 1
+    return {c: (n, len(asked[c])) for c, n in answers.items()}, dict(per_question)
+
+
 def _both_exact() -> bool:
-    return _rollup() == _recount() and _histogram() == _rebin()
+    return _rollup() == _recount() and _histogram() == _rebin() and _reach() == _recount_reach()
 
 
 def test_the_migration_fills_the_rollup_and_every_write_keeps_it_exact(db: str) -> None:

@@ -334,15 +334,23 @@ def test_0012_fills_the_insights_rollup_from_old_answers_and_goes_back(engine: E
             return {(r[0], r[1], bool(r[2]), r[3]): r[4] for r in db.execute(query) if r[4]}
 
     # Every answer's measures, streaming or not (as the percentiles' walks read them), binned:
-    # tokens/s by 1, first token by 1/64 s, length by 16 tokens.
-    measures = {("tps", "qwen3-8b", True, 40): 1, ("tps", "qwen3-8b", True, 41): 1,
-                ("tps", "qwen3-8b", True, 9): 1, ("ttft", "qwen3-8b", True, 32): 1,
+    # tokens/s by 1/4, first token by 1/64 s, length by 4 tokens.
+    measures = {("tps", "qwen3-8b", True, 160): 1, ("tps", "qwen3-8b", True, 164): 1,
+                ("tps", "qwen3-8b", True, 36): 1, ("ttft", "qwen3-8b", True, 32): 1,
                 ("ttft", "", False, 16): 1, ("ttft", "qwen3-8b", True, 6): 1,
-                ("length", "qwen3-8b", True, 1): 1, ("length", "qwen3-8b", True, 2): 1,
-                ("length", "", False, 0): 1, ("length", "qwen3-8b", True, 0): 1}  # fmt: skip
+                ("length", "qwen3-8b", True, 5): 1, ("length", "qwen3-8b", True, 10): 1,
+                ("length", "", False, 2): 1, ("length", "qwen3-8b", True, 2): 1}  # fmt: skip
+
+    def reach() -> tuple[list[Any], list[Any]]:
+        with engine.connect() as db:
+            chats = db.execute(text("SELECT chat_id, answers, questions FROM chat_reach")).all()
+            asked = db.execute(text("SELECT question_id, answers FROM answered_questions")).all()
+        return [tuple(r) for r in chats], [tuple(r) for r in asked]
+
     command.upgrade(config, "0012")
     assert rollup() == expected
     assert histogram() == measures
+    assert reach() == ([(1, 4, 1)], [(1, 4)])  # answers 2 to 5 (not the streaming one), of 1
     with engine.begin() as db:  # the streaming answer ends; the error is deleted
         db.execute(text("UPDATE messages SET status = 'complete' WHERE id = 6"))
         db.execute(text("DELETE FROM messages WHERE id = 4"))
@@ -350,9 +358,11 @@ def test_0012_fills_the_insights_rollup_from_old_answers_and_goes_back(engine: E
     del expected[(slot + 1, "gemma-3-4b", True)]
     assert rollup() == expected
     assert histogram() == measures
+    assert reach() == ([(1, 4, 1)], [(1, 4)])  # one came, one went
 
     command.downgrade(config, "0011")
-    assert not {"answer_buckets", "answer_measures"} & set(inspect(engine).get_table_names())
+    rollups = {"answer_buckets", "answer_measures", "answered_questions", "chat_reach"}
+    assert not rollups & set(inspect(engine).get_table_names())
     assert _triggers(engine) == triggers  # the rollup's went, the search index's stay
     with engine.connect() as db:
         after = db.execute(messages).all()
@@ -361,3 +371,4 @@ def test_0012_fills_the_insights_rollup_from_old_answers_and_goes_back(engine: E
     command.upgrade(config, "head")
     assert rollup() == expected
     assert histogram() == measures
+    assert reach() == ([(1, 4, 1)], [(1, 4)])

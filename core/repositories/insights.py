@@ -58,7 +58,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from core.models import ANSWERS, Chat, ChatTag, Message, Tag
+from core.models import ANSWERS, CHAT_REACH, Chat, ChatTag, Message, Tag
 from core.repositories import insights_ranks as ranks
 from core.repositories.messages import STREAMING
 from core.vocab import Status
@@ -213,9 +213,16 @@ class InsightsRepository:
 
     # --- aggregations (per day, model and outcome: core.repositories.insights_daily) -------
     def reach(self, scope: AnswerScope) -> tuple[int, int]:
-        """(chats, questions) the answers in ``scope`` belong to and answer: one pass over
-        ``ix_answers_reach`` (chat, question, ...: migration 0012), in its order, a group per
-        question — no sort, unlike ``count(DISTINCT ...)``."""
+        """(chats, questions) the answers in ``scope`` belong to and answer. Over the whole
+        history, a sum over ``chat_reach`` (kept by triggers, migration 0012); otherwise one pass
+        over ``ix_answers_reach`` (chat, question, ...) in its order, a group per question — no
+        sort, unlike ``count(DISTINCT ...)``."""
+        if scope == AnswerScope():
+            c = CHAT_REACH.c
+            row = self.db.execute(
+                select(func.count(case((c.answers > 0, 1))), func.sum(c.questions))
+            ).one()
+            return int(row[0]), int(row[1] or 0)
         questions = (
             select(Message.chat_id)
             .where(*conditions(scope))

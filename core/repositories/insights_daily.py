@@ -29,7 +29,7 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from core.models import AnswerBucket, Message
+from core.models import ANSWER_BUCKETS, Message
 from core.repositories.insights import (
     OUTCOMES,
     AnswerScope,
@@ -101,7 +101,7 @@ class DailyAggregates:
 
     # --- the rollup ---------------------------------------------------------------------------
     def _where(self, scope: AnswerScope) -> list[ColumnElement[bool]]:
-        b = AnswerBucket
+        b = ANSWER_BUCKETS.c
         where: list[ColumnElement[bool]] = []
         if scope.start is not None:
             where.append(b.slot >= _slot(scope.start))
@@ -114,7 +114,7 @@ class DailyAggregates:
         return where
 
     def from_rollup(self, scope: AnswerScope, shift: DayShift) -> Daily:
-        b = AnswerBucket
+        b = ANSWER_BUCKETS.c
         where = self._where(scope)
         offset: Any = literal(shift.offsets[0])
         if len(shift.offsets) > 1:

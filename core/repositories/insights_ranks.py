@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
-from core.models import MEASURE_SCALES, AnswerMeasure
+from core.models import ANSWER_MEASURES, MEASURE_SCALES
 
 
 @dataclass(frozen=True)
@@ -58,7 +58,7 @@ def serves(start: object, end: object, tags: Sequence[str], narrowed: bool) -> b
 
 def bins(db: Session, measure: str, models: Sequence[str | None]) -> Bins:
     """The bins of ``measure`` over the answers of ``models`` together."""
-    m = AnswerMeasure
+    m = ANSWER_MEASURES.c
     named = [~m.model_known if name is None else and_(m.model_known, m.model == name)
              for name in models]  # fmt: skip
     total = func.sum(m.answers)

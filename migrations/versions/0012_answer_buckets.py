@@ -23,7 +23,7 @@ zeros (the readers skip them). An answer being written (``streaming``) is not co
 page. The table is filled here from the existing answers, in one ``GROUP BY``.
 
 **The percentiles' histogram**, ``answer_measures``: per measure (``tps``, ``ttft``, ``length``),
-model and *bin* of values (``floor(value * scale)``, scales 1, 64 and 1/16: powers of two, so the
+model and *bin* of values (``floor(value * scale)``, scales 4, 64 and 1/4: powers of two, so the
 product is exact and a bin begins exactly at ``bin / scale``), how many answers have that value.
 It counts every answer carrying the measure, as the percentile walks do
 (:mod:`core.repositories.insights_ranks`, which explains its use). Same triggers, same upserts.
@@ -60,7 +60,7 @@ SUMS = (*OUTCOMES, "tokens_in", "tokens_out", "with_speed", "with_ttft", "with_l
 KEY = ("slot", "model", "model_known")
 # What a message changes in the rollup when one of these changes.
 COUNTED = ("sender", "status", "model", "finish_reason", "prompt_tokens", "completion_tokens",
-           "time_to_first_token", "tokens_per_second", "created_at")  # fmt: skip
+           "time_to_first_token", "tokens_per_second", "created_at", "chat_id", "parent_id")  # fmt: skip
 
 
 def _slot(row: str, dialect: str) -> str:
@@ -108,6 +108,24 @@ def _add(row: str, sign: str, dialect: str) -> str:
     )
 
 
+def _add_reach(row: str, sign: str) -> list[str]:
+    """The statements that add (``sign`` "") or take away ("-") the finished answer ``row`` in
+    ``answered_questions`` and ``chat_reach``: a chat's question counts while it has answers."""
+    answered = f"{_counted(row)} AND {row}.parent_id IS NOT NULL"
+    now = "1" if sign == "" else "0"  # a question's answers after this one came or went
+    return [
+        "INSERT INTO chat_reach (chat_id, answers, questions)"
+        f" SELECT {row}.chat_id, {sign}1, 0 WHERE {_counted(row)} ON CONFLICT (chat_id)"
+        " DO UPDATE SET answers = chat_reach.answers + excluded.answers",
+        "INSERT INTO answered_questions (question_id, answers)"
+        f" SELECT {row}.parent_id, {sign}1 WHERE {answered} ON CONFLICT (question_id)"
+        " DO UPDATE SET answers = answered_questions.answers + excluded.answers",
+        f"UPDATE chat_reach SET questions = questions {sign or '+'} 1"
+        f" WHERE chat_id = {row}.chat_id AND {answered} AND (SELECT answers FROM"
+        f" answered_questions WHERE question_id = {row}.parent_id) = {now}",
+    ]
+
+
 def _counted(row: str) -> str:
     return f"{row}.sender = 'llm' AND {row}.status <> 'streaming'"
 
@@ -124,8 +142,8 @@ def _fill(dialect: str) -> str:
 
 # The percentile histogram: each measure's column and the width of its bins (a power of two, so
 # ``x * scale`` is exact and a bin's lower edge, ``bin / scale``, is exactly where it begins).
-MEASURES = {"tps": ("tokens_per_second", "1"), "ttft": ("time_to_first_token", "64"),
-            "length": ("completion_tokens", "0.0625")}  # fmt: skip
+MEASURES = {"tps": ("tokens_per_second", "4"), "ttft": ("time_to_first_token", "64"),
+            "length": ("completion_tokens", "0.25")}  # fmt: skip
 MEASURED = ("sender", "model", "tokens_per_second", "time_to_first_token", "completion_tokens")
 
 
@@ -193,8 +211,28 @@ def upgrade() -> None:
     )
     for statement in _fill_measures(dialect):
         op.execute(statement)
-    # "Chats and questions reached": the answers in chat and question order (a group per
-    # question, no sort), with what the filters read.
+    op.create_table(
+        "answered_questions",
+        sa.Column("question_id", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("answers", sa.BigInteger(), nullable=False),
+    )
+    op.create_table(
+        "chat_reach",
+        sa.Column("chat_id", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("answers", sa.BigInteger(), nullable=False),
+        sa.Column("questions", sa.BigInteger(), nullable=False),
+    )
+    counted = _counted("messages")
+    op.execute(
+        "INSERT INTO answered_questions (question_id, answers) SELECT parent_id, count(*)"
+        f" FROM messages WHERE {counted} AND parent_id IS NOT NULL GROUP BY parent_id"
+    )
+    op.execute(
+        "INSERT INTO chat_reach (chat_id, answers, questions) SELECT chat_id, count(*),"
+        f" count(DISTINCT parent_id) FROM messages WHERE {counted} GROUP BY chat_id"
+    )
+    # "Chats and questions reached" with filters: the answers in chat and question order (a
+    # group per question, no sort), with what the filters read.
     op.create_index(
         "ix_answers_reach",
         "messages",
@@ -209,7 +247,10 @@ def upgrade() -> None:
             ("delete", "AFTER DELETE", [("OLD", "-")]),
             ("update", f"AFTER UPDATE OF {columns}", [("OLD", "-"), ("NEW", "")]),
         ):
-            statements = [_add(row, sign, dialect) + ";" for row, sign in body]
+            statements = [
+                f"{sql};" for row, sign in body for sql in [_add(row, sign, dialect),
+                                                            *_add_reach(row, sign)]
+            ]  # fmt: skip
             when = " OR ".join(f"({_counted(row)})" for row, _ in body)  # questions: nothing
             op.execute(
                 f"CREATE TRIGGER answer_buckets_{name} {event} ON messages WHEN {when}"
@@ -227,8 +268,8 @@ def upgrade() -> None:
                 f" BEGIN {' '.join(statements)} END"
             )
         return
-    old_measures = "; ".join(_add_measures("OLD", "-", dialect))
-    new_measures = "; ".join(_add_measures("NEW", "", dialect))
+    old_measures = "; ".join(_add_measures("OLD", "-", dialect) + _add_reach("OLD", "-"))
+    new_measures = "; ".join(_add_measures("NEW", "", dialect) + _add_reach("NEW", ""))
     op.execute(
         "CREATE FUNCTION charla_answer_buckets() RETURNS trigger LANGUAGE plpgsql AS $$\n"
         "BEGIN\n"
@@ -253,5 +294,7 @@ def downgrade() -> None:
     else:
         op.execute("DROP TRIGGER IF EXISTS answer_buckets_sync ON messages")
         op.execute("DROP FUNCTION IF EXISTS charla_answer_buckets()")
+    op.drop_table("chat_reach")
+    op.drop_table("answered_questions")
     op.drop_table("answer_measures")
     op.drop_table("answer_buckets")
