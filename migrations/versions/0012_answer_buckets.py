@@ -1,5 +1,6 @@
-"""Insights rollups, kept by triggers on ``messages``: ``answer_buckets``, the finished answers
-counted per quarter hour and model, and ``answer_measures``, a histogram of each model's measures.
+"""Insights rollups, kept by triggers on ``messages``: ``answer_buckets`` (the finished answers
+per quarter hour and model), ``answer_measures`` (a histogram of each model's measures),
+``answered_questions`` and ``chat_reach`` (chats and questions reached).
 
 The Insights page's biggest question — per day, model and outcome: answers, tokens, how many carry
 each measure — read every answer (0.26 s per 200,000 messages on SQLite, growing with the history).
@@ -9,16 +10,16 @@ column cannot be NULL and still be unique): the answers by outcome (``complete``
 ``stopped``, ``error``, as :func:`core.repositories.insights.outcome_of`; columns rather than a
 key, which makes a few times fewer rows), ``tokens_in``, ``tokens_out``, and the answers carrying
 a speed, a first-token time, a length, and both a prompt size and a first-token time (the
-scatter's points). A quarter hour because every time zone in use is
-a whole number of quarter hours from UTC and changes its clocks on a quarter hour: a reader's day,
-in any zone, is a run of whole slots, so per-day sums from slots are exact.
+scatter's points). A quarter hour because every time zone in use is a whole number of quarter
+hours from UTC and changes its clocks on a quarter hour: a reader's day, in any zone, is a run of
+whole slots, so per-day sums from slots are exact.
 
 **Kept by the database.** Triggers add an answer's row when it is inserted finished or leaves
 ``streaming``, take it away when it is deleted (a version, a chat: the cascade fires them too) and
 move it when a counted column changes (model, status, finish reason, tokens, measures, time): every
 writer — the chat, the workers, import, Compare, deletes — keeps the rollup right without knowing
-about it. SQLite: three triggers with an upsert each side; PostgreSQL: one PL/pgSQL function
-(``charla_answer_buckets``) on one row trigger. Slots whose answers were all deleted keep a row of
+about it. SQLite: six triggers (insert, delete, update; for the sums and for the histogram) with
+upserts; PostgreSQL: one PL/pgSQL function (``charla_answer_buckets``) on one row trigger. Slots whose answers were all deleted keep a row of
 zeros (the readers skip them). An answer being written (``streaming``) is not counted, as on the
 page. The table is filled here from the existing answers, in one ``GROUP BY``.
 
@@ -28,10 +29,15 @@ product is exact and a bin begins exactly at ``bin / scale``), how many answers 
 It counts every answer carrying the measure, as the percentile walks do
 (:mod:`core.repositories.insights_ranks`, which explains its use). Same triggers, same upserts.
 
-"Chats and questions reached" cannot be summed (a question is one however many answers it has),
-so it stays a pass over the answers; ``ix_answers_reach`` (chat, question, then what the filters
-read; answers only) lets it group question by question in index order instead of sorting every
-answer twice for ``count(DISTINCT ...)``.
+**"Chats and questions reached"** cannot be summed per slot (a question is one however many
+answers it has). Over the whole history (the page's first view) it is a sum over chats:
+``answered_questions`` holds each question's finished answers and ``chat_reach`` each chat's
+finished answers and the questions among them that have some; the same triggers move a question
+in or out of its chat's count when its first answer comes or its last goes (a version deleted, a
+message spliced out: ``parent_id`` is followed too). With a period or models it stays a pass over
+the answers; ``ix_answers_reach`` (chat, question, then what the filters read; answers only) lets
+it group question by question in index order instead of sorting every answer twice for
+``count(DISTINCT ...)``.
 
 SQLite: ``WITHOUT ROWID`` (the key is the table's order: a period is one range), and nothing in
 ``messages`` or ``chats`` is rebuilt (a batch copy would drop migration 0008's search triggers).
