@@ -197,6 +197,7 @@ def measure_aggregations(runs: int) -> dict[str, float]:
             "answers behind a click (one model)": lambda: repo.latest(
                 insights._scope(flt, insights.Narrow(model=next(iter(per_model)))), 20
             ),
+            "models the filter offers": repo.models_used,
             "database size": repo.database_bytes,
             "freshness fingerprint": repo.fingerprint,
         }

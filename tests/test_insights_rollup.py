@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 
 from core.conf.db import session_scope
 from core.models import (
@@ -27,7 +27,7 @@ from core.models import (
     Message,
 )
 from core.repositories import insights_ranks as ranks
-from core.repositories.insights import OUTCOMES, AnswerScope, outcome_of
+from core.repositories.insights import OUTCOMES, AnswerScope, InsightsRepository, outcome_of
 from core.repositories.insights_daily import DailyAggregates, served
 from core.repositories.messages import MessageRepository
 from core.services import chats as chat_service
@@ -218,3 +218,21 @@ def test_the_histogram_says_where_each_rank_begins(db: str) -> None:
                     limit = bins.end(rank)  # the walk's other bound: the value is below it
                     assert limit is None or sum(v < limit for v in values) > rank
                     assert limit is not None or bins.start(len(values) - 1)[0] == edge
+
+
+def test_the_models_offered_are_those_of_the_finished_answers_and_of_those_being_written(
+    db: str,
+) -> None:
+    rows = fill(20)
+    with session_scope(write=True) as s:
+        repo = MessageRepository(s)
+        repo.create_message(1, "llm", "", status="streaming", model="zeta-writing")
+        repo.create_message(2, "user", "a question", model="never-an-answer")
+    with session_scope(write=True) as s:  # every answer of one model deleted: no longer offered
+        gone = [r.id for r in rows if r.model == MODELS[2]]
+        s.execute(delete(Message).where(Message.id.in_(gone)))
+    with session_scope() as s:
+        used = InsightsRepository(s).models_used()
+    finished = sorted({r.model for r in rows if r.model and r.model != MODELS[2]})
+    unknown = [None] if any(r.model is None for r in rows) else []
+    assert used == [*sorted([*finished, "zeta-writing"]), *unknown]

@@ -58,10 +58,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from core.models import ANSWERS, CHAT_REACH, Chat, ChatTag, Message, Tag
+from core.models import ANSWER_BUCKETS, ANSWERS, CHAT_REACH, Chat, ChatTag, Message, Tag
 from core.repositories import insights_ranks as ranks
 from core.repositories.messages import STREAMING
-from core.vocab import Status
+from core.vocab import Sender, Status
 
 # How an answer ended, for the charts: the stored status, with "length" (cut by max_tokens or a
 # full context) told apart from a plain complete answer.
@@ -203,8 +203,20 @@ class InsightsRepository:
         return None if first is None or last is None else (first, last)
 
     def models_used(self) -> list[str | None]:
-        """Every model that wrote an answer, sorted (None: answers whose model is unknown)."""
-        names = self.db.scalars(select(Message.model).where(ANSWERS).distinct()).all()
+        """Every model that wrote an answer, sorted (None: answers whose model is unknown): the
+        finished ones from the rollup (PostgreSQL has no skip scan: a DISTINCT over the answers
+        reads them all), the few being written from ``ix_messages_streaming``."""
+        b = ANSWER_BUCKETS.c
+        finished = (
+            select(b.model, b.model_known)
+            .where(b.complete + b.length + b.stopped + b.error > 0)
+            .distinct()
+        )
+        names = {model if known else None for model, known in self.db.execute(finished)}
+        # The status alone, as ix_messages_streaming states it (with the sender too, SQLite
+        # would rather walk an index of every answer).
+        writing = self.db.execute(select(Message.model, Message.sender).where(STREAMING))
+        names.update(model for model, sender in writing if sender == Sender.LLM)
         return sorted(names, key=lambda name: (name is None, name or ""))
 
     def count(self, scope: AnswerScope) -> int:
@@ -263,9 +275,14 @@ class InsightsRepository:
             hist = ranks.bins(self.db, measure, models)
             hist = hist if hist.total == n else None  # not the same answers: walk from the start
 
+        def bound(value: float) -> float | int:
+            # An integer column against an integer (the edges of the length's bins are whole):
+            # PostgreSQL compared with a float casts the column, and no longer ranges its index.
+            return int(value) if measure == "length" else value
+
         def values(edge: float | None, limit: float | None = None) -> tuple[Select[Any], Any]:
-            bounds = [] if edge is None else [column >= edge]
-            bounds += [] if limit is None else [column < limit]
+            bounds = [] if edge is None else [column >= bound(edge)]
+            bounds += [] if limit is None else [column < bound(limit)]
             runs = [
                 select(column.label("x")).where(
                     *conditions(scope, finished=False),
