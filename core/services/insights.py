@@ -13,11 +13,12 @@ page passes the browser's zone; :func:`day_shift` works out that zone's UTC offs
 period (where summer time starts and ends), and the database shifts each answer by its offset
 before taking the date. The date filter is in the same days (:func:`local_midnight`).
 
-**Fresh, not recomputed on every rerun.** The per-day sums and the percentiles read rollups that
-triggers keep (migration 0012), so computing an overview no longer grows with the history as it
-did (about a second at a million messages before); "chats and questions reached" and the charts
-still cost tens of milliseconds to hundreds (``make bench`` measures each step), too long for a
-page that reruns on every click. An
+**Fresh, not recomputed on every rerun.** The per-day sums, the percentiles, the chats and
+questions reached and the models offered read rollups that triggers keep (migration 0012), so the
+first view no longer grows with the history as it did (seconds at a million messages); with a
+period, models or tags some of them still read the answers, and building the charts costs about
+as much again (``make bench`` measures each step): too long for a page that reruns on every
+click. An
 overview is therefore kept per filter until the history changes: before reusing it, a
 :meth:`~core.repositories.insights.InsightsRepository.fingerprint` of the database (a few
 index look-ups: highest message id, answers being written, chats, messages counted on the chats,
