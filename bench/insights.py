@@ -177,7 +177,7 @@ def measure_aggregations(runs: int) -> dict[str, float]:
             "per day, model, outcome (raw GROUP BY: a tag filter)": lambda: sums.from_answers(
                 scope, shift
             ),
-            "chats and questions reached": lambda: repo.reach(scope),
+            "chats and questions reached": lambda: sums.reach(scope),
             "tokens/s percentiles per model": lambda: repo.quantiles(
                 "tps", scope, counts("tps"), insights.SPEED_PS
             ),

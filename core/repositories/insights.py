@@ -58,7 +58,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from core.models import ANSWER_BUCKETS, ANSWERS, CHAT_REACH, Chat, ChatTag, Message, Tag
+from core.models import ANSWER_BUCKETS, ANSWERS, Chat, ChatTag, Message, Tag
 from core.repositories import insights_ranks as ranks
 from core.repositories.messages import STREAMING
 from core.vocab import Sender, Status
@@ -223,29 +223,7 @@ class InsightsRepository:
         """How many answers ``scope`` holds: the benchmark's baseline for every other question."""
         return self.db.scalar(select(func.count()).where(*conditions(scope))) or 0
 
-    # --- aggregations (per day, model and outcome: core.repositories.insights_daily) -------
-    def reach(self, scope: AnswerScope) -> tuple[int, int]:
-        """(chats, questions) the answers in ``scope`` belong to and answer. Over the whole
-        history, a sum over ``chat_reach`` (kept by triggers, migration 0012); otherwise one pass
-        over ``ix_answers_reach`` (chat, question, ...) in its order, a group per question — no
-        sort, unlike ``count(DISTINCT ...)``."""
-        if scope == AnswerScope():
-            c = CHAT_REACH.c
-            row = self.db.execute(
-                select(func.count(case((c.answers > 0, 1))), func.sum(c.questions))
-            ).one()
-            return int(row[0]), int(row[1] or 0)
-        questions = (
-            select(Message.chat_id)
-            .where(*conditions(scope))
-            .group_by(Message.chat_id, Message.parent_id)
-            .subquery()
-        )
-        row = self.db.execute(
-            select(func.count(func.distinct(questions.c.chat_id)), func.count())
-        ).one()
-        return int(row[0]), int(row[1])
-
+    # --- aggregations (per day and model, and reach: core.repositories.insights_daily) ------
     def quantiles(
         self, measure: str, scope: AnswerScope, counts: dict[str | None, int], ps: Sequence[float]
     ) -> dict[str | None, dict[float, float]]:

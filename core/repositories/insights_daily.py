@@ -16,6 +16,9 @@ The latest answer per model (the table's "last used") is no sum: the rollup give
 slot of each model, and the answers of that quarter hour alone (a short range of
 ``ix_answers_time``) give its time.
 
+"Chats and questions reached" (:meth:`DailyAggregates.reach`) lives here too: over the whole
+history a sum of ``chat_reach`` (same migration), otherwise a pass over ``ix_answers_reach``.
+
 **From the answers** (the raw path): one pass over ``ix_answers_time``, grouped by the local day
 (:func:`~core.repositories.insights.local_day`), model, status and finish reason.
 """
@@ -29,7 +32,7 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from core.models import ANSWER_BUCKETS, Message
+from core.models import ANSWER_BUCKETS, CHAT_REACH, Message
 from core.repositories.insights import (
     OUTCOMES,
     AnswerScope,
@@ -98,6 +101,28 @@ class DailyAggregates:
         if served(scope, shift):
             return self.from_rollup(scope, shift)
         return self.from_answers(scope, shift)
+
+    def reach(self, scope: AnswerScope) -> tuple[int, int]:
+        """(chats, questions) the answers in ``scope`` belong to and answer. Over the whole
+        history, a sum over ``chat_reach`` (kept by triggers, migration 0012); otherwise one pass
+        over ``ix_answers_reach`` (chat, question, ...) in its order, a group per question — no
+        sort, unlike ``count(DISTINCT ...)``."""
+        if scope == AnswerScope():
+            c = CHAT_REACH.c
+            row = self.db.execute(
+                select(func.count(case((c.answers > 0, 1))), func.sum(c.questions))
+            ).one()
+            return int(row[0]), int(row[1] or 0)
+        questions = (
+            select(Message.chat_id)
+            .where(*conditions(scope))
+            .group_by(Message.chat_id, Message.parent_id)
+            .subquery()
+        )
+        row = self.db.execute(
+            select(func.count(func.distinct(questions.c.chat_id)), func.count())
+        ).one()
+        return int(row[0]), int(row[1])
 
     # --- the rollup ---------------------------------------------------------------------------
     def _where(self, scope: AnswerScope) -> list[ColumnElement[bool]]:

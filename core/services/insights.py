@@ -330,11 +330,12 @@ def _compute(flt: InsightsFilter) -> Overview:
         start = scope.start or span[0]
         end = scope.end or span[1]
         shift = day_shift(flt.zone, start - timedelta(days=1), end + timedelta(days=1))
-        daily = DailyAggregates(db).daily(scope, shift)
+        sums = DailyAggregates(db)
+        daily = sums.daily(scope, shift)
         size = repo.database_bytes()
         if not daily.rows:
             return Overview(history=True, database_bytes=size)
-        chats, questions = repo.reach(scope)
+        chats, questions = sums.reach(scope)
         models = _per_model(daily.rows, daily.last_used)
 
         def counts(measure: str) -> dict[str | None, int]:
