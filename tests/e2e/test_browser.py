@@ -133,10 +133,11 @@ def test_temperature_and_max_tokens_from_the_settings_page_reach_the_engine(
     # The connection badge is on every page.
     tab.locator('[data-testid="stSidebar"]').get_by_text("Connected", exact=True).wait_for()
 
+    form = tab.locator(".st-key-generation-section")  # not the presets' form further down
     # Nothing saved yet: the page says the server decides, shows no number, and sends none.
-    server_default = tab.get_by_text("Temperature: server default (Charla sends none)")
+    server_default = form.get_by_text("Temperature: server default (Charla sends none)")
     server_default.click()  # untick: now Charla sends a temperature, and the page shows which
-    temperature = tab.locator('[data-testid="stSlider"]', has_text="Temperature").locator(
+    temperature = form.locator('[data-testid="stSlider"]', has_text="Temperature").locator(
         'input[type="range"]'
     )
     temperature.wait_for()
@@ -144,10 +145,10 @@ def test_temperature_and_max_tokens_from_the_settings_page_reach_the_engine(
     temperature.focus()
     for _ in range(4):  # 0.70 -> 0.90 in steps of 0.05
         tab.keyboard.press("ArrowRight")
-    tab.locator('[data-testid="stSliderThumbValue"]').get_by_text("0.90").wait_for()
+    form.locator('[data-testid="stSliderThumbValue"]').get_by_text("0.90").wait_for()
     wait_idle(tab)
     # Max tokens is a slider too: "No limit", then 16, 32 …
-    max_tokens = tab.locator('[data-testid="stSlider"]', has_text="Max tokens per answer")
+    max_tokens = form.locator('[data-testid="stSlider"]', has_text="Max tokens per answer")
     max_tokens.locator('[data-testid="stSliderThumbValue"]').get_by_text("No limit").wait_for()
     max_tokens.locator('input[type="range"]').focus()
     tab.keyboard.press("ArrowRight")
