@@ -122,9 +122,10 @@ def test_json_document_shape(db: str) -> None:
     assert [m["selected"] for m in paella["messages"]] == [True, True, False, False, False]
     assert first["reasoning"] == "Arroz bomba: 17–20 min."
     assert first["params"] == {"temperature": 0.7, "max_tokens": 512, "stop": ["END"]}
-    assert (first["time_to_first_token"], first["tokens_per_second"]) == (
+    assert (first["time_to_first_token"], first["tokens_per_second"], first["load_time"]) == (
         0.1 + 0.2,
         12.345678901234,
+        3.25,
     )
     assert (failed["status"], failed["error_code"]) == ("error", "error.timeout")
     assert failed["error_params"]["detail"] == "read timeout"

@@ -74,6 +74,7 @@ def rich_chats() -> dict[str, int]:
             completion_tokens=12,
             time_to_first_token=0.1 + 0.2,
             tokens_per_second=12.345678901234,
+            load_time=3.25,
             finish_reason="stop",
         )
         messages.create_message(

@@ -63,6 +63,7 @@ OPTIONAL_FIELDS: Final = (
     "completion_tokens",
     "time_to_first_token",
     "tokens_per_second",
+    "load_time",
     "finish_reason",
 )
 

@@ -58,6 +58,7 @@ MESSAGE_FIELDS: Final = (
     "completion_tokens",
     "time_to_first_token",
     "tokens_per_second",
+    "load_time",
     "finish_reason",
 )
 # A message row's columns, in order: the writers read them by position (a Row's attribute access

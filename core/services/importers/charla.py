@@ -70,6 +70,7 @@ def _turn(message: dict[str, Any], parent: int | None) -> Turn:
         completion_tokens=integer(message.get("completion_tokens")),
         time_to_first_token=number(message.get("time_to_first_token")),
         tokens_per_second=number(message.get("tokens_per_second")),
+        load_time=number(message.get("load_time")),
         finish_reason=text(message.get("finish_reason")) or None,
         parent=parent,
         selected=message.get("selected") is True,

@@ -120,6 +120,7 @@ def _message_row(turn: Turn, when: datetime) -> list[Any]:
         turn.completion_tokens,
         turn.time_to_first_token,
         turn.tokens_per_second,
+        turn.load_time,
         _cut(turn.finish_reason, 32),
         turn.created_at or when,
         turn.shown_at,

@@ -44,6 +44,7 @@ class Turn:
     completion_tokens: int | None = None
     time_to_first_token: float | None = None
     tokens_per_second: float | None = None
+    load_time: float | None = None  # seconds the server spent loading the model first
     finish_reason: str | None = None
     parent: int | None = None
     selected: bool = False
