@@ -34,15 +34,21 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, Final
 
 from sqlalchemy import Engine, Row
+from sqlalchemy.orm import Session
 
-from core.services.export.records import AT, ChatRecord, chats_with_messages
+from core.conf.db import get_engine
+from core.repositories.presets import PresetRepository
+from core.schemas import AttachmentRecord
+from core.services.attachments import to_json
+from core.services.export.records import AT, ChatRecord, Files, chats_with_files, with_files
 from core.services.export.scope import ExportScope
 from core.services.export.writing import Counts, Output
+from core.services.preset_files import preset_to_json
 from core.vocab import SETTING_FIELDS
 
 FORMAT: Final = "charla"
@@ -158,15 +164,42 @@ def message_fields(row: Row[Any]) -> dict[str, Any]:
 _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode  # built once
 
 
-def _chat_text(chat: ChatRecord, messages: Iterable[Row[Any]], out: Output) -> int:
+def _write_message(
+    row: Row[Any], attached: Sequence[AttachmentRecord], files: Files, out: Output
+) -> None:
+    text = _dumps(message_fields(row))
+    if not attached:
+        out.write(text)
+        return
+    # One file's bytes at a time: the message's line is written piece by piece.
+    out.write(text[:-1] + ', "attachments": [')
+    for number, record in enumerate(attached):
+        data, document_text = files.content(record)
+        out.write(("" if number == 0 else ", ") + _dumps(to_json(record, data, document_text)))
+    out.write("]}")
+
+
+def _chat_text(chat: ChatRecord, messages: Iterable[Row[Any]], files: Files, out: Output) -> int:
     head = _dumps(chat_header(chat))
     out.write(head[:-1] + ', "messages": [')
     count = 0
-    for row in messages:
-        out.write(("\n" if count == 0 else ",\n") + _dumps(message_fields(row)))
+    for row, attached in with_files(messages, files):
+        out.write("\n" if count == 0 else ",\n")
+        _write_message(row, attached, files, out)
         count += 1
     out.write("\n]}" if count else "]}")
     return count
+
+
+def _presets(engine: Engine | None) -> list[dict[str, Any]]:
+    """Every preset in its JSON form (:func:`core.services.preset_files.preset_to_json`)."""
+    with Session(engine or get_engine()) as session:
+        return [preset_to_json(preset) for preset in PresetRepository(session).list()]
+
+
+def is_everything(scope: ExportScope) -> bool:
+    """Whether ``scope`` is the whole history (the only export that carries the presets)."""
+    return scope.chat_ids is None and (scope.filter is None or scope.filter.is_empty)
 
 
 def write_json(
@@ -182,12 +215,18 @@ def write_json(
     is the whole tree.
     """
     out = Output(target)
-    header = {"format": FORMAT, "version": VERSION, "exported_at": exported_at or iso_now()}
+    header: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": exported_at or iso_now(),
+    }
+    if is_everything(scope):
+        header["presets"] = _presets(engine)
     out.write(_dumps(header)[:-1] + ', "chats": [')
     chats = messages = 0
-    for chat, rows in chats_with_messages(scope, engine=engine):
+    for chat, rows, files in chats_with_files(scope, engine=engine):
         out.write("\n" if chats == 0 else ",\n")
-        messages += _chat_text(chat, rows, out)
+        messages += _chat_text(chat, rows, files, out)
         chats += 1
     out.write("\n]}\n" if chats else "]}\n")
     out.flush()

@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from core.i18n import t
+from core.repositories.attachments import NewAttachment
 from core.schemas import ChatSettings
 from core.vocab import Status
 
@@ -48,6 +49,7 @@ class Turn:
     finish_reason: str | None = None
     parent: int | None = None
     selected: bool = False
+    attachments: list[NewAttachment] = field(default_factory=list)  # files the message carries
 
 
 @dataclass
@@ -96,6 +98,7 @@ class FileReport:
     messages: int = 0
     duplicates: int = 0
     problems: tuple[Problem, ...] = ()
+    presets: int = 0  # presets added (a Charla export of everything carries them)
 
 
 @dataclass(frozen=True)
@@ -116,6 +119,10 @@ class ImportReport:
         return sum(f.duplicates for f in self.files)
 
     @property
+    def presets(self) -> int:
+        return sum(f.presets for f in self.files)
+
+    @property
     def problems(self) -> tuple[Problem, ...]:
         return tuple(p for f in self.files for p in f.problems)
 
@@ -125,10 +132,13 @@ class ImportReport:
         return not self.problems
 
     def summary(self, lang: str = "en") -> str:
-        return t(
+        text = t(
             "transfer.summary",
             lang,
             chats=self.chats,
             messages=self.messages,
             duplicates=self.duplicates,
         )
+        if self.presets:
+            text += " " + t("transfer.summary_presets", lang, presets=self.presets)
+        return text
