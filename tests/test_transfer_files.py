@@ -168,3 +168,17 @@ def test_exporting_many_files_holds_one_at_a_time(db: str) -> None:
         assert sink.size > (20_000_000 if fmt is ExportFormat.JSON else 10_000)
         # One file's copies (bytes, text, base64, JSON text, UTF-8) at a time, not 24 files'.
         assert peak < 8_000_000, f"{fmt}: peak {peak:,} bytes for 9.6 MB of files"
+
+
+def test_an_export_with_presets_and_no_chats_brings_the_presets(
+    db: str, empty_database: Callable[[], None]
+) -> None:
+    a_preset()
+    document = export_json()
+    assert json.loads(document)["chats"] == []
+    empty_database()
+    report = import_uploads([("presets.json", document)])
+    assert (report.ok, report.chats, report.presets) == (True, 0, 1)
+    empty_database()
+    nothing = import_uploads([("empty.json", export_json())])  # no chats, no presets
+    assert [p.code for p in nothing.problems] == ["transfer.no_conversations"]

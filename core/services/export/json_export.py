@@ -3,10 +3,14 @@
 Everything a chat is goes in: its title (and whether a person chose it), times, pin, archived flag,
 tags, its own settings, where it came from, and every message of every version with the tree that
 links them (``parent``), which versions are shown (``selected``), reasoning, status, error code and
-parameters, model, request parameters and statistics. Importing the file into an empty database
-and exporting again gives the same document, ids and ``exported_at`` aside (the importer,
-:mod:`core.services.importers.charla`, reads exactly what this writes). The format is documented
-with an example in ``docs/charla-format.md``.
+parameters, model, request parameters and statistics (the model's load time included), and the
+files a message carries (``attachments``: base64, with a document's text; see
+:mod:`core.services.attachments.portable`). An export of the whole history (:func:`is_everything`)
+also carries the presets (``presets``, before the chats: they belong to no chat, so an export of
+some chats leaves them out). Importing the file into an empty database and exporting again gives
+the same document, ids and ``exported_at`` aside (the importer, :mod:`core.services.importers.charla`,
+reads exactly what this writes). The format is documented with an example in
+``docs/charla-format.md``.
 
 Layout: one JSON document, written as it is read (:mod:`.records`), never built in memory. A line
 per chat header and a line per message keep it readable and greppable::
@@ -17,6 +21,9 @@ per chat header and a line per message keep it readable and greppable::
     {"id": 18, "parent": 17, …}
     ]}
     ]}
+
+A message's files are written one at a time (:class:`.records.Files` reads each file's bytes
+when it is written), so memory holds one file however many the history has.
 
 A message's optional fields (``reasoning`` when empty, and every field that is null) are left out:
 a missing field means null, or "" for ``reasoning``. ``shown_at`` (when the message was last on

@@ -253,9 +253,10 @@ def _object(document: Document, stream: Any) -> Shape | None:
     if charla:
         if version != 1:
             raise InputError("transfer.charla_version", version=version)
-        if not chats and presets is None:
+        found = None if presets is None else presets.value
+        if not chats and not found:
             raise InputError("transfer.no_conversations")
-        return Shape(Kind.CHARLA, "chats.item", chats, None if presets is None else presets.value)
+        return Shape(Kind.CHARLA, "chats.item", chats, found)
     if document.size > MAX_SINGLE_BYTES:
         raise InputError(
             "transfer.single_too_large",
