@@ -21,7 +21,12 @@
   conversation skipped; a model's text, a title, a model name are made storable (U+FFFD).
   Settings are checked as the settings page checks them.
 - **Bulk writes.** The chat row and all its messages in two statements, on a Core connection
-  (:class:`~core.repositories.imports.ImportRepository`).
+  (:class:`~core.repositories.imports.ImportRepository`); its tags and its messages' files (a
+  Charla export's attachments, stored once per content) in the same transaction.
+
+A Charla export of the whole history also carries presets, read in the check pass: they go in
+first, in their own transaction (:func:`core.services.presets.presets_from_json`), and the
+report counts those added.
 """
 
 from __future__ import annotations
