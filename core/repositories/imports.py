@@ -67,6 +67,7 @@ MESSAGE_COLUMNS: Final = (
     "completion_tokens",
     "time_to_first_token",
     "tokens_per_second",
+    "load_time",
     "finish_reason",
     "created_at",
     "shown_at",

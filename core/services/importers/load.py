@@ -21,7 +21,12 @@
   conversation skipped; a model's text, a title, a model name are made storable (U+FFFD).
   Settings are checked as the settings page checks them.
 - **Bulk writes.** The chat row and all its messages in two statements, on a Core connection
-  (:class:`~core.repositories.imports.ImportRepository`).
+  (:class:`~core.repositories.imports.ImportRepository`); its tags and its messages' files (a
+  Charla export's attachments, stored once per content) in the same transaction.
+
+A Charla export of the whole history also carries presets, read in the check pass: they go in
+first, in their own transaction (:func:`core.services.presets.presets_from_json`), and the
+report counts those added.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ from core.models import utcnow
 from core.repositories.chats import settings_columns
 from core.repositories.imports import MESSAGE_COLUMNS, ImportRepository
 from core.repositories.tags import TagRepository
+from core.services.attachments import attach_to_message
 from core.services.export.json_export import NATIVE, parse_native_key
 from core.services.importers import charla, chatgpt, lmstudio, openwebui
 from core.services.importers.detect import UNPAIRED, Kind, Shape, conversations, detect
@@ -53,6 +59,7 @@ from core.services.importers.model import (
     Turn,
 )
 from core.services.importers.sources import Document, Found, from_bytes, from_path
+from core.services.presets import presets_from_json
 from core.text import MAX_TITLE_CHARS, check_text, storable
 from core.vocab import Sender
 
@@ -120,6 +127,7 @@ def _message_row(turn: Turn, when: datetime) -> list[Any]:
         turn.completion_tokens,
         turn.time_to_first_token,
         turn.tokens_per_second,
+        turn.load_time,
         _cut(turn.finish_reason, 32),
         turn.created_at or when,
         turn.shown_at,
@@ -173,11 +181,16 @@ def store(conversation: Conversation) -> Stored | None:
         chat_id = None if _came_home(repository, conversation) else repository.add_chat(chat)
         if chat_id is None:
             return None  # already here
-        _link(rows, conversation.turns, chat_id, repository.reserve_message_ids(len(rows)))
+        turns = conversation.turns
+        ids = repository.reserve_message_ids(len(rows))
+        _link(rows, turns, chat_id, ids)
         repository.add_messages(rows)
-        if conversation.tags:
+        files = [(ids[i], turn.attachments) for i, turn in enumerate(turns) if turn.attachments]
+        if conversation.tags or files:
             with Session(bind=connection) as session:  # joins the transaction
                 _tag(TagRepository(session), chat_id, conversation.tags)
+                for message_id, attachments in files:
+                    attach_to_message(session, message_id, attachments)
     return Stored(chat_id, len(rows))
 
 
@@ -201,6 +214,7 @@ class _File:
     chats: int = 0
     messages: int = 0
     duplicates: int = 0
+    presets: int = 0
 
     def refuse(self, where: str, error: InputError, conversation: str | None = None) -> None:
         self.problems.append(Problem(where, error.reason, dict(error.params), conversation))
@@ -213,6 +227,7 @@ class _File:
             self.messages,
             self.duplicates,
             tuple(self.problems),
+            self.presets,
         )
 
 
@@ -228,6 +243,11 @@ def _import_document(
 ) -> None:
     convert = CONVERTERS[shape.kind]
     file.sources.add(shape.kind.value)
+    if shape.presets is not None:
+        try:  # all or nothing, in their own transaction; a preset already here is not added again
+            file.presets += len(presets_from_json(shape.presets).added)
+        except InputError as exc:
+            file.refuse(document.name, exc)
     try:
         for number, raw in enumerate(conversations(document, shape), 1):
             try:
