@@ -7,7 +7,8 @@ and report a failure as one sentence, never a traceback: exit status 2 for a con
 database problem, 1 for a command that could not do all it was asked.
 
 - ``migrate`` — bring the database to the newest schema (what ``make run`` does first);
-- ``check`` — is the model server reachable, which model answers.
+- ``check`` — is the model server reachable, which model answers;
+- ``users claim-local EMAIL`` — give the single-user history to a person who signed in.
 """
 
 from __future__ import annotations
@@ -16,10 +17,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from core.cli import server
+from core.cli import server, users
 from core.errors import CharlaError
 
-COMMANDS = (server,)  # every command module, in the order ``--help`` lists them
+COMMANDS = (server, users)  # every command module, in the order ``--help`` lists them
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -33,6 +33,7 @@ from sqlalchemy.orm import Session
 from core.errors import ChatNotFound, InputError, MessageNotFound
 from core.models import SENDERS, STATUSES, Chat, Message, UTCDateTime, utcnow
 from core.repositories import NO_SYNC
+from core.repositories.scope import my_chat, my_messages, owner_id
 from core.repositories.versions import VersionRepository
 from core.schemas import MessageRecord
 from core.text import check_text
@@ -45,7 +46,7 @@ _CHATS = cast(Table, Chat.__table__)
 _MESSAGES = cast(Table, Message.__table__)
 _BUMP_CHAT = (
     update(_CHATS)
-    .where(_CHATS.c.id == bindparam("chat_id"))
+    .where(_CHATS.c.id == bindparam("chat_id"), _CHATS.c.owner_id == bindparam("owner"))
     .values(
         message_count=_CHATS.c.message_count + bindparam("delta"),
         last_activity=bindparam("now", type_=UTCDateTime()),
@@ -121,6 +122,12 @@ def to_record(message: Message) -> MessageRecord:
 
 
 class MessageRepository:
+    """The current owner's messages (:mod:`core.repositories.scope`): a message of someone
+    else's chat is "not found", their chat has no messages. Two methods are deliberately not
+    scoped, because no page reaches them with an id a person chose: :meth:`stop_requested` (the
+    ids a process's own workers write) and :meth:`mark_interrupted` (ids of answers whose writer
+    died, found by :meth:`streaming_answers`)."""
+
     def __init__(self, db: Session) -> None:
         self.db = db
 
@@ -162,7 +169,9 @@ class MessageRepository:
         # Bump the chat's denormalised counters in the same statement that proves it exists (and,
         # on PostgreSQL, locks its row: writers of one chat's tree take turns).
         connection = self.db.connection()
-        bumped = connection.execute(_BUMP_CHAT, {"chat_id": chat_id, "delta": 1, "now": now})
+        bumped = connection.execute(
+            _BUMP_CHAT, {"chat_id": chat_id, "owner": owner_id(self.db), "delta": 1, "now": now}
+        )
         if bumped.rowcount == 0:
             raise ChatNotFound(chat_id)
         if isinstance(parent_id, _AtLeaf):
@@ -186,7 +195,11 @@ class MessageRepository:
         """
         rows = self.db.execute(
             select(Message.sender, Message.content)
-            .where(Message.chat_id == chat_id, Message.selected == true(), Message.content != "")
+            .where(
+                Message.chat_id == self._mine(chat_id),
+                Message.selected == true(),
+                Message.content != "",
+            )
             .order_by(Message.id.desc())
             .limit(limit)
         ).all()
@@ -198,10 +211,19 @@ class MessageRepository:
 
     # --- what the pages and the chat service need -------------------------------------------------
     def _chat_exists(self, chat_id: int) -> bool:
-        return self.db.scalar(select(Chat.id).where(Chat.id == chat_id)) is not None
+        return self.db.scalar(select(Chat.id).where(my_chat(chat_id))) is not None
+
+    @staticmethod
+    def _mine(chat_id: int) -> Any:
+        """``chat_id`` if it is the current owner's chat, else NULL (which matches no message):
+        compare ``Message.chat_id`` with it and another person's chat has no messages."""
+        return select(Chat.id).where(my_chat(chat_id)).scalar_subquery()
+
+    def _message(self, message_id: int) -> Message | None:
+        return self.db.scalar(select(Message).where(Message.id == message_id, my_messages()))
 
     def get(self, message_id: int) -> MessageRecord:
-        message = self.db.get(Message, message_id)
+        message = self._message(message_id)
         if message is None:
             raise MessageNotFound(message_id)
         return to_record(message)
@@ -211,11 +233,15 @@ class MessageRepository:
     ) -> list[MessageRecord]:
         """The chat's selected branch oldest first; with ``limit``, its newest ``limit`` messages
         (before ``before_id`` when given, to page backwards)."""
-        query = select(Message).where(Message.chat_id == chat_id, Message.selected == true())
+        query = select(Message).where(
+            Message.chat_id == self._mine(chat_id), Message.selected == true()
+        )
         return self._window(query, limit, before_id)
 
     def branch_length(self, chat_id: int) -> int:
         """How many messages the selected branch has (the leaf's depth plus one)."""
+        if not self._chat_exists(chat_id):
+            return 0
         leaf = self.db.connection().execute(_LEAF, {"chat_id": chat_id}).first()
         return 0 if leaf is None else int(leaf.depth) + 1
 
@@ -230,7 +256,11 @@ class MessageRepository:
         )
         rows = self.db.execute(
             select(Message.id, size)
-            .where(Message.chat_id == chat_id, Message.selected == true(), Message.content != "")
+            .where(
+                Message.chat_id == self._mine(chat_id),
+                Message.selected == true(),
+                Message.content != "",
+            )
             .order_by(Message.id.desc())
             .limit(limit)
         ).all()
@@ -241,7 +271,8 @@ class MessageRepository:
     ) -> list[MessageRecord]:
         """Every message of a chat, every version, in the order written (oldest first); with
         ``limit``, the newest ``limit`` of them (before ``before_id`` when given)."""
-        return self._window(select(Message).where(Message.chat_id == chat_id), limit, before_id)
+        query = select(Message).where(Message.chat_id == self._mine(chat_id))
+        return self._window(query, limit, before_id)
 
     def _window(self, query: Any, limit: int | None, before_id: int | None) -> list[MessageRecord]:
         if before_id is not None:
@@ -252,7 +283,8 @@ class MessageRepository:
         return [to_record(m) for m in reversed(newest)]
 
     def count_for_chat(self, chat_id: int) -> int:
-        return self.db.scalar(select(func.count()).where(Message.chat_id == chat_id)) or 0
+        query = select(func.count()).where(Message.chat_id == self._mine(chat_id))
+        return self.db.scalar(query) or 0
 
     def last_message(self, chat_id: int) -> MessageRecord | None:
         """The end of the chat's selected branch."""
@@ -264,7 +296,7 @@ class MessageRepository:
         when it has them), oldest first: one step along ``ix_messages_branch``."""
         query = (
             select(Message)
-            .where(Message.chat_id == chat_id, Message.selected == true())
+            .where(Message.chat_id == self._mine(chat_id), Message.selected == true())
             .order_by(Message.id)
             .limit(2)
         )
@@ -273,7 +305,9 @@ class MessageRepository:
     def first_questions(self, chat_id: int) -> list[str]:
         """The text of every version of the chat's first user message (``ix_messages_parent``)."""
         query = select(Message.content).where(
-            Message.chat_id == chat_id, Message.parent_id.is_(None), Message.sender == Sender.USER
+            Message.chat_id == self._mine(chat_id),
+            Message.parent_id.is_(None),
+            Message.sender == Sender.USER,
         )
         return list(self.db.scalars(query.order_by(Message.id)))
 
@@ -288,7 +322,7 @@ class MessageRepository:
             if key in fields:
                 check_text(fields[key])
         result = self.db.execute(
-            update(Message).where(Message.id == message_id).values(**fields),
+            update(Message).where(Message.id == message_id, my_messages()).values(**fields),
             execution_options=NO_SYNC,
         )
         if result.rowcount == 0:  # type: ignore[attr-defined]
@@ -300,7 +334,7 @@ class MessageRepository:
         Deleting a version with everything after it is
         :meth:`core.repositories.versions.VersionRepository.delete_version`.
         """
-        message = self.db.get(Message, message_id)
+        message = self._message(message_id)
         if message is None:
             raise MessageNotFound(message_id)
         VersionRepository(self.db).splice_out(message)
@@ -308,16 +342,19 @@ class MessageRepository:
     def streaming_answers(
         self, chat_id: int | None = None
     ) -> list[tuple[int, str | None, datetime]]:
-        """(id, writer, created_at) of every answer still marked ``streaming`` (of one chat)."""
+        """(id, writer, created_at) of every answer still marked ``streaming`` (of one chat of the
+        current owner; without a chat, of everyone: the start-up sweep for dead writers)."""
         query = select(Message.id, Message.writer, Message.created_at).where(STREAMING)
         if chat_id is not None:
-            query = query.where(Message.chat_id == chat_id)
+            query = query.where(Message.chat_id == self._mine(chat_id))
         return [(row.id, row.writer, row.created_at) for row in self.db.execute(query)]
 
     def request_stop(self, message_id: int) -> bool:
         """Ask whichever process writes this answer to stop it; False if it is not streaming."""
         result = self.db.execute(
-            update(Message).where(Message.id == message_id, STREAMING).values(stop_requested=True),
+            update(Message)
+            .where(Message.id == message_id, STREAMING, my_messages())
+            .values(stop_requested=True),
             execution_options=NO_SYNC,
         )
         return bool(result.rowcount)  # type: ignore[attr-defined]
@@ -338,7 +375,7 @@ class MessageRepository:
         """(content, reasoning, status) of an answer, or None if it is gone (following it)."""
         row = self.db.execute(
             select(Message.content, Message.reasoning, Message.status).where(
-                Message.id == message_id
+                Message.id == message_id, my_messages()
             )
         ).first()
         return None if row is None else (row.content, row.reasoning, row.status)

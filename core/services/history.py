@@ -22,6 +22,8 @@ messages:
   cannot fold a letter such as "Á" (SQLite, or PostgreSQL with the C locale), the search also tries
   the all-lower and all-upper forms of the text (:func:`case_variants`): "ángel" finds "Ángel" and
   "ÁNGEL"; only a span mixing cases of non-ASCII letters ("ÁngEL é") can still be missed.
+- Every condition list starts with the current owner's (:mod:`core.repositories.scope`): a
+  person's history, search and export hold their own chats only.
 - :func:`filter_conditions` is public: :mod:`core.services.export` applies the very same conditions when it
   exports "the filtered chats", so the CSV always holds what the table shows.
 
@@ -45,6 +47,7 @@ from sqlalchemy.orm import QueryableAttribute, Session, aliased
 from core.conf.db import session_scope
 from core.models import Chat, Message
 from core.repositories.chats import ChatRepository
+from core.repositories.scope import my_chats, my_messages
 from core.schemas import ChatSummary
 
 PAGE_SIZE = 100  # chats per page of the History table
@@ -106,7 +109,7 @@ def filter_conditions(flt: HistoryFilter, dialect: str) -> list[ColumnElement[bo
     Message conditions use their own alias of ``messages``, so they can be added to a query that
     itself reads ``messages`` (the export) without being correlated to it by mistake.
     """
-    conditions: list[ColumnElement[bool]] = []
+    conditions: list[ColumnElement[bool]] = [my_chats()]  # only the current owner's chats
     needle = flt.needle
     if needle is not None:
         found = aliased(Message, name="found")
@@ -172,8 +175,8 @@ def list_models_used(*, db: Session | None = None) -> list[str]:
     """
     with _reading(db) as session:
         names = union(
-            select(Chat.model).where(Chat.model.is_not(None)),
-            select(Message.model).where(Message.model.is_not(None)),
+            select(Chat.model).where(Chat.model.is_not(None), my_chats()),
+            select(Message.model).where(Message.model.is_not(None), my_messages()),
         )
         return sorted(name for name in session.scalars(select(names.subquery().c[0])) if name)
 
@@ -196,6 +199,8 @@ def latest_models(chat_ids: Sequence[int], *, db: Session | None = None) -> dict
     )
     with _reading(db) as session:
         rows = session.execute(
-            select(Chat.id, func.coalesce(latest, Chat.model)).where(Chat.id.in_(list(chat_ids)))
+            select(Chat.id, func.coalesce(latest, Chat.model)).where(
+                Chat.id.in_(list(chat_ids)), my_chats()
+            )
         )
         return {chat_id: model for chat_id, model in rows if model}

@@ -29,7 +29,9 @@ from pathlib import Path
 from sqlalchemy import Engine, Executable, select, true
 
 from core.conf.db import get_engine
+from core.identity import acting_as, current_owner_id
 from core.models import Chat, Message
+from core.repositories.scope import my_chats
 from core.services.export.csv_sql import columns, line
 from core.services.export.scope import IDS_PER_QUERY, ExportScope
 from core.services.history import filter_conditions
@@ -46,6 +48,7 @@ def _queries(scope: ExportScope, dialect: str, safe: bool) -> Iterator[Executabl
     base = (
         select(line(dialect, safe, scope.all_versions))
         .join(Chat, Chat.id == Message.chat_id)
+        .where(my_chats())  # "everything" is everything of the current owner's
         .order_by(Message.chat_id, Message.id)
     )
     if not scope.all_versions:
@@ -179,7 +182,8 @@ def deferred_csv(scope: ExportScope, safe: bool = True) -> Callable[[], io.RawIO
 
     Streamlit runs this callable when the button is clicked, in a server thread with no script
     context: no ``st.session_state``, no page. So it captures only plain values (the frozen
-    ``scope`` and ``safe``) and finds the database through the process-wide engine.
+    ``scope``, ``safe`` and the current owner, whose chats alone it exports) and finds the
+    database through the process-wide engine.
 
     It streams the export into an anonymous temporary file and returns it (a raw ``io.FileIO``,
     which Streamlit accepts, closing itself once read): the database rows never pile up in memory,
@@ -188,11 +192,14 @@ def deferred_csv(scope: ExportScope, safe: bool = True) -> Callable[[], io.RawIO
     large history).
     """
 
+    owner = current_owner_id()  # the click runs in a thread without the session's owner
+
     def build() -> io.RawIOBase:
         spool = _Spool.create()
         try:
-            for data in iter_csv(scope, safe):
-                spool.write(data)
+            with acting_as(owner):
+                for data in iter_csv(scope, safe):
+                    spool.write(data)
         except BaseException:
             spool.close()
             raise
