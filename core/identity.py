@@ -26,7 +26,7 @@ Without an owner set, :mod:`core.repositories.scope` falls back to the local use
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass
@@ -103,6 +103,7 @@ def proxy_address_problem(mode: str, address: str | None) -> str | None:
 
 
 _owner: ContextVar[int | None] = ContextVar("charla_owner", default=None)
+_fallback: Callable[[], int | None] | None = None
 
 
 def set_owner(owner_id: int | None) -> None:
@@ -110,8 +111,19 @@ def set_owner(owner_id: int | None) -> None:
     _owner.set(owner_id)
 
 
+def set_owner_fallback(lookup: Callable[[], int | None] | None) -> None:
+    """Where to find the owner when none is set for this thread: ``ui/`` registers its session
+    lookup, because Streamlit runs widget callbacks before the script that identifies the person
+    (the lookup returns None outside a session)."""
+    global _fallback
+    _fallback = lookup
+
+
 def current_owner_id() -> int | None:
-    return _owner.get()
+    owner = _owner.get()
+    if owner is None and _fallback is not None:
+        owner = _fallback()
+    return owner
 
 
 @contextmanager

@@ -30,6 +30,7 @@ import streamlit as st
 from core.conf.settings import get_settings
 from core.errors import CharlaError, ChatNotFound
 from core.i18n import error_text, t
+from core.identity import acting_as, current_owner_id
 from core.schemas import ChatSummary
 from core.services import chats as chat_service
 from core.services import export
@@ -60,9 +61,11 @@ _WINDOW = "hist.window"  # + chat id: how many messages of that chat are drawn
 
 # --- filters --------------------------------------------------------------------------------------
 @st.cache_data(ttl=MODELS_TTL, show_spinner=False)
-def _models_used(database_url: str) -> list[str]:
-    # database_url only keys the cache: tests and a changed .env use another database.
-    return list_models_used()
+def _models_used(database_url: str, owner_id: int | None) -> list[str]:
+    # database_url and owner_id key the cache: tests and a changed .env use another database, and
+    # Streamlit's caches are shared by every session of the process (each person has their own).
+    with acting_as(owner_id):
+        return list_models_used()
 
 
 def _date_range(value: object) -> tuple[date | None, date | None]:
@@ -75,7 +78,7 @@ def _date_range(value: object) -> tuple[date | None, date | None]:
 
 def filters(lang: str) -> HistoryFilter:
     """Draw the text, dates and model filters; return what they select."""
-    models = _models_used(get_settings().database_url)
+    models = _models_used(get_settings().database_url, current_owner_id())
     chosen = st.session_state.get("hist.model") or ""
     options = ["", *models] + ([chosen] if chosen and chosen not in models else [])
     text_col, dates_col, model_col = st.columns([5, 4, 3], vertical_alignment="bottom")

@@ -32,6 +32,12 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "Charla no recibió quién eres desde el proxy de acceso, así que no muestra nada. "
         "Abre Charla por la dirección de tu organización, no por el puerto de la aplicación.",
     },
+    "users.proxy_not_loopback": {
+        "en": "CHARLA_AUTH is proxy, so Charla trusts an identity header and must listen on "
+        "127.0.0.1 only. Start it with --server.address 127.0.0.1 behind your proxy.",
+        "es": "CHARLA_AUTH es proxy, así que Charla confía en una cabecera de identidad y solo "
+        "debe escuchar en 127.0.0.1. Arráncalo con --server.address 127.0.0.1 detrás del proxy.",
+    },
     "users.auth_not_configured": {
         "en": "CHARLA_AUTH is oidc but .streamlit/secrets.toml has no [auth] section. Copy "
         ".streamlit/secrets.toml.example, fill it in and restart Charla.",
