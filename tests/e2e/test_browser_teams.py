@@ -6,6 +6,9 @@ mode's header, and two app processes behind HAProxy on one PostgreSQL.
   other's opens nothing of it; signing out shows the sign-in page again.
 - ``proxy``: nginx (``deploy/nginx.conf``) says who the person is and overwrites the header a
   browser forges; an app in proxy mode that listens beyond loopback refuses to show anything.
+- two processes behind HAProxy (``deploy/haproxy.cfg``) on PostgreSQL: eight sessions of two
+  people chat at once, nothing lost, doubled or shown to the other person; one process is killed
+  mid-answer and its sessions go on on the other, signed in.
 """
 
 from __future__ import annotations
@@ -15,9 +18,13 @@ from pathlib import Path
 from typing import Any
 
 import psutil
+import psycopg
 import pytest
+from sqlalchemy import text
 
-from devtools.proxies import NGINX_CONFIG, NginxServer
+from core.conf.db import create_db_engine, init_db
+from core.i18n import t
+from devtools.proxies import NGINX_CONFIG, HAProxyServer, NginxServer
 from devtools.servers import LOOPBACK, StreamlitServer, free_port
 from tests.e2e.helpers import (
     ALERT,
@@ -32,6 +39,8 @@ from tests.e2e.helpers import (
 from tests.e2e.teams import OIDCProvider, sidebar_chats, sign_in, write_secrets
 
 pytestmark = [pytest.mark.browser, pytest.mark.slow]
+
+INTERRUPTED = t("msg.status_interrupted", "en")
 
 
 @pytest.fixture
@@ -178,3 +187,103 @@ def test_proxy_mode_refuses_to_listen_beyond_loopback(
         assert tab.locator(CHAT_INPUT).count() == 0
     finally:
         app.stop()
+
+
+# --- several processes ----------------------------------------------------------------------------
+SESSIONS = 8  # browser sessions, half of them Alice's, half Bob's
+
+
+def test_two_processes_behind_haproxy_share_one_postgresql(
+    provider: OIDCProvider,
+    fake_process: FakeServerProcess,
+    browser: Any,
+    postgres_server: Any,
+    tmp_path: Path,
+) -> None:
+    """Eight sessions of two people chat at once across two app processes behind HAProxy; then one
+    process is killed mid-answer and its sessions go on on the other, still signed in."""
+    with psycopg.connect(postgres_server.dsn(), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+    engine = create_db_engine(postgres_server.url)
+    init_db(engine)  # once, before the processes start
+    public = free_port()
+    url = f"http://{LOOPBACK}:{public}"
+    secrets = write_secrets(tmp_path, provider, url)
+    env = {
+        **app_env(tmp_path / "unused.db", fake_process.url, CHARLA_AUTH="oidc"),
+        "DATABASE_URL": postgres_server.url,
+        "LM_STUDIO_MODEL": "fake-echo",  # each answer repeats its question: no mix-up goes unseen
+    }
+    options = ["--secrets.files", str(secrets)]
+    apps = [StreamlitServer(env=env, options=options).start() for _ in range(2)]
+    proxy = HAProxyServer([f"{LOOPBACK}:{app.port}" for app in apps], port=public).start()
+    contexts = [
+        browser.new_context(viewport={"width": 1100, "height": 800}) for _ in range(SESSIONS)
+    ]
+    try:
+        people = ["alice" if i % 2 == 0 else "bob" for i in range(SESSIONS)]
+        pages = [new_tab(context) for context in contexts]
+        for page, who in zip(pages, people, strict=True):
+            sign_in(page, url, who)
+        servers = [server_of(context) for context in contexts]
+        assert set(servers) == {"a", "b"}, servers  # the sessions are spread over both processes
+        # Everyone writes at once (each waits only after all have sent).
+        for i, page in enumerate(pages):
+            type_message(page, f"question {i} of {people[i]}")
+        for i, page in enumerate(pages):
+            page.locator(ASSISTANT).last.get_by_text(f"question {i} of {people[i]}").wait_for()
+            wait_idle(page)
+        with engine.connect() as connection:
+            rows = connection.execute(
+                text(
+                    "SELECT u.subject, m.sender, m.content, m.status FROM messages m"
+                    " JOIN chats c ON c.id = m.chat_id JOIN users u ON u.id = c.owner_id"
+                    " ORDER BY m.id"
+                )
+            ).all()
+        assert len(rows) == 2 * SESSIONS  # nothing lost, nothing twice
+        for i, who in enumerate(people):
+            mine = [r for r in rows if f"question {i} of {who}" in r.content]
+            assert {(r.subject, r.sender, r.status) for r in mine} == {
+                (who, "user", "complete"), (who, "llm", "complete"),
+            }  # fmt: skip
+        for page, who in zip(pages, people, strict=True):
+            page.reload()
+            page.wait_for_selector(CHAT_INPUT)
+            wait_idle(page)
+            listed = " ".join(sidebar_chats(page)).lower()
+            other = "bob" if who == "alice" else "alice"
+            assert other not in listed and len(sidebar_chats(page)) == SESSIONS // 2
+
+        # Kill process "a" while one of its sessions is being answered.
+        victim = servers.index("a")
+        page = pages[victim]
+        fake_process.enqueue(chunks=[f"w{n} " for n in range(600)], delay_between=0.05)
+        type_message(page, "a long answer, please")
+        page.locator(ASSISTANT).last.get_by_text("w3").wait_for()
+        apps[0].kill()
+        # The session reconnects through the proxy to process "b": still signed in, its chats
+        # there, the cut answer shown as interrupted, and the next question answered.
+        page.get_by_text(INTERRUPTED).wait_for()
+        assert page.get_by_role("button", name="Sign in").count() == 0
+        type_message(page, "after the crash")
+        page.locator(ASSISTANT).last.get_by_text("after the crash").wait_for()
+        wait_idle(page)
+        assert server_of(contexts[victim]) == "b"
+        assert len(sidebar_chats(page)) == SESSIONS // 2
+        other_victim = next(i for i, s in enumerate(servers) if s == "a" and i != victim)
+        type_message(pages[other_victim], "still here")
+        pages[other_victim].locator(ASSISTANT).last.get_by_text("still here").wait_for()
+    finally:
+        for context in contexts:
+            context.close()
+        proxy.stop()
+        for app in apps:
+            app.stop()
+        engine.dispose()
+
+
+def server_of(context: Any) -> str:
+    """Which process HAProxy pins this browser to (its ``STSRV`` cookie)."""
+    return next(c["value"] for c in context.cookies() if c["name"] == "STSRV")
