@@ -12,6 +12,13 @@
 - ``app_settings``: keyed by ``(owner_id, key)``; language and generation defaults are personal.
   The table is copied into its new shape (its primary key changes).
 
+SQLite: ``chats`` and ``tags`` are altered in batch mode (copied and renamed), which drops every
+trigger on them. Once this follows the full-text search migration, it must drop that migration's
+triggers on ``chats`` first and recreate them and ``'rebuild'`` ``chats_fts`` after (see its
+docstring). (Adding the column in place with ``ALTER TABLE … ADD COLUMN … REFERENCES`` was tried: SQLite
+accepts it, but SQLAlchemy then reflects no foreign key on ``chats``, so a later batch migration
+would silently drop it.)
+
 Downgrade: everything becomes the one history again. Tags whose names two people share get their
 id appended (the global unique name returns); only the local user's settings are kept.
 
