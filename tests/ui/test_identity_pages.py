@@ -15,6 +15,7 @@ import pytest
 from streamlit import config
 
 from core.identity import Identity, acting_as
+from core.schemas import ChatSettings
 from core.services import chats, users
 from tests.ui.conftest import reset_process_state, texts
 
@@ -148,3 +149,23 @@ def test_the_users_page_is_for_admins_only(mode: Any, page: Any) -> None:
     counts = dict(zip(table["Person"], table["Chats"], strict=True))
     assert counts == {"Alice": 1, "Bob": 1, "Local (single-user history)": 0}
     assert "one" not in texts(at) and "two" not in texts(at)
+
+
+def test_cached_history_loaders_are_per_person(mode: Any, page: Any) -> None:
+    """Streamlit's caches are shared by every session of a process: the History page's model list
+    (cached) must be Alice's for Alice and Bob's for Bob, in the same process, one after the other."""
+    mode("oidc")
+    for claims, model in ((ALICE, "alice-model"), (BOB, "bob-model")):
+        owner = users.sign_in(Identity(claims["iss"], claims["sub"], claims["email"]))
+        with acting_as(owner.id):
+            chats.new_chat("x", ChatSettings(model=model))
+    for claims, mine, theirs in (
+        (ALICE, "alice-model", "bob-model"),
+        (BOB, "bob-model", "alice-model"),
+    ):
+        at = page("history")
+        at.user = claims
+        at.run()
+        assert not at.exception
+        options = at.selectbox(key="hist.model").options
+        assert mine in options and theirs not in options
