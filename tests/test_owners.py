@@ -22,7 +22,7 @@ from typing import Any
 
 import pytest
 
-from core import errors
+from core import cli, errors
 from core.conf import settings as conf_settings
 from core.conf.db import session_scope
 from core.identity import Identity, Owner, acting_as
@@ -266,3 +266,12 @@ def test_every_service_entry_point_is_in_the_matrix() -> None:
     assert found - COVERED - NOT_CHAT_DATA == set(), "add these to the isolation matrix"
     methods = {n for n, v in vars(ChatService).items() if inspect.isfunction(v)}
     assert {"send", "regenerate", "edit", "edit_and_resend", "effective_settings"} <= methods
+
+
+def test_the_claim_local_command(db: str, capsys: pytest.CaptureFixture[str]) -> None:
+    chats.new_chat("Mine from before")
+    users.sign_in(Identity("http://idp", "dora", "dora@example.com", "Dora"))
+    assert cli.main(["users", "claim-local", "dora@example.com"]) == 0
+    assert capsys.readouterr().out.strip() == "1 chat now belongs to dora@example.com."
+    assert cli.main(["users", "claim-local", "nobody@example.com"]) == 1
+    assert "Nobody has signed in with nobody@example.com" in capsys.readouterr().err

@@ -18,6 +18,10 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "{count} chats now belong to {email}.",
         "es": "{count} chats pertenecen ahora a {email}.",
     },
+    "users.claimed_one": {
+        "en": "1 chat now belongs to {email}.",
+        "es": "1 chat pertenece ahora a {email}.",
+    },
     "users.sign_in_title": {"en": "Sign in to Charla", "es": "Inicia sesión en Charla"},
     "users.sign_in_body": {
         "en": "Each person has a private history here. Sign in to see your chats.",

@@ -26,6 +26,7 @@ from core.conf.db import create_db_engine, init_db
 from core.i18n import t
 from devtools.proxies import NGINX_CONFIG, HAProxyServer, NginxServer
 from devtools.servers import LOOPBACK, StreamlitServer, free_port
+from tests.conftest import need
 from tests.e2e.helpers import (
     ALERT,
     ASSISTANT,
@@ -145,7 +146,7 @@ def test_proxy_mode_trusts_the_proxy_not_a_forged_header(
     options = ["--server.trustedUserHeaders", PROXY_HEADERS]
     app = StreamlitServer(env=env, options=options).start()
     public = free_port()
-    proxy = NginxServer(nginx_config(public, f"{LOOPBACK}:{app.port}"), public).start()
+    proxy = need(NginxServer(nginx_config(public, f"{LOOPBACK}:{app.port}"), public).start, "nginx")
     try:
         # The app listens on loopback only: no other machine can send it a header.
         assert app.process is not None
@@ -217,7 +218,9 @@ def test_two_processes_behind_haproxy_share_one_postgresql(
     }
     options = ["--secrets.files", str(secrets)]
     apps = [StreamlitServer(env=env, options=options).start() for _ in range(2)]
-    proxy = HAProxyServer([f"{LOOPBACK}:{app.port}" for app in apps], port=public).start()
+    proxy = need(
+        HAProxyServer([f"{LOOPBACK}:{app.port}" for app in apps], port=public).start, "HAProxy"
+    )
     contexts = [
         browser.new_context(viewport={"width": 1100, "height": 800}) for _ in range(SESSIONS)
     ]
