@@ -18,7 +18,7 @@ here too.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, literal, select
+from sqlalchemy import ColumnElement, and_, exists, literal, select
 from sqlalchemy.orm import Session
 
 from core.conf.settings import get_settings
@@ -71,4 +71,6 @@ def my_chat(chat_id: int) -> ColumnElement[bool]:
 
 
 def my_messages() -> ColumnElement[bool]:
-    return Message.chat_id.in_(select(Chat.id).where(my_chats()))
+    # Correlated on the chat's primary key: one index probe per message row, whereas an
+    # ``IN (the owner's chats)`` would list all of a person's chats for a single message.
+    return exists().where(Chat.id == Message.chat_id, my_chats())
