@@ -10,7 +10,7 @@ import traceback
 
 from bench.common import Metric, table, write_results
 
-SUITES = ("streaming", "engine", "storage", "pages", "browser")
+SUITES = ("streaming", "engine", "storage", "search", "pages", "browser")
 
 
 def main(argv: list[str] | None = None) -> int:

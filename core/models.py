@@ -26,7 +26,9 @@ because a message is always written after its parent).
 Times are stored as UTC. SQLite has no time zones, so :class:`UTCDateTime` stores naive UTC and hands
 back aware datetimes on every backend.
 
-Schema changes are made with Alembic (``migrations/``); this module is the target they describe.
+Schema changes are made with Alembic (``migrations/``); this module is the target they describe,
+except for the full-text index, which migration 0008 builds in each database's own terms
+(:data:`SEARCH_OBJECTS`).
 """
 
 from __future__ import annotations
@@ -42,6 +44,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -87,10 +90,27 @@ class Base(DeclarativeBase):
     pass
 
 
+# The full-text index is built by migration 0008 in each database's own terms — SQLite FTS5
+# tables (and the shadow tables FTS5 keeps: ``messages_fts_data``, …) with their triggers,
+# PostgreSQL generated ``search_vector`` columns with GIN indexes — which these declarations
+# cannot express. Only :mod:`core.repositories.search` reads them.
+SEARCH_OBJECTS = (
+    "messages_fts",
+    "chats_fts",
+    "search_vector",
+    "ix_messages_search",
+    "ix_chats_search",
+)
+
+
 def exists_on(schema_object: Any, dialect: str) -> bool:
-    """Whether ``schema_object`` is created on ``dialect`` (some indexes are PostgreSQL-only,
-    declared with ``ddl_if``). Alembic's autogenerate does not know ``ddl_if``: migrations/env.py
+    """Whether ``schema_object`` is created on ``dialect`` from these declarations (some indexes
+    are PostgreSQL-only, declared with ``ddl_if``; the search index is the migrations' own, see
+    :data:`SEARCH_OBJECTS`). Alembic's autogenerate does not know ``ddl_if``: migrations/env.py
     passes this as its ``include_object`` filter."""
+    name = str(getattr(schema_object, "name", "") or "")
+    if name.startswith(SEARCH_OBJECTS):
+        return False
     condition = getattr(schema_object, "_ddl_if", None)
     return condition is None or condition.dialect in (None, dialect)
 
@@ -158,13 +178,6 @@ class Chat(Base):
         # One person's sidebar and history: their chats in activity order.
         Index("ix_chats_owner_sidebar", "owner_id", "archived", "pinned", "last_activity", "id"),
         Index("ix_chats_owner_activity", "owner_id", "last_activity", "id"),
-        # PostgreSQL only (migration 0003): trigram index for the history's "contains" search.
-        Index(
-            "ix_chats_title_trgm",
-            "title",
-            postgresql_using="gin",
-            postgresql_ops={"title": "gin_trgm_ops"},
-        ).ddl_if(dialect="postgresql"),
     )
 
 
@@ -219,14 +232,6 @@ class Message(Base):
             sqlite_where=text("status = 'streaming'"),
             postgresql_where=text("status = 'streaming'"),
         ),
-        # PostgreSQL only (migration 0003): trigram index for the history's "contains" search;
-        # without it, ILIKE '%text%' reads every message.
-        Index(
-            "ix_messages_content_trgm",
-            "content",
-            postgresql_using="gin",
-            postgresql_ops={"content": "gin_trgm_ops"},
-        ).ddl_if(dialect="postgresql"),
     )
 
 
@@ -282,3 +287,47 @@ class ChatTag(Base):
     tag_id: Mapped[int] = mapped_column(ForeignKey("tags.id", ondelete="CASCADE"), primary_key=True)
 
     __table_args__ = (Index("ix_chat_tags_tag", "tag_id", "chat_id"),)
+
+
+class Attachment(Base):
+    """A file or image sent with a message, stored once however many messages carry it.
+
+    Content-addressed: ``sha256`` is the hash of ``data``, unique, so the same file attached
+    twice (or kept by an edited version of its message) is one row. ``data`` is what was kept:
+    the uploaded bytes of a document (text, code, CSV, JSON, PDF), or the image as re-encoded
+    for the model (PNG or JPEG, scaled). ``text`` is what the model reads of a document (the
+    file decoded, or the PDF's extracted text); NULL for images. ``context_bytes`` is the size
+    the context arithmetic counts for it (:mod:`core.services.context`), so the context meter
+    never has to read the text.
+    """
+
+    __tablename__ = "attachments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    kind: Mapped[str] = mapped_column(String(8))  # "document" or "image"
+    mime: Mapped[str] = mapped_column(String(100))
+    size: Mapped[int] = mapped_column(Integer)  # bytes of data
+    data: Mapped[bytes] = mapped_column(LargeBinary)
+    text: Mapped[str | None] = mapped_column(Text)
+    width: Mapped[int | None] = mapped_column(Integer)
+    height: Mapped[int | None] = mapped_column(Integer)
+    context_bytes: Mapped[int] = mapped_column(Integer, default=0)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class MessageAttachment(Base):
+    """Which attachments a message carries, in order, under the name the person gave the file.
+    Deleting a message deletes its links; an attachment no message links any more is deleted
+    by :meth:`core.repositories.attachments.AttachmentRepository.prune`."""
+
+    __tablename__ = "message_attachments"
+
+    message_id: Mapped[int] = mapped_column(
+        ForeignKey("messages.id", ondelete="CASCADE"), primary_key=True
+    )
+    position: Mapped[int] = mapped_column(Integer, primary_key=True)
+    attachment_id: Mapped[int] = mapped_column(ForeignKey("attachments.id", ondelete="CASCADE"))
+    name: Mapped[str] = mapped_column(String(255))
+
+    __table_args__ = (Index("ix_message_attachments_attachment", "attachment_id"),)

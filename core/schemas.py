@@ -84,6 +84,27 @@ class ChatSummary:
 
 
 @dataclass(frozen=True)
+class AttachmentRecord:
+    """A file or image a message carries (without its bytes: ``attachment_data`` reads them)."""
+
+    id: int  # the stored attachment (shared by every message that carries the same file)
+    message_id: int
+    position: int
+    name: str
+    kind: str  # "document" or "image"
+    mime: str
+    size: int  # bytes kept (an image as re-encoded)
+    sha256: str
+    width: int | None = None
+    height: int | None = None
+    context_bytes: int = 0
+
+    @property
+    def is_image(self) -> bool:
+        return self.kind == "image"
+
+
+@dataclass(frozen=True)
 class MessageRecord:
     id: int
     chat_id: int
@@ -106,6 +127,7 @@ class MessageRecord:
     selected: bool = True  # on the chat's selected branch
     error_code: str | None = None  # why it failed: a text key, translated when shown …
     error_params: dict[str, Any] | None = None  # … with these parameters
+    attachments: tuple[AttachmentRecord, ...] = ()  # files and images sent with it, in order
 
     @property
     def role(self) -> str:

@@ -15,11 +15,13 @@ import streamlit as st
 
 from core.i18n import t
 from core.services import chats
-from ui import frame, state
+from ui import frame, jump, state
+from ui.attachments import chat_input
 from ui.chat_list import chat_list, chat_menu, delete_confirmation
 from ui.chat_watch import watch_chat
 from ui.context_meter import context_meter
 from ui.conversation import (
+    WINDOW,
     draft_editor,
     last_answer_actions,
     load_chat,
@@ -32,9 +34,11 @@ lang = frame.page_setup()
 service = state.chat_service()
 state.show_flash()
 
-prompt = st.chat_input(t("chat.placeholder", lang), key="prompt")
-chat_id = start_turn(service, state.current_chat_id(), prompt, lang)
+prompt, files = chat_input(lang)  # text and any files or images attached (ui.attachments)
+chat_id = start_turn(service, state.current_chat_id(), prompt, lang, files)
 with st.sidebar:
+    if chat_id is not None:
+        jump.find_in_this_chat(chat_id, lang)
     chat_list(chat_id, lang)
 
 if chat_id is None:
@@ -44,15 +48,17 @@ if chat_id is None:
     server_notice(lang)
     st.stop()
 
+landed = jump.land(chat_id, f"window-{chat_id}", WINDOW)  # a search hit's message, if any
 drawn = chats.chat_signature(chat_id)  # read first: a change while drawing is noticed later
 view = load_chat(chat_id)
 with st.container(horizontal=True, vertical_alignment="center", key="chat-header"):
     st.subheader(view.summary.title or t("chat.untitled", lang), anchor=False, width="stretch")
-    chat_menu(view.summary.id, view.summary.title, lang)
+    chat_menu(view.summary, lang)
 delete_confirmation(view.summary.id, view.summary.title, lang)
 
 fit = context_meter(service, chat_id, lang)
 if view.messages:
+    jump.highlight(chat_id, landed)
     show_window(view, fit, lang)  # follows an answer still being written, then reruns
     last_answer_actions(view.messages, lang)
 else:

@@ -1,10 +1,11 @@
-"""History page: find chats, read one, open it in the chat page, delete it, export CSV.
+"""History page: search every message, find chats, read one, open it, organise, export CSV.
 
-A short script over :mod:`ui.history`: filters (text in titles and messages, last-activity days,
-model) select one page of the table at a time; a chat is chosen by selecting its row (or in the
-"Read a chat" box) and drawn read-only with the chat page's own rendering (:mod:`ui.render`).
-Exports are streamed from the database when a download button is clicked
-(:mod:`core.services.export`), in "safe for spreadsheets" mode unless the toggle is turned off.
+A short script over :mod:`ui.history_filters` (the search box, searching as you type, and the
+filters), :mod:`ui.search_view` (the messages matching the search: snippets with the words
+highlighted, each opening its chat at the message), :mod:`ui.history` (the chats table, one
+page at a time, pinned first; reading one chat; export) and :mod:`ui.history_bulk` (pin, archive,
+tag or delete the selected chats). A chat is chosen by selecting its row (or in the "Read a chat"
+box) and drawn read-only with the chat page's own rendering (:mod:`ui.render`).
 """
 
 from __future__ import annotations
@@ -13,27 +14,39 @@ import streamlit as st
 
 from core.i18n import t
 from core.services.history import count_chats
-from ui import frame, state
+from ui import frame, history_bulk, search_view, state
 from ui import history as view
+from ui.history_filters import filters, message_filters
 
 lang = frame.page_setup()  # start-up and access checks, also when this page runs on its own
 state.show_flash()
 st.title(t("history.title", lang))
 
-flt = view.filters(lang)
+flt = filters(lang)
+if flt.query.searchable:
+    st.subheader(t("history.messages_found", lang), anchor=False)
+    search_view.results(flt.text or "", message_filters(flt), lang)
+    st.subheader(t("history.chats_found", lang), anchor=False)
+elif flt.text:
+    st.caption(t("search.nothing_to_search", lang))
+
 chats, page, pages, matching = view.load_page(flt)
 everything = matching if flt.is_empty else count_chats()
 
+selected: list[int] = []
 if not everything:
     st.info(t("history.no_chats", lang), icon=":material/history:")
 elif not chats:
     st.info(t("history.no_match", lang), icon=":material/filter_alt_off:")
 else:
-    key = view.table_key(flt, page)
+    key = f"{view.table_key(flt, page)}.{history_bulk.round_key()}"
+    ids = [chat.id for chat in chats]
     rows = view.table(chats, key, lang)
-    view.follow_table([chat.id for chat in chats], rows, key)
+    view.follow_table(ids, rows, key)
+    selected = view.selected_ids(ids, rows)
     if pages > 1:
         view.pager(page, pages, matching, lang)
+history_bulk.bulk_actions(selected, lang)
 
 current = view.picked_chat()
 if chats or current is not None:

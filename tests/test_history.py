@@ -1,10 +1,12 @@
 """History search (``core.services.history``), run on SQLite and on a real PostgreSQL (``db``).
 
-What the History page relies on: text matches a chat's title or any of its messages, ignoring
-(ASCII) case, with ``%``, ``_`` and the escape character taken literally; a chat matching through
-many messages is listed once; the date range is inclusive by UTC day on the last activity; the model
-filter matches a chat's own setting or any answer's model; filters combine; pages are stable and
-newest first; the counts agree with the lists.
+What the History page relies on: the text is a full-text query (``core.search.query``) that
+matches a chat's title or any of its messages, ignoring case and accents, where punctuation is
+never syntax; a chat matching through many messages is listed once; the date range is inclusive
+by calendar day of the reader's zone on the last activity; the model filter matches a chat's own
+setting or any answer's model; tags (also ``tag:`` in the text), pinned and archived filter;
+filters combine; pages are stable, pinned chats first, then newest; the counts agree with the
+lists.
 """
 
 from __future__ import annotations
@@ -19,6 +21,7 @@ from core.models import Chat
 from core.repositories.chats import ChatRepository
 from core.repositories.messages import MessageRepository
 from core.schemas import ChatSettings
+from core.services import organise
 from core.services.history import (
     HistoryFilter,
     count_chats,
@@ -72,16 +75,18 @@ def test_text_matches_a_message_that_the_title_does_not_have(db: str) -> None:
     assert found(text("JUMPS")) == {fox}
 
 
-def test_accents_and_emoji_match_and_non_ascii_case_is_folded_for_whole_words(db: str) -> None:
+def test_accents_and_case_are_folded_and_symbols_filter_nothing(db: str) -> None:
     song = chat("Música", "Una canción de cuna 🎵")
     angel = chat("Ángel", "ÉL dijo")
-    chat("Musica", "sin acentos: cancion")
-    assert found(text("canción")) == {song}
-    assert found(text("CANCIÓN DE")) == {song}  # the lower-case form of the text matches
-    assert found(text("🎵")) == {song}
-    assert found(text("ángel")) == {angel}  # the upper-case form matches the capital Á
+    plain = chat("Musica", "sin acentos: cancion")
+    assert found(text("canción")) == {song, plain}  # accents are folded both ways
+    assert found(text("CANCION DE")) == {song}
+    assert found(text('"cancion de"')) == {song}
+    assert found(text("ángel")) == found(text("ANGEL")) == {angel}
     assert found(text("él")) == {angel}
-    assert found(text("cancion")) != {song}  # accents are not ignored: "o" is not "ó"
+    assert found(text("musica")) == {song, plain}  # titles too
+    assert found(text("🎵")) == {song, angel, plain}  # nothing to search: no text filter
+    assert HistoryFilter(text="🎵").is_empty
 
 
 def test_a_chat_matching_through_many_messages_is_listed_once(db: str) -> None:
@@ -94,16 +99,15 @@ def test_a_chat_matching_through_many_messages_is_listed_once(db: str) -> None:
     ("query", "expected"),
     [
         ("100%", {"percent"}),
-        ("%", {"percent"}),
-        ("e_c", {"underscore"}),
-        ("_", {"underscore"}),
+        ("snake_case", {"underscore"}),  # words of a word: searched as a phrase
         ("a/b", {"slash"}),
-        ("/", {"slash"}),
-        ("\\", {"backslash"}),
-        ("[x]", {"brackets"}),
+        ("C:\\Users", {"backslash"}),
+        ("[x]", {"brackets", "no_brackets"}),
+        ("x AND(", set()),  # no chat holds the word "and"
+        ("'; DROP TABLE chats; --", set()),
     ],
 )
-def test_like_wildcards_in_the_query_are_taken_literally(
+def test_punctuation_and_operators_are_never_syntax(
     db: str, query: str, expected: set[str]
 ) -> None:
     ids = {
@@ -151,6 +155,10 @@ def test_date_range_is_inclusive_by_utc_day(db: str) -> None:
     set_last_activity(late, datetime(2024, 3, 1, 23, 30, tzinfo=timezone(timedelta(hours=-2))))
     assert late not in found(HistoryFilter(date_to=day))
     assert late in found(HistoryFilter(date_from=day + timedelta(days=1)))
+    # In the reader's zone: at UTC-2 that moment is still March 1st.
+    minus_two = timezone(timedelta(hours=-2))
+    assert late in found(HistoryFilter(date_from=day, date_to=day, zone=minus_two))
+    assert ids["first"] not in found(HistoryFilter(date_from=day, date_to=day, zone=minus_two))
 
 
 def test_model_matches_the_chat_setting_or_any_answer(db: str) -> None:
@@ -184,6 +192,27 @@ def test_filters_combine(db: str) -> None:
     flt = HistoryFilter(text="hotel", model="qwen3-8b", date_from=today - timedelta(days=1))
     assert found(flt) == {match}
     assert {wrong_model, wrong_text, old}.isdisjoint(found(flt))
+
+
+def test_tags_pinned_and_archived_filter_and_pinned_chats_come_first(db: str) -> None:
+    work = chat("Work", "quarterly report")
+    home = chat("Home", "garden report")
+    old = chat("Old", "nothing")
+    set_last_activity(old, datetime(2020, 1, 1, tzinfo=UTC))
+    organise.add_tag([work, home], "Reports")
+    organise.add_tag([work], "office")
+    organise.set_pinned([old])
+    organise.set_archived([home])
+    assert search_chats(None, HistoryFilter())[0].id == old  # pinned first
+    assert found(HistoryFilter(tags=("reports",))) == {work, home}
+    assert found(HistoryFilter(tags=("reports", "office"))) == {work}
+    assert found(text("tag:reports report")) == {work, home}
+    assert found(text("tag:#Office")) == {work}
+    assert found(text("tag:unknown")) == set()
+    assert found(HistoryFilter(text="report", archived=False)) == {work}
+    assert found(HistoryFilter(archived=True)) == {home}
+    assert found(HistoryFilter(pinned=True)) == {old}
+    assert not HistoryFilter(text="tag:x").is_empty and not HistoryFilter(pinned=False).is_empty
 
 
 def test_no_filter_lists_everything_newest_first_in_stable_pages(db: str) -> None:

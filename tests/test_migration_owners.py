@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from core.conf import db as conf_db
 from core.conf.db import _alembic_config, get_engine
 from core.identity import Identity, acting_as
-from core.services import chats, organise, users
+from core.services import chats, history, organise, users
 from core.services import settings as settings_service
 
 T = datetime(2026, 11, 30, 12, 0, 0)
@@ -78,6 +78,12 @@ def test_existing_chats_go_to_the_local_user_and_come_back(db_url: str) -> None:
     assert chats.get_chat(1).tags == ("work",)
     assert chats.open_chat(1).messages[0].content == "Hola"
     assert settings_service.language() == "es"
+    # The titles' full-text index survived the copy of chats (SQLite) and follows new writes.
+    found = history.search_chats(None, history.HistoryFilter(text="owners"))
+    assert [c.title for c in found] == ["Before owners ✨"]
+    chats.rename_chat(2, "Renamed after owners")
+    found = history.search_chats(None, history.HistoryFilter(text="renamed"))
+    assert [c.id for c in found] == [2]
     # A second person with a tag of the same name, then back to 0007.
     bob = users.sign_in(Identity("http://idp", "bob", "bob@example.com", "Bob"))
     with acting_as(bob.id):
@@ -87,7 +93,7 @@ def test_existing_chats_go_to_the_local_user_and_come_back(db_url: str) -> None:
     command.downgrade(_alembic_config(get_engine()), "0007")
     with get_engine().connect() as connection:
         titles = connection.execute(text("SELECT title FROM chats ORDER BY id")).scalars().all()
-        assert titles == ["Before owners ✨", "Second", "Bob's"]
+        assert titles == ["Before owners ✨", "Renamed after owners", "Bob's"]
         tags = connection.execute(text("SELECT id, name FROM tags ORDER BY id")).all()
         assert [tuple(t) for t in tags] == [(1, "work"), (2, "work #2")]
         links = connection.execute(text("SELECT chat_id, tag_id FROM chat_tags ORDER BY chat_id"))

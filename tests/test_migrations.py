@@ -100,3 +100,58 @@ def test_downgrade_to_base_and_up_again(engine: Engine) -> None:
     check_full_schema(engine)
     init_db(engine)  # already current: nothing to do
     assert revision(engine) == head(engine)
+
+
+def test_attachments_migration_keeps_the_data_and_goes_back(engine: Engine) -> None:
+    """0011 on a 0007 database with a chat: the chat stays, files can be attached; going back
+    drops the two tables and leaves the messages as they were."""
+    from sqlalchemy import text
+
+    config = _alembic_config(engine)
+    command.upgrade(config, "0007")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO chats (id, title, created_at, last_activity, message_count) "
+                "VALUES (1, 'old', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO messages (id, chat_id, sender, content, reasoning, status, "
+                "created_at, depth) VALUES (1, 1, 'user', 'hello', '', 'complete', "
+                "CURRENT_TIMESTAMP, 0)"
+            )
+        )
+    command.upgrade(config, "0011")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO attachments (id, sha256, kind, mime, size, data, text, "
+                "context_bytes, created_at) VALUES (1, :sha, 'document', 'text/plain', 2, :data, "
+                "'hi', 30, CURRENT_TIMESTAMP)"
+            ),
+            {"sha": "0" * 64, "data": b"hi"},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO message_attachments (message_id, position, attachment_id, name) "
+                "VALUES (1, 0, 1, 'hi.txt')"
+            )
+        )
+        assert connection.execute(text("SELECT content FROM messages")).scalar_one() == "hello"
+        row = connection.execute(
+            text(
+                "SELECT m.content, a.name, f.data FROM messages m "
+                "JOIN message_attachments a ON a.message_id = m.id "
+                "JOIN attachments f ON f.id = a.attachment_id"
+            )
+        ).one()
+    assert (row[0], row[1], bytes(row[2])) == ("hello", "hi.txt", b"hi")
+    command.downgrade(config, "0007")
+    tables = set(inspect(engine).get_table_names())
+    assert not {"attachments", "message_attachments"} & tables
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT content FROM messages")).scalar_one() == "hello"
+    command.upgrade(config, "head")
+    assert revision(engine) == head(engine)

@@ -26,10 +26,23 @@ from core import cli, errors
 from core.conf import settings as conf_settings
 from core.conf.db import session_scope
 from core.identity import Identity, Owner, acting_as
+from core.repositories.attachments import AttachmentRepository
 from core.repositories.messages import MessageRepository
 from core.schemas import ChatSettings
-from core.services import chats, context_view, history, organise, seed_flow, titles, users, workers
+from core.services import (
+    chats,
+    context_view,
+    history,
+    organise,
+    search,
+    seed_flow,
+    titles,
+    users,
+    workers,
+)
 from core.services import settings as settings_service
+from core.services.attachments import store
+from core.services.attachments.reading import prepare
 from core.services.chat import ChatService
 from core.services.export import csv_export
 from core.services.export.scope import ExportScope
@@ -52,6 +65,7 @@ class World:
     live: int  # the answer being written now
     bob_chat: int
     service: ChatService
+    attachment: int  # a file on Alice's question
 
 
 def wait_until(check: Callable[[], bool], what: str) -> None:
@@ -84,6 +98,9 @@ def world(oidc: None, fake_server: FakeLLMServer) -> Iterator[World]:
             answer = repo.create_message(
                 chat, Sender.LLM, f"Answer {SECRET}", model="alice-model"
             ).id
+            files = AttachmentRepository(db)
+            files.attach(question, [prepare("notes.txt", f"File {SECRET}".encode())])
+            attachment = files.for_messages([question])[question][0].id
         organise.add_tag([chat], "work")
         settings_service.set_language("es")
         settings_service.save_defaults(ChatSettings(temperature=0.3))
@@ -94,7 +111,7 @@ def world(oidc: None, fake_server: FakeLLMServer) -> Iterator[World]:
         wait_until(lambda: bool(chats.open_chat(chat).messages[-1].content), "Alice's answer")
     with acting_as(bob.id):
         bob_chat = chats.new_chat("Bob's own")
-    yield World(alice, bob, chat, question, answer, live, bob_chat, service)
+    yield World(alice, bob, chat, question, answer, live, bob_chat, service, attachment)
     for answer_id in answer_workers.running():
         answer_workers.stop_here(answer_id)
 
@@ -115,6 +132,9 @@ def alice_untouched(w: World) -> None:
         assert organise.tags() == [("work", 1)]
         assert settings_service.language() == "es"
         assert settings_service.saved_defaults().temperature == 0.3
+        assert len(search.search_messages(SECRET).hits) == 2  # her question and answer
+        assert store.attachment_data(w.attachment) is not None
+        assert [m for _, m, _ in store.messages_with_files_matching(SECRET)] == [w.question]
 
 
 def test_bob_finds_nothing_of_alices_chat(world: World) -> None:
@@ -171,6 +191,12 @@ def test_bob_finds_nothing_of_alices_chat(world: World) -> None:
         assert [(f.content, f.done) for f in frames] == [("", True)]
         workers.request_stop(w.live)
         assert not workers.chat_is_answering(w.chat)
+        # full-text search and files
+        assert search.search_messages(SECRET).hits == ()
+        assert search.find_in_chat(w.chat, SECRET).hits == ()
+        not_found(lambda: search.reveal(w.answer))
+        assert store.attachment_data(w.attachment) is None
+        assert store.messages_with_files_matching(SECRET) == []
         # admins only
         with pytest.raises(errors.AdminsOnly):
             users.usage()
@@ -246,12 +272,15 @@ COVERED = {
     "organise.delete_tag", "organise.tags", "settings.language", "settings.set_language",
     "settings.saved_defaults", "settings.save_defaults", "settings.save_chat_settings",
     "settings.reset_chat_settings", "workers.follow", "workers.request_stop",
-    "workers.chat_is_answering", "users.usage",
+    "workers.chat_is_answering", "users.usage", "search.search_messages", "search.find_in_chat",
+    "search.reveal", "store.attachment_data", "store.messages_with_files_matching",
+    "store.prune_attachments",
 }  # fmt: skip
 MODULES: dict[str, ModuleType] = {
     "chats": chats, "context_view": context_view, "seed_flow": seed_flow, "titles": titles,
     "history": history, "csv_export": csv_export, "organise": organise,
-    "settings": settings_service, "workers": workers, "users": users,
+    "settings": settings_service, "workers": workers, "users": users, "search": search,
+    "store": store,
 }  # fmt: skip
 
 

@@ -22,10 +22,13 @@ from dataclasses import dataclass
 
 import streamlit as st
 
+Upload = tuple[str, bytes, str | None]  # a file from the chat input: (name, bytes, MIME type)
+
 
 @dataclass(frozen=True)
 class Send:
     text: str
+    files: tuple[Upload, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -45,6 +48,7 @@ class Waiting:
 
     chat_id: int
     text: str
+    files: tuple[Upload, ...] = ()
 
 
 Action = Send | Regenerate | Edit | Waiting
@@ -113,7 +117,7 @@ def send_edit(message_id: int, text_key: str) -> None:
 def keep_draft(action: Action) -> None:
     """Keep refused text so the person can fix it (actions without text need no draft)."""
     if isinstance(action, Waiting):
-        action = Send(action.text)
+        action = Send(action.text, action.files)
     if isinstance(action, Send | Edit) and action.text.strip():
         st.session_state[_DRAFT] = action
 

@@ -28,7 +28,7 @@ from core.errors import CharlaError
 from core.i18n import error_text, t
 from core.schemas import ChatSummary
 from core.services import chats as chat_service
-from ui import dates, state
+from ui import dates, organise, state
 from ui.chat_settings import open_chat_settings
 from ui.widgets import confirm_delete
 
@@ -56,6 +56,7 @@ def _chat_button(chat: ChatSummary, current: int | None, lang: str) -> None:
     st.button(
         _label(chat.title, lang),
         key=f"chat-{chat.id}",
+        icon=":material/keep:" if chat.pinned else None,
         type="primary" if chat.id == current else "tertiary",
         help=chat.title
         if chat.title and len(chat.title) > LABEL_CHARS
@@ -94,12 +95,14 @@ _DIALOG = "chat_dialog"  # (what, chat id): a dialog the chat menu asked for
 SETTINGS, RENAME, DELETE = "settings", "rename", "delete"
 
 
-def _menu_chosen(chat_id: int, key: str) -> None:
+def _menu_chosen(chat_id: int, key: str, lang: str) -> None:
     choice = st.session_state.get(key)
     if choice == DELETE:
         st.session_state[_CONFIRM_DELETE] = chat_id
-    elif choice in (SETTINGS, RENAME):
+    elif choice in (SETTINGS, RENAME, organise.TAGS):
         st.session_state[_DIALOG] = (choice, chat_id)
+    elif choice is not None:
+        organise.apply(choice, chat_id, lang)
 
 
 def close_dialog() -> None:
@@ -124,19 +127,24 @@ def _rename_dialog(chat_id: int, title: str, lang: str) -> None:
     st.dialog(t("chat.rename_title", lang), on_dismiss=close_dialog)(body)()
 
 
-def chat_menu(chat_id: int, title: str, lang: str) -> None:
-    """The chat's menu beside its title: settings, rename (each in a dialog) and delete (asks
-    first, below the title). A menu closes as soon as an item is picked, so nothing it opens is
-    covered by it."""
+def chat_menu(summary: ChatSummary, lang: str) -> None:
+    """The chat's menu beside its title: settings, rename, pin, archive, tags (dialogs for
+    settings, rename and tags) and delete (asks first, below the title). A menu closes as soon as
+    an item is picked, so nothing it opens is covered by it."""
+    chat_id = summary.id
     key = f"chat-menu-{chat_id}"
     st.menu_button(
         t("chat.manage", lang),
-        [SETTINGS, RENAME, DELETE],
+        [SETTINGS, RENAME, *organise.menu_items(summary), DELETE],
         key=key,
         icon=":material/more_horiz:",
-        format_func=lambda item: t(f"chat.menu_{item}", lang),
+        format_func=lambda item: (
+            t(f"chat.menu_{item}", lang)
+            if item in (SETTINGS, RENAME, DELETE)
+            else organise.label(item, lang)
+        ),
         on_click=_menu_chosen,
-        args=(chat_id, key),
+        args=(chat_id, key, lang),
     )
     # The dialog stays asked for until it is done: every full rerun while it is open draws it.
     what, target = st.session_state.get(_DIALOG, (None, None))
@@ -145,7 +153,9 @@ def chat_menu(chat_id: int, title: str, lang: str) -> None:
     if what == SETTINGS:
         open_chat_settings(chat_id, lang, on_close=close_dialog)
     elif what == RENAME:
-        _rename_dialog(chat_id, title, lang)
+        _rename_dialog(chat_id, summary.title, lang)
+    elif what == organise.TAGS:
+        organise.tags_dialog(summary, lang, on_close=close_dialog)
 
 
 def _delete(chat_id: int, lang: str) -> None:

@@ -28,10 +28,11 @@ import streamlit as st
 from core.errors import CharlaError, InputError
 from core.i18n import error_text, t
 from core.services import chats, workers
+from core.services.attachments import prepare_all
 from core.services.chat import ChatService
 from core.services.chats import ChatView
 from core.services.context_view import ContextFit
-from core.text import check_user_message
+from core.text import check_text, check_user_message
 from core.vocab import Sender, Status
 from ui import actions, message_actions, state
 from ui.live_view import follow_answer
@@ -44,13 +45,15 @@ WINDOW = 50  # messages drawn at first, and added by each "Show older"
 # --- 1. start the turn --------------------------------------------------------------------------
 def _start(service: ChatService, chat_id: int | None, action: actions.Action) -> int | None:
     if isinstance(action, actions.Send | actions.Waiting):
-        text = check_user_message(action.text)  # before creating a chat for it
+        # Files are read and checked, and the text too, before creating a chat for them.
+        files = prepare_all(action.files)
+        text = check_text(action.text) if files else check_user_message(action.text)
         if isinstance(action, actions.Waiting):
             chat_id = action.chat_id
         if chat_id is None:
             chat_id = chats.new_chat()
             state.select_chat(chat_id)
-        reply = service.send(chat_id, text)
+        reply = service.send(chat_id, text, attachments=files)
     elif chat_id is None:
         return None
     elif isinstance(action, actions.Edit):
@@ -62,12 +65,16 @@ def _start(service: ChatService, chat_id: int | None, action: actions.Action) ->
 
 
 def start_turn(
-    service: ChatService, chat_id: int | None, prompt: str | None, lang: str
+    service: ChatService,
+    chat_id: int | None,
+    prompt: str | None,
+    lang: str,
+    files: tuple[actions.Upload, ...] = (),
 ) -> int | None:
     """Start what the person asked for in this run (refused input becomes a draft with a warning;
     a message sent while the chat still answers waits for the answer to end); returns the chat
     shown (maybe just created)."""
-    action = actions.Send(prompt) if prompt is not None else actions.take()
+    action = actions.Send(prompt, files) if prompt is not None else actions.take()
     if action is None:
         action = actions.take_waiting(chat_id)
         if action is None or workers.chat_is_answering(action.chat_id):
@@ -78,7 +85,7 @@ def start_turn(
         return _start(service, chat_id, action)
     except InputError as exc:
         if exc.reason == "input.chat_busy" and isinstance(action, actions.Send) and chat_id:
-            actions.wait_for_answer(actions.Waiting(chat_id, action.text))
+            actions.wait_for_answer(actions.Waiting(chat_id, action.text, action.files))
             return chat_id
         actions.keep_draft(action)
         st.warning(error_text(exc, lang), icon=":material/edit_note:")
@@ -99,7 +106,8 @@ def draft_editor(lang: str) -> None:
         kept.text,
         send=(t("chat.send_draft", lang), actions.send_draft),
         cancel=(t("chat.discard_draft", lang), actions.discard_draft),
-        note=t("chat.draft_kept", lang),
+        note=t("chat.draft_kept", lang)
+        + (f" {t('attachments.files_lost', lang)}" if getattr(kept, "files", ()) else ""),
     )
 
 
@@ -151,7 +159,8 @@ def _edit_box(message: Any, lang: str) -> None:
             message.content,
             send=(t("chat.resend", lang), send),
             cancel=(t("chat.cancel", lang), actions.stop_editing),
-            note=t("chat.edit_note", lang),
+            note=t("chat.edit_note", lang)
+            + (f" {t('attachments.kept_on_edit', lang)}" if message.attachments else ""),
         )
 
 
@@ -188,6 +197,8 @@ def waiting_message(chat_id: int, lang: str) -> None:
         return
     with st.chat_message("user"):
         st.html(literal_html(waiting.text))
+        if waiting.files:
+            st.caption(" · ".join(name for name, _, _ in waiting.files))
         with st.container(horizontal=True, vertical_alignment="center"):
             st.caption(t("chat.waiting", lang))
             st.button(

@@ -1,13 +1,16 @@
-"""The History page's pieces: filters, the paged table of chats, reading one chat, delete, export.
+"""The History page's pieces: the paged table of chats, reading one chat, delete, export (the
+search box and filters are :mod:`ui.history_filters`, the message hits :mod:`ui.search_view`, the
+actions on several selected chats :mod:`ui.history_bulk`).
 
 How the page stays fast with 10,000 chats: the table shows one page of :data:`PAGE` chats, asked from
 the database with ``LIMIT``/``OFFSET`` (:func:`core.services.history.search_chats`), plus the counts
 the pager and the download labels need (:func:`load_page` skips the filtered count when the first
-page already holds every match); the model filter's list of models is cached for a minute.
+page already holds every match). Pinned chats come first; dates are the browser's time zone's.
 
 Which chat is being read: ``st.session_state["hist.pick"]``, the key of the "Read a chat" select box
 (a keyboard-friendly fallback to clicking a row, and what tests drive). Selecting a row in the table
-writes the same key, but only when the table's selection *changed* (:func:`follow_table`), so the
+(several can be: the bulk actions act on them) writes the same key — the row just added — but
+only when the table's selection *changed* (:func:`follow_table`), so the
 select box can still choose another chat while a row stays highlighted. The table's key includes
 the filter and the page, so a new view starts without a stale highlighted row, and without
 forgetting the chat being read.
@@ -22,15 +25,13 @@ from __future__ import annotations
 import hashlib
 import math
 from collections.abc import Sequence
-from datetime import date, datetime
+from datetime import datetime
 
 import pandas as pd
 import streamlit as st
 
-from core.conf.settings import get_settings
 from core.errors import CharlaError, ChatNotFound
 from core.i18n import error_text, t
-from core.identity import acting_as, current_owner_id
 from core.schemas import ChatSummary
 from core.services import chats as chat_service
 from core.services import export
@@ -39,16 +40,15 @@ from core.services.history import (
     HistoryFilter,
     count_chats,
     latest_models,
-    list_models_used,
     search_chats,
 )
-from ui import state
+from ui import dates, state
+from ui.chat_list import browser_zone
 from ui.render import render_messages
 from ui.widgets import confirm_delete, show_older
 
 PAGE = PAGE_SIZE  # chats per page of the table
 WINDOW = 50  # messages of the chat being read drawn at first, and added by "Show older"
-MODELS_TTL = 60  # seconds the model filter's list is reused
 
 PICK = "hist.pick"  # the chat being read (the select box's key)
 _PAGE = "hist.page"
@@ -57,55 +57,6 @@ _SEEN = "hist.table_seen"  # (table key, selected rows) at the last run
 _CONFIRM = "hist.confirm_delete"
 _ERROR = "hist.error"
 _WINDOW = "hist.window"  # + chat id: how many messages of that chat are drawn
-
-
-# --- filters --------------------------------------------------------------------------------------
-@st.cache_data(ttl=MODELS_TTL, show_spinner=False)
-def _models_used(database_url: str, owner_id: int | None) -> list[str]:
-    # database_url and owner_id key the cache: tests and a changed .env use another database, and
-    # Streamlit's caches are shared by every session of the process (each person has their own).
-    with acting_as(owner_id):
-        return list_models_used()
-
-
-def _date_range(value: object) -> tuple[date | None, date | None]:
-    """``st.date_input`` in range mode gives (), (day,) while picking, or (first, last)."""
-    days = [d for d in value if isinstance(d, date)] if isinstance(value, tuple | list) else []
-    if not days:
-        return None, None
-    return days[0], days[-1]
-
-
-def filters(lang: str) -> HistoryFilter:
-    """Draw the text, dates and model filters; return what they select."""
-    models = _models_used(get_settings().database_url, current_owner_id())
-    chosen = st.session_state.get("hist.model") or ""
-    options = ["", *models] + ([chosen] if chosen and chosen not in models else [])
-    text_col, dates_col, model_col = st.columns([5, 4, 3], vertical_alignment="bottom")
-    text = text_col.text_input(
-        t("history.search", lang),
-        key="hist.text",
-        placeholder=t("history.search_placeholder", lang),
-        help=t("history.search_help", lang),
-        icon=":material/search:",
-    )
-    dates = dates_col.date_input(
-        t("history.dates", lang),
-        value=(),  # type: ignore[arg-type]  # an empty range: "any date" (the stubs lack it)
-        key="hist.dates",
-        format="YYYY-MM-DD",
-        help=t("history.dates_help", lang),
-    )
-    model = model_col.selectbox(
-        t("history.model", lang),
-        options,
-        key="hist.model",
-        format_func=lambda name: name or t("history.all_models", lang),
-    )
-    date_from, date_to = _date_range(dates)
-    return HistoryFilter(
-        text=text or None, date_from=date_from, date_to=date_to, model=model or None
-    )
 
 
 # --- the table ------------------------------------------------------------------------------------
@@ -166,15 +117,25 @@ def _title(summary: ChatSummary, lang: str) -> str:
 
 
 def table(chats: Sequence[ChatSummary], key: str, lang: str) -> list[int]:
-    """Draw the page of chats; return the selected row positions."""
+    """Draw the page of chats (dates in the browser's time zone); return the selected rows.
+
+    Widths are chosen so every column fits a laptop screen: the title takes what is left, the
+    others are sized for their content (a long model id is cut, its full name on hover)."""
     models = latest_models([chat.id for chat in chats])
+    zone = browser_zone()
     frame = pd.DataFrame(
         {
+            "pinned": ["📌" if chat.pinned else "" for chat in chats],
             "title": [_title(chat, lang) for chat in chats],
-            "created": pd.to_datetime([chat.created_at for chat in chats], utc=True),
-            "last": pd.to_datetime([chat.last_activity for chat in chats], utc=True),
+            "last": pd.to_datetime([chat.last_activity for chat in chats], utc=True).tz_convert(
+                zone
+            ),
+            "created": pd.to_datetime([chat.created_at for chat in chats], utc=True).tz_convert(
+                zone
+            ),
             "messages": [chat.message_count for chat in chats],
             "model": [models.get(chat.id, "") for chat in chats],
+            "tags": [", ".join(chat.tags) for chat in chats],
         }
     )
     event = st.dataframe(
@@ -182,32 +143,47 @@ def table(chats: Sequence[ChatSummary], key: str, lang: str) -> list[int]:
         key=key,
         hide_index=True,
         on_select="rerun",
-        selection_mode="single-row",
+        selection_mode="multi-row",
+        width="stretch",
         column_config={
-            "title": st.column_config.TextColumn(t("history.col_title", lang), width="large"),
-            "created": st.column_config.DatetimeColumn(
-                t("history.col_created", lang), format="YYYY-MM-DD HH:mm"
+            "pinned": st.column_config.TextColumn(
+                "📌", width=36, help=t("organise.col_pinned", lang)
             ),
+            "title": st.column_config.TextColumn(t("history.col_title", lang)),
             "last": st.column_config.DatetimeColumn(
-                t("history.col_last", lang), format="YYYY-MM-DD HH:mm"
+                t("history.col_last", lang), format="YYYY-MM-DD HH:mm", width=140
             ),
-            "messages": st.column_config.NumberColumn(t("history.col_messages", lang)),
-            "model": st.column_config.TextColumn(t("history.col_model", lang)),
+            "created": st.column_config.DatetimeColumn(
+                t("history.col_created", lang), format="YYYY-MM-DD HH:mm", width=140
+            ),
+            "messages": st.column_config.NumberColumn(t("history.col_messages", lang), width=90),
+            "model": st.column_config.TextColumn(t("history.col_model", lang), width=160),
+            "tags": st.column_config.TextColumn(t("organise.col_tags", lang), width=120),
         },
     )
     return list(event.selection.rows)
 
 
 def follow_table(ids: Sequence[int], rows: Sequence[int], key: str) -> None:
-    """Make a row the user just selected (or unselected) the chat being read."""
+    """Make the row the user just selected the chat being read (unselecting every row of the
+    same table stops reading); the selected rows are also what the bulk actions act on."""
     seen = st.session_state.get(_SEEN)
     now = (key, tuple(rows))
     if seen == now:
         return
     st.session_state[_SEEN] = now
     same_table = seen is not None and seen[0] == key
-    if rows or same_table:  # a new table with nothing selected keeps the chat being read
-        st.session_state[PICK] = ids[rows[0]] if rows and rows[0] < len(ids) else None
+    before: set[int] = set(seen[1]) if seen is not None and same_table else set()
+    added = [row for row in rows if row not in before and row < len(ids)]
+    if added:
+        st.session_state[PICK] = ids[added[-1]]
+    elif same_table and not rows:
+        st.session_state[PICK] = None
+
+
+def selected_ids(ids: Sequence[int], rows: Sequence[int]) -> list[int]:
+    """The chats of the selected rows."""
+    return [ids[row] for row in rows if row < len(ids)]
 
 
 # --- the chat being read --------------------------------------------------------------------------
@@ -239,7 +215,7 @@ def picker(chats: Sequence[ChatSummary], current: ChatSummary | None, lang: str)
 
 
 def _when(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M UTC")
+    return dates.in_zone(moment, browser_zone()).strftime("%Y-%m-%d %H:%M")
 
 
 def _ask_delete(chat_id: int) -> None:

@@ -33,6 +33,7 @@ import streamlit as st
 from core.i18n import t
 from core.schemas import MessageRecord
 from core.vocab import Sender, Status
+from ui.attachments import show_attachments
 from ui.copy_button import copy_button
 
 # Draws a message's controls: into the bar (the row that holds "Copy"), or below it.
@@ -114,6 +115,7 @@ def render_message(message: MessageRecord, lang: str, footer: Footer | None = No
                 st.html(literal_html(message.content))
             else:
                 st.markdown(message.content)
+        show_attachments(message, lang)
         if message.sender == Sender.LLM:
             if message.status == Status.ERROR:
                 st.error(message.error_text(lang))

@@ -30,6 +30,7 @@ from core.services import chats, settings
 from core.services.chat import ChatService
 
 CHAT_PARAM = "chat"  # URL query parameter with the selected chat id
+MESSAGE_PARAM = "msg"  # URL query parameter: a message to show and highlight (ui.jump)
 _CHAT_STATE = "chat_id"
 
 
@@ -92,6 +93,8 @@ def selected_chat_id() -> int | None:
 def select_chat(chat_id: int | None) -> None:
     """Make ``chat_id`` the selected chat (``None``: no chat, the next message starts one)."""
     st.session_state[_CHAT_STATE] = chat_id
+    if st.query_params.get(CHAT_PARAM) != str(chat_id):  # another chat: a search's target goes
+        st.query_params.pop(MESSAGE_PARAM, None)
     if chat_id is None:
         st.query_params.pop(CHAT_PARAM, None)
     else:

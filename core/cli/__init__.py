@@ -8,7 +8,8 @@ database problem, 1 for a command that could not do all it was asked.
 
 - ``migrate`` — bring the database to the newest schema (what ``make run`` does first);
 - ``check`` — is the model server reachable, which model answers;
-- ``users claim-local EMAIL`` — give the single-user history to a person who signed in.
+- ``users claim-local EMAIL`` — give the single-user history to a person who signed in;
+- ``search`` — full-text search over every message (:mod:`core.cli.search`).
 """
 
 from __future__ import annotations
@@ -17,10 +18,10 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from core.cli import server, users
+from core.cli import search, server, users
 from core.errors import CharlaError
 
-COMMANDS = (server, users)  # every command module, in the order ``--help`` lists them
+COMMANDS = (server, search, users)  # every command module, in the order ``--help`` lists them
 
 
 def main(argv: Sequence[str] | None = None) -> int:

@@ -18,9 +18,19 @@ from __future__ import annotations
 from string import Formatter
 from typing import Any
 
-from core.locales import app, chat, errors, history, settings, users
+from core.locales import app, attachments, chat, errors, history, organise, search, settings, users
 
-_AREAS = (errors.TEXTS, app.TEXTS, chat.TEXTS, settings.TEXTS, history.TEXTS, users.TEXTS)
+_AREAS = (
+    errors.TEXTS,
+    app.TEXTS,
+    chat.TEXTS,
+    settings.TEXTS,
+    history.TEXTS,
+    search.TEXTS,
+    organise.TEXTS,
+    attachments.TEXTS,
+    users.TEXTS,
+)
 
 TEXTS: dict[str, dict[str, str]] = {}
 for _area in _AREAS:

@@ -11,14 +11,16 @@ TEXTS: dict[str, dict[str, str]] = {
     # --- filters -------------------------------------------------------------------------------
     "history.search": {"en": "Search", "es": "Buscar"},
     "history.search_placeholder": {
-        "en": "Words in a title or in any message",
-        "es": "Palabras de un título o de cualquier mensaje",
+        "en": 'Words, "an exact phrase", photo*, -leave_out, tag:work',
+        "es": 'Palabras, "una frase exacta", foto*, -excluir, tag:trabajo',
     },
     "history.search_help": {
-        "en": "Finds chats whose title or any message contains this text, ignoring upper and lower case. % and _ are searched as they are.",
-        "es": "Encuentra los chats cuyo título o algún mensaje contiene este texto, sin distinguir mayúsculas. % y _ se buscan tal cual.",
+        "en": 'Finds messages and chats with every word, in any order; upper and lower case and accents do not matter. "Quotes" for an exact phrase, a trailing * for a prefix, -word to leave a word out, tag:name for chats with that tag.',
+        "es": 'Encuentra mensajes y chats con todas las palabras, en cualquier orden; mayúsculas y acentos dan igual. "Comillas" para una frase exacta, un * al final para un prefijo, -palabra para excluirla, tag:nombre para los chats con esa etiqueta.',
     },
-    "history.dates": {"en": "Last activity (UTC days)", "es": "Última actividad (días UTC)"},
+    "history.messages_found": {"en": "Messages", "es": "Mensajes"},
+    "history.chats_found": {"en": "Chats", "es": "Chats"},
+    "history.dates": {"en": "Last activity", "es": "Última actividad"},
     "history.dates_help": {
         "en": "Chats whose last message falls between these days, both included. Pick one day for a single day.",
         "es": "Chats cuyo último mensaje cae entre estos días, ambos incluidos. Elige un solo día para ver ese día.",
@@ -27,8 +29,8 @@ TEXTS: dict[str, dict[str, str]] = {
     "history.all_models": {"en": "All models", "es": "Todos los modelos"},
     # --- table ---------------------------------------------------------------------------------
     "history.col_title": {"en": "Title", "es": "Título"},
-    "history.col_created": {"en": "Created (UTC)", "es": "Creado (UTC)"},
-    "history.col_last": {"en": "Last activity (UTC)", "es": "Última actividad (UTC)"},
+    "history.col_created": {"en": "Created", "es": "Creado"},
+    "history.col_last": {"en": "Last activity", "es": "Última actividad"},
     "history.col_messages": {"en": "Messages", "es": "Mensajes"},
     "history.col_model": {"en": "Model", "es": "Modelo"},
     "history.no_chats": {

@@ -51,6 +51,8 @@ class ModelInfo:
     quantization: str | None = None
     publisher: str | None = None
     arch: str | None = None
+    # Sees images: LM Studio says (type "vlm", capabilities.vision); None where the server does not.
+    vision: bool | None = None
 
     @property
     def is_chat_model(self) -> bool:
@@ -95,6 +97,7 @@ def _lmstudio_v1(item: dict[str, Any]) -> ModelInfo:
     loaded_ctx = _int(_dict(first.get("config")).get("context_length"))
     quant = item.get("quantization")
     kind = item.get("type") or "llm"
+    vision = _dict(item.get("capabilities")).get("vision")
     return ModelInfo(
         id=str(item.get("key") or item.get("id")),
         type="embeddings" if kind in _EMBEDDING_TYPES else kind,
@@ -104,6 +107,7 @@ def _lmstudio_v1(item: dict[str, Any]) -> ModelInfo:
         quantization=quant.get("name") if isinstance(quant, dict) else quant,
         publisher=item.get("publisher"),
         arch=item.get("architecture") or item.get("arch"),
+        vision=vision if isinstance(vision, bool) else kind == "vlm",
     )
 
 
@@ -118,6 +122,7 @@ def _lmstudio_v0(item: dict[str, Any]) -> ModelInfo:
         quantization=item.get("quantization"),
         publisher=item.get("publisher"),
         arch=item.get("arch"),
+        vision=(item.get("type") or "llm") == "vlm",
     )
 
 

@@ -15,7 +15,7 @@ from core.vocab import OPTION_KEYS
 
 CHAT_PATH: Final = "/v1/chat/completions"
 
-Message = dict[str, str]  # {"role": …, "content": …}
+Message = dict[str, Any]  # {"role": …, "content": text, or a list of parts (images)}
 
 
 def build_payload(

@@ -12,7 +12,8 @@ edit, switch, delete) live in :mod:`core.repositories.versions`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
+from dataclasses import replace
 from datetime import datetime
 from typing import Any, Final, cast
 
@@ -22,6 +23,7 @@ from sqlalchemy import (
     bindparam,
     func,
     insert,
+    or_,
     select,
     text,
     true,
@@ -33,7 +35,8 @@ from sqlalchemy.orm import Session
 from core.errors import ChatNotFound, InputError, MessageNotFound
 from core.models import SENDERS, STATUSES, Chat, Message, UTCDateTime, utcnow
 from core.repositories import NO_SYNC
-from core.repositories.scope import my_chat, my_messages, owner_id
+from core.repositories.attachments import AttachmentRepository
+from core.repositories.scope import my_chat, my_chat_id, my_messages, owner_id
 from core.repositories.versions import VersionRepository
 from core.schemas import MessageRecord
 from core.text import check_text
@@ -63,6 +66,8 @@ _INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
 # Written out, not bound: a partial index (ix_messages_streaming) is used only for a query whose
 # condition is literally the index's own.
 STREAMING: Final = text("messages.status = 'streaming'")
+# What a request sends: messages with text, and user messages (one with files only has none).
+_USABLE: Final = or_(Message.content != "", Message.sender == Sender.USER.value)
 
 # Columns that update_message() may change.
 UPDATABLE: Final = frozenset(
@@ -122,11 +127,7 @@ def to_record(message: Message) -> MessageRecord:
 
 
 class MessageRepository:
-    """The current owner's messages (:mod:`core.repositories.scope`): a message of someone
-    else's chat is "not found", their chat has no messages. Two methods are deliberately not
-    scoped, because no page reaches them with an id a person chose: :meth:`stop_requested` (the
-    ids a process's own workers write) and :meth:`mark_interrupted` (ids of answers whose writer
-    died, found by :meth:`streaming_answers`)."""
+    """The current owner's messages (scope.py); stop_requested/mark_interrupted: process-wide."""
 
     def __init__(self, db: Session) -> None:
         self.db = db
@@ -169,9 +170,8 @@ class MessageRepository:
         # Bump the chat's denormalised counters in the same statement that proves it exists (and,
         # on PostgreSQL, locks its row: writers of one chat's tree take turns).
         connection = self.db.connection()
-        bumped = connection.execute(
-            _BUMP_CHAT, {"chat_id": chat_id, "owner": owner_id(self.db), "delta": 1, "now": now}
-        )
+        bump = {"chat_id": chat_id, "owner": owner_id(self.db), "delta": 1, "now": now}
+        bumped = connection.execute(_BUMP_CHAT, bump)
         if bumped.rowcount == 0:
             raise ChatNotFound(chat_id)
         if isinstance(parent_id, _AtLeaf):
@@ -192,38 +192,35 @@ class MessageRepository:
         ``user`` → ``user``, ``llm`` → ``assistant``. Reasoning is never included (models must not
         see their own thinking replayed as answer text), and answers that failed before any text
         arrived are left out: they carry nothing the model said. Other versions are never sent.
+        (Attachments are not: the chat service adds them, :meth:`context_rows`.)
         """
+        return [
+            {"role": role, "content": content}
+            for _, role, content in self.context_rows(chat_id, limit)
+        ]
+
+    def context_rows(self, chat_id: int, limit: int = 20) -> list[tuple[int, str, str]]:
+        """(id, role, content) of what :meth:`get_chat_context_for_llm` returns; a user message
+        with files and no text counts (its files are its content)."""
         rows = self.db.execute(
-            select(Message.sender, Message.content)
-            .where(
-                Message.chat_id == self._mine(chat_id),
-                Message.selected == true(),
-                Message.content != "",
-            )
+            select(Message.id, Message.sender, Message.content)
+            .where(Message.chat_id == my_chat_id(chat_id), Message.selected == true(), _USABLE)
             .order_by(Message.id.desc())
             .limit(limit)
         ).all()
         if not rows and not self._chat_exists(chat_id):
             raise ChatNotFound(chat_id)
         return [
-            {"role": Sender(sender).role, "content": content} for sender, content in reversed(rows)
+            (int(message_id), Sender(sender).role, content)
+            for message_id, sender, content in reversed(rows)
         ]
 
     # --- what the pages and the chat service need -------------------------------------------------
     def _chat_exists(self, chat_id: int) -> bool:
         return self.db.scalar(select(Chat.id).where(my_chat(chat_id))) is not None
 
-    @staticmethod
-    def _mine(chat_id: int) -> Any:
-        """``chat_id`` if it is the current owner's chat, else NULL (which matches no message):
-        compare ``Message.chat_id`` with it and another person's chat has no messages."""
-        return select(Chat.id).where(my_chat(chat_id)).scalar_subquery()
-
-    def _message(self, message_id: int) -> Message | None:
-        return self.db.scalar(select(Message).where(Message.id == message_id, my_messages()))
-
     def get(self, message_id: int) -> MessageRecord:
-        message = self._message(message_id)
+        message = self.db.scalar(select(Message).where(Message.id == message_id, my_messages()))
         if message is None:
             raise MessageNotFound(message_id)
         return to_record(message)
@@ -234,7 +231,7 @@ class MessageRepository:
         """The chat's selected branch oldest first; with ``limit``, its newest ``limit`` messages
         (before ``before_id`` when given, to page backwards)."""
         query = select(Message).where(
-            Message.chat_id == self._mine(chat_id), Message.selected == true()
+            Message.chat_id == my_chat_id(chat_id), Message.selected == true()
         )
         return self._window(query, limit, before_id)
 
@@ -246,8 +243,9 @@ class MessageRepository:
         return 0 if leaf is None else int(leaf.depth) + 1
 
     def branch_sizes(self, chat_id: int, limit: int) -> list[tuple[int, int]]:
-        """(id, UTF-8 bytes of the content) of the newest ``limit`` messages of the selected
-        branch that carry text, newest first: what a context fit needs, without the texts."""
+        """(id, UTF-8 bytes of the content and its attachments) of the newest ``limit`` messages
+        of the selected branch that are sent, newest first: what a context fit needs, without
+        the texts."""
         dialect = self.db.get_bind().dialect.name
         size = (
             func.length(sql_cast(Message.content, LargeBinary))  # SQLite: bytes of the blob
@@ -256,35 +254,47 @@ class MessageRepository:
         )
         rows = self.db.execute(
             select(Message.id, size)
-            .where(
-                Message.chat_id == self._mine(chat_id),
-                Message.selected == true(),
-                Message.content != "",
-            )
+            .where(Message.chat_id == my_chat_id(chat_id), Message.selected == true(), _USABLE)
             .order_by(Message.id.desc())
             .limit(limit)
         ).all()
-        return [(int(message_id), int(bytes_ or 0)) for message_id, bytes_ in rows]
+        files = AttachmentRepository(self.db).context_bytes_by_message(id_ for id_, _ in rows)
+        return [
+            (int(message_id), int(bytes_ or 0) + files.get(int(message_id), 0))
+            for message_id, bytes_ in rows
+        ]
 
     def list_for_chat(
         self, chat_id: int, *, limit: int | None = None, before_id: int | None = None
     ) -> list[MessageRecord]:
         """Every message of a chat, every version, in the order written (oldest first); with
         ``limit``, the newest ``limit`` of them (before ``before_id`` when given)."""
-        query = select(Message).where(Message.chat_id == self._mine(chat_id))
-        return self._window(query, limit, before_id)
+        return self._window(
+            select(Message).where(Message.chat_id == my_chat_id(chat_id)), limit, before_id
+        )
 
     def _window(self, query: Any, limit: int | None, before_id: int | None) -> list[MessageRecord]:
         if before_id is not None:
             query = query.where(Message.id < before_id)
         if limit is None:
-            return [to_record(m) for m in self.db.scalars(query.order_by(Message.id))]
+            return self._with_attachments(self.db.scalars(query.order_by(Message.id)))
         newest = self.db.scalars(query.order_by(Message.id.desc()).limit(limit)).all()
-        return [to_record(m) for m in reversed(newest)]
+        return self._with_attachments(reversed(newest))
+
+    def _with_attachments(self, messages: Iterable[Message]) -> list[MessageRecord]:
+        """Records of ``messages``, each with the files and images it carries."""
+        records = [to_record(m) for m in messages]
+        attached = AttachmentRepository(self.db).for_messages(
+            r.id for r in records if r.sender == Sender.USER
+        )
+        if not attached:
+            return records
+        return [replace(r, attachments=attached[r.id]) if r.id in attached else r for r in records]
 
     def count_for_chat(self, chat_id: int) -> int:
-        query = select(func.count()).where(Message.chat_id == self._mine(chat_id))
-        return self.db.scalar(query) or 0
+        return (
+            self.db.scalar(select(func.count()).where(Message.chat_id == my_chat_id(chat_id))) or 0
+        )
 
     def last_message(self, chat_id: int) -> MessageRecord | None:
         """The end of the chat's selected branch."""
@@ -296,7 +306,7 @@ class MessageRepository:
         when it has them), oldest first: one step along ``ix_messages_branch``."""
         query = (
             select(Message)
-            .where(Message.chat_id == self._mine(chat_id), Message.selected == true())
+            .where(Message.chat_id == my_chat_id(chat_id), Message.selected == true())
             .order_by(Message.id)
             .limit(2)
         )
@@ -305,7 +315,7 @@ class MessageRepository:
     def first_questions(self, chat_id: int) -> list[str]:
         """The text of every version of the chat's first user message (``ix_messages_parent``)."""
         query = select(Message.content).where(
-            Message.chat_id == self._mine(chat_id),
+            Message.chat_id == my_chat_id(chat_id),
             Message.parent_id.is_(None),
             Message.sender == Sender.USER,
         )
@@ -334,7 +344,7 @@ class MessageRepository:
         Deleting a version with everything after it is
         :meth:`core.repositories.versions.VersionRepository.delete_version`.
         """
-        message = self._message(message_id)
+        message = self.db.scalar(select(Message).where(Message.id == message_id, my_messages()))
         if message is None:
             raise MessageNotFound(message_id)
         VersionRepository(self.db).splice_out(message)
@@ -342,21 +352,16 @@ class MessageRepository:
     def streaming_answers(
         self, chat_id: int | None = None
     ) -> list[tuple[int, str | None, datetime]]:
-        """(id, writer, created_at) of every answer still marked ``streaming`` (of one chat of the
-        current owner; without a chat, of everyone: the start-up sweep for dead writers)."""
+        """(id, writer, created_at) of answers still streaming: of my chat, else everyone's."""
         query = select(Message.id, Message.writer, Message.created_at).where(STREAMING)
         if chat_id is not None:
-            query = query.where(Message.chat_id == self._mine(chat_id))
+            query = query.where(Message.chat_id == my_chat_id(chat_id))
         return [(row.id, row.writer, row.created_at) for row in self.db.execute(query)]
 
     def request_stop(self, message_id: int) -> bool:
         """Ask whichever process writes this answer to stop it; False if it is not streaming."""
-        result = self.db.execute(
-            update(Message)
-            .where(Message.id == message_id, STREAMING, my_messages())
-            .values(stop_requested=True),
-            execution_options=NO_SYNC,
-        )
+        mine = update(Message).where(Message.id == message_id, STREAMING, my_messages())
+        result = self.db.execute(mine.values(stop_requested=True), execution_options=NO_SYNC)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def stop_requested(self, message_ids: Sequence[int]) -> list[int]:

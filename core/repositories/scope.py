@@ -5,8 +5,8 @@ session's run, else — single-user mode only — the local user (a subquery, so
 else :class:`~core.errors.NotSignedIn` before any query runs. From it:
 
 - :func:`my_chats` — ``chats.owner_id = <owner>``: add it to every query on ``chats``;
-- :func:`my_chat` — one chat id of mine (someone else's id is exactly as "not found" as a deleted
-  one: the row is simply not there for this owner);
+- :func:`my_chat` / :func:`my_chat_id` — one chat id of mine (someone else's id is exactly as
+  "not found" as a deleted one: the row is simply not there for this owner);
 - :func:`my_messages` — ``messages`` whose chat is mine: add it to every query on ``messages`` that
   starts from a message id.
 
@@ -18,7 +18,7 @@ here too.
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, and_, exists, literal, select
+from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, literal, select
 from sqlalchemy.orm import Session
 
 from core.conf.settings import get_settings
@@ -68,6 +68,12 @@ def my_chats() -> ColumnElement[bool]:
 
 def my_chat(chat_id: int) -> ColumnElement[bool]:
     return and_(Chat.id == chat_id, my_chats())
+
+
+def my_chat_id(chat_id: int) -> ScalarSelect[int]:
+    """``chat_id`` if it is the current owner's chat, else NULL: compare ``messages.chat_id`` with
+    it and someone else's chat has no messages."""
+    return select(Chat.id).where(my_chat(chat_id)).scalar_subquery()
 
 
 def my_messages() -> ColumnElement[bool]:

@@ -12,14 +12,16 @@ stays as another version. The model is sent the selected branch only.
 What is sent is fitted to the model's context (:mod:`core.services.context`, with the window from
 :mod:`core.services.models`): the system prompt and the new message always, then as many of the
 newest older messages as fit beside the answer's budget. A message that cannot fit even alone is
-refused before anything is stored. A chat takes one answer at a time: a second message while it is
-answering is refused with a sentence that says so, and the text is kept.
+refused before anything is stored, and so are files that would not fit or an image for a model
+without vision (:mod:`core.services.attachments`). A chat takes one answer at a time: a second
+message while it is answering is refused with a sentence that says so, and the text is kept.
 """
 
 from __future__ import annotations
 
 import logging
 import time
+from collections.abc import Sequence
 from dataclasses import replace
 from typing import Any
 
@@ -28,15 +30,17 @@ from core.conf.db import session_scope
 from core.identity import current_owner_id
 from core.providers.llm_studio_api import LMStudioAPIProvider, get_provider
 from core.repositories.app_settings import AppSettingsRepository
+from core.repositories.attachments import AttachmentRepository, ContextAttachment, NewAttachment
 from core.repositories.chats import ChatRepository, title_from_message
 from core.repositories.messages import AT_LEAF, MessageRepository
 from core.schemas import ChatSettings
 from core.services import models, titles
 from core.services.answers import SAVE_INTERVAL
-from core.services.context import TokenEstimator, fit_context, fits_alone
+from core.services.attachments.content import expand_history, user_content, vision_support
+from core.services.context import Message, TokenEstimator, fit_context, fits_alone
 from core.services.liveness import answering, process_token
 from core.services.reply import ChatReply, OnReasoning, TurnPlan
-from core.text import check_user_message
+from core.text import check_text, check_user_message
 from core.vocab import CONTEXT_LIMIT, DEFAULT_SYSTEM_PROMPT, Sender, Status
 
 log = logging.getLogger("charla.chat")
@@ -45,6 +49,7 @@ DEFAULTS_TTL = 2.0  # seconds the app defaults are reused between turns
 # Older messages read as candidates when the model's window is known (the window decides how many
 # go); when it is not, the seed's limit (20) applies.
 MAX_HISTORY = 400
+Attached = NewAttachment | ContextAttachment  # a new file, or one an edited message keeps
 
 __all__ = ["ChatReply", "ChatService", "TurnPlan", "request_params"]
 
@@ -100,11 +105,19 @@ class ChatService:
 
     # --- the turns ----------------------------------------------------------------------------
     def send(
-        self, chat_id: int, text: str, *, on_reasoning: OnReasoning | None = None
+        self,
+        chat_id: int,
+        text: str,
+        *,
+        attachments: Sequence[NewAttachment] = (),
+        on_reasoning: OnReasoning | None = None,
     ) -> ChatReply:
-        """Store ``text`` as the next user message of the selected branch and start its answer."""
-        text = check_user_message(text)
-        return ChatReply(self, self._plan(chat_id, text=text, parent=AT_LEAF), on_reasoning)
+        """Store ``text`` as the next user message of the selected branch, with its
+        ``attachments`` (prepared: :func:`core.services.attachments.prepare`), and start its
+        answer. With files, the text may be empty."""
+        text = check_text(text) if attachments else check_user_message(text)
+        plan = self._plan(chat_id, text=text, parent=AT_LEAF, attachments=tuple(attachments))
+        return ChatReply(self, plan, on_reasoning)
 
     def regenerate(
         self,
@@ -136,14 +149,16 @@ class ChatService:
     ) -> ChatReply:
         """A new version of the user message ``message_id`` with ``text``, answered; the old
         message and everything after it stay, as the other version."""
-        text = check_user_message(text)
         with session_scope() as db:
             original = MessageRepository(db).get(message_id)
+            kept = AttachmentRepository(db).for_context([message_id]).get(message_id, [])
         if original.chat_id != chat_id or original.sender != Sender.USER:
             raise errors.InputError("input.not_a_user_message")
-        return ChatReply(
-            self, self._plan(chat_id, text=text, parent=original.parent_id), on_reasoning
+        text = check_text(text) if kept else check_user_message(text)
+        plan = self._plan(
+            chat_id, text=text, parent=original.parent_id, attachments=tuple(kept), keep=message_id
         )
+        return ChatReply(self, plan, on_reasoning)
 
     def edit_and_resend(
         self, chat_id: int, text: str, *, on_reasoning: OnReasoning | None = None
@@ -164,20 +179,27 @@ class ChatService:
         text: str | None = None,
         parent: Any = AT_LEAF,
         question: int | None = None,
+        attachments: tuple[Attached, ...] = (),
+        keep: int | None = None,
     ) -> TurnPlan:
         """Write the turn's rows and read what to send.
 
-        ``text``: a new user message under ``parent`` (``AT_LEAF``: after the selected branch);
-        otherwise ``question`` is the existing user message to answer again. Look-ups that may
-        go over the network (the default model, its context length) happen before the write
-        transaction, so SQLite's write lock is never held while the server answers.
+        ``text``: a new user message under ``parent`` (``AT_LEAF``: after the selected branch),
+        with ``attachments`` — new ones, or (``keep``: the id of the message an edit replaces)
+        the ones it had; otherwise ``question`` is the existing user message to answer again.
+        Look-ups that may go over the network (the default model, its context length, whether it
+        sees images) happen before the write transaction, so SQLite's write lock is never held
+        while the server answers; and every refusal comes before anything is stored.
         """
         settings = self.effective_settings(chat_id)  # ChatNotFound for a deleted chat
         model = settings.model or self.default_model()
         settings = replace(settings, model=model)
         window = models.context_length(self.provider, model)
+        vision = vision_support(self.provider, model)
+        if vision is False and any(a.kind == "image" for a in attachments):
+            raise errors.InputError("input.image_needs_vision", model=model or "")
         if text is not None and window:
-            self._refuse_if_too_long(text, settings, window)
+            self._refuse_if_too_long(text, attachments, settings, window)
         with session_scope(write=True) as db:
             repo = MessageRepository(db)
             ChatRepository(db).lock(chat_id)  # one turn of a chat at a time, in every process
@@ -185,7 +207,13 @@ class ChatService:
                 raise errors.InputError("input.chat_busy")
             if text is not None:
                 user = repo.create_message(chat_id, Sender.USER, text, parent_id=parent)
-                ChatRepository(db).set_title_if_empty(chat_id, title_from_message(text))
+                if keep is not None:
+                    AttachmentRepository(db).copy_links(keep, user.id)
+                elif attachments:
+                    new = [a for a in attachments if isinstance(a, NewAttachment)]
+                    AttachmentRepository(db).attach(user.id, new)
+                title = text if text.strip() else attachments[0].name if attachments else text
+                ChatRepository(db).set_title_if_empty(chat_id, title_from_message(title))
             else:
                 assert question is not None
                 user = repo.get(question)
@@ -202,15 +230,19 @@ class ChatService:
             # The selected branch now ends with the user message and the empty answer (which the
             # context leaves out): exactly what the model must be sent.
             limit = MAX_HISTORY if window else self.context_limit + 1
-            history = repo.get_chat_context_for_llm(chat_id, limit=limit)
+            rows = repo.context_rows(chat_id, limit=limit)
+            attached = AttachmentRepository(db).for_context(
+                message_id for message_id, role, _ in rows if role == "user"
+            )
+            history = expand_history(rows, attached, images=vision is not False)
         to_send, dropped = self._fit(history, settings, window)
         if dropped:
             log.info("chat %s: %d old messages left out to fit the context", chat_id, dropped)
         return TurnPlan(chat_id, user, answer, to_send, settings, dropped, tuple(history))
 
     def _fit(
-        self, history: list[dict[str, str]], settings: ChatSettings, window: int | None
-    ) -> tuple[list[dict[str, str]], int]:
+        self, history: list[Message], settings: ChatSettings, window: int | None
+    ) -> tuple[list[Message], int]:
         return fit_context(
             history[:-1],
             history[-1],
@@ -221,18 +253,32 @@ class ChatService:
             model=settings.model,
         )
 
-    def _refuse_if_too_long(self, text: str, settings: ChatSettings, window: int) -> None:
+    def _refuse_if_too_long(
+        self,
+        text: str,
+        attachments: Sequence[Attached],
+        settings: ChatSettings,
+        window: int,
+    ) -> None:
         fits, tokens = fits_alone(
-            {"role": "user", "content": text},
+            {"role": "user", "content": user_content(text, attachments)},
             system_prompt=settings.system_prompt,
             context_length=window,
             estimator=self.estimator,
             model=settings.model,
         )
-        if not fits:
+        if fits:
+            return
+        documents = [a for a in attachments if a.kind == "document"]
+        if documents:  # name the biggest file: the one to shorten
+            biggest = max(documents, key=lambda a: len(a.text or ""))
             raise errors.InputError(
-                "input.message_over_context", tokens=tokens, context_length=window
+                "input.file_over_context",
+                name=biggest.name,
+                tokens=tokens,
+                context_length=window,
             )
+        raise errors.InputError("input.message_over_context", tokens=tokens, context_length=window)
 
     def refit(self, plan: TurnPlan, overflow: errors.ProviderError) -> TurnPlan | None:
         """After an overflow: learn the model's window and fit the turn into it, for one more

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from core.conf.db import session_scope
 from core.errors import MessageNotFound
+from core.repositories.attachments import AttachmentRepository
 from core.repositories.chats import ChatRepository
 from core.repositories.messages import MessageRepository
 from core.repositories.versions import VersionRepository, Versions
@@ -104,6 +105,7 @@ def delete_chat(chat_id: int) -> None:
     """Delete a chat and all its messages, every version (the page asked for confirmation)."""
     with session_scope(write=True) as db:
         ChatRepository(db).delete(chat_id)
+        AttachmentRepository(db).prune()  # files no other message carries
 
 
 def select_version(message_id: int) -> int:
@@ -118,7 +120,9 @@ def delete_version(message_id: int) -> int:
     """Delete one version and everything after it (the page asked for confirmation); returns
     how many messages were deleted."""
     with session_scope(write=True) as db:
-        return VersionRepository(db).delete_version(message_id)
+        deleted = VersionRepository(db).delete_version(message_id)
+        AttachmentRepository(db).prune()  # files no other message carries
+        return deleted
 
 
 def version_size(message_id: int) -> int:

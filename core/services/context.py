@@ -19,13 +19,32 @@ from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
+from typing import Any
 
-Message = dict[str, str]
+Message = dict[str, Any]  # {"role": …, "content": text, or a list of parts when it has images}
 
 DEFAULT_BYTES_PER_TOKEN = 3.0
 PER_MESSAGE_OVERHEAD = 8  # role markers and separators of a chat template
 SAFETY = 0.9
 MIN_ANSWER_ROOM = 64  # tokens an answer needs at the very least
+# An image costs vision models from 256 tokens (Gemma 3) to about 1,500 (Qwen2.5-VL at 1,536
+# pixels): counted as the larger, in the bytes the estimates work in.
+IMAGE_TOKENS = 1536
+IMAGE_CONTEXT_BYTES = int(IMAGE_TOKENS * DEFAULT_BYTES_PER_TOKEN)
+
+
+def content_size(content: str | list[dict[str, Any]]) -> int:
+    """UTF-8 bytes of a message's content; a list of parts (text and images) counts its text
+    and :data:`IMAGE_CONTEXT_BYTES` per image."""
+    if isinstance(content, str):
+        return len(content.encode("utf-8"))
+    size = 0
+    for part in content:
+        if part.get("type") == "text":
+            size += len(str(part.get("text", "")).encode("utf-8"))
+        else:
+            size += IMAGE_CONTEXT_BYTES
+    return size
 
 
 class TokenEstimator:
@@ -57,7 +76,7 @@ class TokenEstimator:
         return int(size / self.bytes_per_token(model)) + PER_MESSAGE_OVERHEAD * messages
 
     def count(self, messages: Sequence[Message], model: str | None = None) -> int:
-        total = sum(len(m["content"].encode("utf-8")) for m in messages)
+        total = sum(content_size(m["content"]) for m in messages)
         return self.tokens(total, model, messages=len(messages))
 
     def learn(
@@ -66,7 +85,7 @@ class TokenEstimator:
         """Refine the ratio from a prompt the server counted as ``prompt_tokens``."""
         if not model or not prompt_tokens or prompt_tokens <= PER_MESSAGE_OVERHEAD * len(messages):
             return
-        total = sum(len(m["content"].encode("utf-8")) for m in messages)
+        total = sum(content_size(m["content"]) for m in messages)
         measured = total / (prompt_tokens - PER_MESSAGE_OVERHEAD * len(messages)) * SAFETY
         with self._lock:
             self._ratio[model] = max(1.0, min(measured, 6.0))
@@ -123,7 +142,7 @@ def fit_context(
     if system_prompt:
         fixed.append({"role": "system", "content": system_prompt})
     kept_count = fit_sizes(
-        [len(m["content"].encode("utf-8")) for m in history],
+        [content_size(m["content"]) for m in history],
         estimator.count(fixed, model),
         context_length=context_length,
         max_tokens=max_tokens,

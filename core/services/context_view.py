@@ -35,8 +35,8 @@ class ContextFit:
         if not self.left_out:
             return set()
         if self.oldest_sent is None:
-            return {m.id for m in messages if m.content}
-        return {m.id for m in messages if m.content and m.id < self.oldest_sent}
+            return {m.id for m in messages if m.content or m.attachments}
+        return {m.id for m in messages if (m.content or m.attachments) and m.id < self.oldest_sent}
 
 
 def context_fit(service: ChatService, chat_id: int) -> ContextFit:

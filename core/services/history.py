@@ -1,37 +1,39 @@
 """The History page's questions: which chats match a filter, how many, and which models were used.
 
-A :class:`HistoryFilter` combines up to four conditions (all optional, all must hold):
+A :class:`HistoryFilter` combines these conditions (all optional, all must hold):
 
-- ``text`` — in the chat's title **or** in the content of any of its messages, ignoring case.
-  ``%`` and ``_`` (and the escape character) in what the user typed are escaped, so they match
-  themselves, never "anything".
-- ``date_from`` / ``date_to`` — on the chat's last activity, inclusive, by UTC day: ``date_to``
-  means "before the next day's 00:00 UTC".
+- ``text`` — a search in the query language of :mod:`core.search.query` (words, ``"phrases"``,
+  ``prefix*``, ``-word``, ``tag:name``): a chat matches when its title matches the whole query, or
+  one of its messages (any version, content or reasoning) does; case and accents never matter.
+  ``tag:name`` in it adds to ``tags``. Text with nothing to search (``%``, an emoji) filters
+  nothing.
+- ``date_from`` / ``date_to`` — on the chat's last activity, inclusive, by calendar day in
+  ``zone`` (the reader's time zone; UTC by default): ``date_to`` means "before the next day's
+  00:00 there".
 - ``model`` — the chat's own model setting, or the model that wrote any of its answers (exact).
+- ``tags`` — the chat carries every one of them; ``pinned`` / ``archived`` — the chat's flags
+  (``None``: either).
 
 How the query is shaped, because the history must stay fast with 10,000 chats and a million
 messages:
 
-- Conditions on messages are ``EXISTS`` subqueries correlated on ``chats.id`` (they use the
-  ``(chat_id, id)`` index), never a join: a join would repeat each chat once per matching message
-  and need a ``DISTINCT`` over the whole result. With ``EXISTS`` the database walks the chats in
-  ``last_activity`` order (its index) and stops at the page's ``LIMIT``.
-- Case: PostgreSQL compares with ``ILIKE``. SQLite's ``LIKE`` already ignores case, and its
-  ``lower()`` folds the same characters (ASCII only, without the ICU extension), so plain ``LIKE``
-  means the same there and spares copying every message through ``lower()``. Where the database
-  cannot fold a letter such as "Á" (SQLite, or PostgreSQL with the C locale), the search also tries
-  the all-lower and all-upper forms of the text (:func:`case_variants`): "ángel" finds "Ángel" and
-  "ÁNGEL"; only a span mixing cases of non-ASCII letters ("ÁngEL é") can still be missed.
+- The text goes through the full-text index (:func:`core.repositories.search.chat_condition`): the
+  matching chats are found from the index's matches, never by reading messages. Other conditions
+  on messages are ``EXISTS`` subqueries correlated on ``chats.id`` (they use the ``(chat_id, id)``
+  index), never a join: a join would repeat each chat once per matching message.
+- :func:`filter_conditions` is public: :mod:`core.services.export` applies the very same conditions
+  when it exports "the filtered chats", so the CSV always holds what the table shows. Every
+  subquery names its own alias of ``messages``, so the conditions can be added to a query that
+  itself reads ``messages`` (the export) without being correlated to it by mistake.
 - Every condition list starts with the current owner's (:mod:`core.repositories.scope`): a
   person's history, search and export hold their own chats only.
-- :func:`filter_conditions` is public: :mod:`core.services.export` applies the very same conditions when it
-  exports "the filtered chats", so the CSV always holds what the table shows.
 
 :func:`latest_models` gives the "Model" column of one page of the table: the model of each chat's
 latest answer (``chats.model`` only holds a chat's own override).
 
 Every function takes an optional ``db`` session; without one it opens a short read-only session.
-Results are plain :class:`~core.schemas.ChatSummary` records, newest activity first.
+Results are plain :class:`~core.schemas.ChatSummary` records, pinned chats first, then newest
+activity first.
 """
 
 from __future__ import annotations
@@ -39,101 +41,102 @@ from __future__ import annotations
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, date, timedelta, tzinfo
 
 from sqlalchemy import ColumnElement, exists, func, or_, select, union
-from sqlalchemy.orm import QueryableAttribute, Session, aliased
+from sqlalchemy.orm import Session, aliased
 
 from core.conf.db import session_scope
-from core.models import Chat, Message
+from core.errors import InputError
+from core.models import Chat, ChatTag, Message, Tag
 from core.repositories.chats import ChatRepository
 from core.repositories.scope import my_chats, my_messages
+from core.repositories.search import chat_condition, day_start, plan_with_values
+from core.repositories.tags import clean_tag
 from core.schemas import ChatSummary
+from core.search.query import Query, parse
 
 PAGE_SIZE = 100  # chats per page of the History table
 
 
 @dataclass(frozen=True)
 class HistoryFilter:
-    """What the History page filters on; ``None`` (or blank text) means "any"."""
+    """What the History page filters on; ``None`` (or blank text, no tags) means "any"."""
 
     text: str | None = None
     date_from: date | None = None
     date_to: date | None = None
     model: str | None = None
+    tags: tuple[str, ...] = ()
+    pinned: bool | None = None
+    archived: bool | None = None
+    zone: tzinfo = UTC  # the days of date_from / date_to are this zone's
 
     @property
-    def needle(self) -> str | None:
-        """The text to look for, stripped; ``None`` when blank."""
-        stripped = (self.text or "").strip()
-        return stripped or None
+    def query(self) -> Query:
+        """``text`` parsed (:mod:`core.search.query`)."""
+        return parse(self.text)
+
+    @property
+    def all_tags(self) -> tuple[str, ...]:
+        """``tags`` and the ``tag:`` of ``text``, as stored (a name no tag can have is kept
+        as typed: it matches no chat)."""
+        names = []
+        for name in (*self.tags, *self.query.tags):
+            try:
+                names.append(clean_tag(name))
+            except InputError:
+                names.append(name)
+        return tuple(dict.fromkeys(names))
 
     @property
     def is_empty(self) -> bool:
         return (
-            self.needle is None
+            self.query.is_empty
+            and not self.tags
             and self.date_from is None
             and self.date_to is None
             and not self.model
+            and self.pinned is None
+            and self.archived is None
         )
-
-
-def day_start(day: date) -> datetime:
-    """00:00 UTC of ``day``."""
-    return datetime.combine(day, time.min, tzinfo=UTC)
-
-
-def case_variants(needle: str) -> list[str]:
-    """``needle``, and its lower- and upper-case forms when it has non-ASCII letters.
-
-    The databases fold ASCII case themselves; the extra forms make "ángel" also find "Ángel" and
-    "ÁNGEL" where the database cannot fold "Á" (SQLite; PostgreSQL with the C locale).
-    """
-    if needle.isascii():
-        return [needle]
-    return list(dict.fromkeys((needle, needle.lower(), needle.upper())))
-
-
-def _contains(column: QueryableAttribute[str], needle: str, dialect: str) -> ColumnElement[bool]:
-    # autoescape: %, _ and the escape character "/" in the needle match themselves.
-    if dialect == "sqlite":
-        matches = [column.contains(form, autoescape=True) for form in case_variants(needle)]
-    else:
-        matches = [column.icontains(form, autoescape=True) for form in case_variants(needle)]
-    return matches[0] if len(matches) == 1 else or_(*matches)
 
 
 def filter_conditions(flt: HistoryFilter, dialect: str) -> list[ColumnElement[bool]]:
-    """The WHERE conditions on ``chats`` for ``flt`` (``dialect``: the engine's dialect name).
-
-    Message conditions use their own alias of ``messages``, so they can be added to a query that
-    itself reads ``messages`` (the export) without being correlated to it by mistake.
-    """
+    """The WHERE conditions on ``chats`` for ``flt`` (``dialect``: the engine's dialect name)."""
     conditions: list[ColumnElement[bool]] = [my_chats()]  # only the current owner's chats
-    needle = flt.needle
-    if needle is not None:
-        found = aliased(Message, name="found")
-        in_messages = exists().where(
-            found.chat_id == Chat.id, _contains(found.content, needle, dialect)
+    query = flt.query
+    if query.searchable:
+        conditions.append(chat_condition(query, dialect))
+    for name in flt.all_tags:
+        link, tag = aliased(ChatTag, name="tagged"), aliased(Tag, name="tag")
+        conditions.append(
+            exists().where(link.chat_id == Chat.id, link.tag_id == tag.id, tag.name == name)
         )
-        conditions.append(or_(_contains(Chat.title, needle, dialect), in_messages))
     if flt.date_from is not None:
-        conditions.append(Chat.last_activity >= day_start(flt.date_from))
+        conditions.append(Chat.last_activity >= day_start(flt.date_from, flt.zone))
     if flt.date_to is not None:
-        conditions.append(Chat.last_activity < day_start(flt.date_to + timedelta(days=1)))
+        until = day_start(flt.date_to + timedelta(days=1), flt.zone)
+        conditions.append(Chat.last_activity < until)
     if flt.model:
         answered = aliased(Message, name="answered")
         by_model = exists().where(answered.chat_id == Chat.id, answered.model == flt.model)
         conditions.append(or_(Chat.model == flt.model, by_model))
+    if flt.pinned is not None:
+        conditions.append(Chat.pinned == flt.pinned)
+    if flt.archived is not None:
+        conditions.append(Chat.archived == flt.archived)
     return conditions
 
 
 @contextmanager
 def _reading(db: Session | None) -> Iterator[Session]:
     if db is not None:
+        plan_with_values(db)
         yield db
         return
     with session_scope() as own:
+        plan_with_values(own)
         yield own
 
 
@@ -147,13 +150,13 @@ def search_chats(
     limit: int = PAGE_SIZE,
     offset: int = 0,
 ) -> list[ChatSummary]:
-    """One page of the chats matching ``filter``, most recent activity first."""
+    """One page of the chats matching ``filter``: pinned first, then most recent activity."""
     flt = filter or HistoryFilter()
     with _reading(db) as session:
         query = (
             select(Chat)
             .where(*filter_conditions(flt, _dialect(session)))
-            .order_by(Chat.last_activity.desc(), Chat.id.desc())
+            .order_by(Chat.pinned.desc(), Chat.last_activity.desc(), Chat.id.desc())
         )
         chats = session.scalars(query.limit(limit).offset(offset))
         return ChatRepository(session).summaries(list(chats))

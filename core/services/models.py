@@ -11,15 +11,17 @@ the same request makes it name it (:func:`probe_context_length`).
 from __future__ import annotations
 
 import logging
+from typing import Any
 
 from core import errors
 from core.conf.db import session_scope
 from core.providers.llm_studio_api import LMStudioAPIProvider
 from core.repositories.model_facts import ModelFactRepository
+from core.services.context import content_size
 
 log = logging.getLogger("charla.models")
 
-Message = dict[str, str]
+Message = dict[str, Any]
 PADDING_WORDS = 2048  # at least this much filler when probing a window the prompt nearly fills
 
 
@@ -78,7 +80,7 @@ def probe_context_length(
     found = _one_token(provider, messages, model, system_prompt)
     if found is not None:
         return found
-    size = sum(len(m["content"]) for m in messages) + len(system_prompt or "")
+    size = sum(content_size(m["content"]) for m in messages) + len(system_prompt or "")
     padding = {"role": "user", "content": "x " * max(size // 2, PADDING_WORDS)}
     padded = _one_token(provider, [*messages, padding], model, system_prompt)
     # The window only: the refused prompt's size counts the padding, not what was sent.

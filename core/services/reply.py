@@ -42,7 +42,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("charla.reply")
 
 OnReasoning = Callable[[str], None]
-Message = dict[str, str]
+Message = dict[str, Any]
 
 
 @dataclass(frozen=True)

@@ -13,9 +13,8 @@
   The table is copied into its new shape (its primary key changes).
 
 SQLite: ``chats`` and ``tags`` are altered in batch mode (copied and renamed), which drops every
-trigger on them. Once this follows the full-text search migration, it must drop that migration's
-triggers on ``chats`` first and recreate them and ``'rebuild'`` ``chats_fts`` after (see its
-docstring). (Adding the column in place with ``ALTER TABLE … ADD COLUMN … REFERENCES`` was tried: SQLite
+trigger on them: the full-text index's triggers on ``chats`` (migration 0008) are dropped first,
+then recreated, and ``chats_fts`` rebuilt (:func:`_without_chat_triggers`). (Adding the column in place with ``ALTER TABLE … ADD COLUMN … REFERENCES`` was tried: SQLite
 accepts it, but SQLAlchemy then reflects no foreign key on ``chats``, so a later batch migration
 would silently drop it.)
 
@@ -23,24 +22,50 @@ Downgrade: everything becomes the one history again. Tags whose names two people
 id appended (the global unique name returns); only the local user's settings are kept.
 
 Revision ID: 0012
-Revises: 0007
+Revises: 0011
 Create Date: 2026-12-03
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from datetime import UTC, datetime
 
 import sqlalchemy as sa
 from alembic import op
 
 revision: str = "0012"
-down_revision: str | None = "0007"
+down_revision: str | None = "0011"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 LOCAL = "local"
+# Migration 0008's triggers keeping chats_fts (the titles' full-text index) in step with chats.
+TOKENS = "chats_fts(chats_fts, rowid, title) VALUES ('delete', old.id, old.title)"
+CHAT_TRIGGERS = (
+    "CREATE TRIGGER chats_fts_insert AFTER INSERT ON chats BEGIN"
+    " INSERT INTO chats_fts(rowid, title) VALUES (new.id, new.title); END",
+    f"CREATE TRIGGER chats_fts_delete AFTER DELETE ON chats BEGIN INSERT INTO {TOKENS}; END",
+    "CREATE TRIGGER chats_fts_update AFTER UPDATE OF title ON chats"
+    f" WHEN old.title IS NOT new.title BEGIN INSERT INTO {TOKENS};"
+    " INSERT INTO chats_fts(rowid, title) VALUES (new.id, new.title); END",
+)
+
+
+@contextmanager
+def _without_chat_triggers() -> Iterator[None]:
+    """On SQLite, batch mode copies ``chats`` and drops its triggers: take them off, then put
+    them back and rebuild the index from the copied rows."""
+    sqlite = op.get_bind().dialect.name == "sqlite"
+    if sqlite:
+        for name in ("insert", "delete", "update"):
+            op.execute(f"DROP TRIGGER IF EXISTS chats_fts_{name}")
+    yield
+    if sqlite:
+        for statement in CHAT_TRIGGERS:
+            op.execute(statement)
+        op.execute("INSERT INTO chats_fts(chats_fts) VALUES ('rebuild')")
 
 
 def _local_id() -> int:
@@ -77,7 +102,7 @@ def upgrade() -> None:
     for table in ("chats", "tags"):
         op.add_column(table, sa.Column("owner_id", sa.Integer(), nullable=True))
         op.get_bind().execute(sa.text(f"UPDATE {table} SET owner_id = :o"), {"o": local})
-    with op.batch_alter_table("chats") as batch:
+    with _without_chat_triggers(), op.batch_alter_table("chats") as batch:
         batch.alter_column("owner_id", existing_type=sa.Integer(), nullable=False)
         batch.create_foreign_key(
             "fk_chats_owner_id_users", "users", ["owner_id"], ["id"], ondelete="CASCADE"
@@ -163,7 +188,7 @@ def downgrade() -> None:
 
     op.drop_index("ix_chats_owner_activity", "chats")
     op.drop_index("ix_chats_owner_sidebar", "chats")
-    with op.batch_alter_table("chats") as batch:
+    with _without_chat_triggers(), op.batch_alter_table("chats") as batch:
         batch.drop_constraint("fk_chats_owner_id_users", type_="foreignkey")
         batch.drop_column("owner_id")
     op.drop_table("users")

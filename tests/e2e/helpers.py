@@ -40,16 +40,21 @@ class FakeServerProcess(_HTTPProcess):
 
     name = "fake-llm"
 
-    def __init__(self, *, port: int = 0, api_key: str | None = None) -> None:
+    def __init__(
+        self, *, port: int = 0, api_key: str | None = None, flavor: str | None = None
+    ) -> None:
         super().__init__()
         self.requested_port = port
         self.api_key = api_key
+        self.flavor = flavor  # the fake's API flavor (default: LM Studio's v0)
 
     def _start(self) -> None:
         self.port = self.requested_port or free_port()
         command = [sys.executable, "-m", "tests.fakes.fake_llm_server", "--port", str(self.port)]
         if self.api_key:
             command += ["--api-key", self.api_key]
+        if self.flavor:
+            command += ["--flavor", self.flavor]
         self._spawn(command, ready_path="/__fake__/requests", timeout=30, env={})
 
     def enqueue(self, **reply: Any) -> None:

@@ -628,6 +628,7 @@ class _Handler(BaseHTTPRequestHandler):
                 {
                     "key": m["id"],
                     "type": "embedding" if m["type"] in ("embedding", "embeddings") else "llm",
+                    "capabilities": {"vision": m["type"] == "vlm"},
                     "display_name": m["id"],
                     "publisher": m["publisher"],
                     "architecture": m["arch"],

@@ -267,10 +267,11 @@ def test_switch_rename_and_delete_chats(app_db: None, page: Any) -> None:
 
     menu = f"chat-menu-{first}"
     assert at.menu_button(key=menu).options == [
-        "Settings of this chat…", "Rename…", "Delete chat…",
+        "Settings of this chat…", "Rename…", "Pin", "Archive", "Tags…", "Delete chat…",
     ]  # fmt: skip
     at.menu_button(key=menu).click("rename").run()  # the menu closes; a dialog asks
-    at.text_input[0].input("Renamed chat")
+    title_box = next(box for box in at.text_input if box.key != f"find.{first}")  # not "Find"
+    title_box.input("Renamed chat")
     at.button[[b.label for b in at.button].index("Rename")].click().run()
     with session_scope() as db:
         assert ChatRepository(db).get(first).title == "Renamed chat"

@@ -103,7 +103,7 @@ def test_table_lists_chats_newest_first_with_counts_and_model(app_db: None, page
     assert frame["model"].tolist() == ["llama-3", "smollm2", "org/qwen3-8b"]
     assert str(frame["last"].iloc[2]).startswith("2024-01-01 00:00:00")
     proto = at.dataframe[0].proto
-    assert [type(proto).SelectionMode.Name(m) for m in proto.selection_mode] == ["SINGLE_ROW"]
+    assert [type(proto).SelectionMode.Name(m) for m in proto.selection_mode] == ["MULTI_ROW"]
 
 
 def test_text_filter_narrows_by_title_and_by_content(app_db: None, page: Any) -> None:
@@ -119,7 +119,9 @@ def test_text_filter_narrows_by_title_and_by_content(app_db: None, page: Any) ->
     assert table_titles(at) == ["Cooking"]
     at.text_input(key="hist.text").input("100%").run()
     assert table_titles(at) == ["Cooking"]
-    at.text_input(key="hist.text").input("_").run()
+    at.text_input(key="hist.text").input("_").run()  # nothing to search: nothing filtered
+    assert len(table_titles(at)) == 3 and "Type a word with letters or digits" in texts(at)
+    at.text_input(key="hist.text").input("paella gazpacho").run()
     assert not at.dataframe and "No chat matches these filters." in texts(at)
 
 
@@ -157,7 +159,7 @@ def test_ten_thousand_chats_are_shown_a_page_at_a_time(app_db: None, page: Any) 
     at.button(key="hist.next").click().run()
     assert len(table_titles(at)) == 50 and "Page 3 of 3" in texts(at)
     assert at.button(key="hist.next").disabled
-    at.text_input(key="hist.text").input("chat 1").run()  # a new filter starts at page 1
+    at.text_input(key="hist.text").input("chat 1*").run()  # a new filter starts at page 1
     assert "Page 1 of 2 · 111 chats" in texts(at)
 
 

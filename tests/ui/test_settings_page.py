@@ -197,8 +197,14 @@ def test_spanish_labels(fake: Any, page: Any, monkeypatch: Any) -> None:
     reset_process_state()
     at = page("settings").run()
     labels = [c.label for c in at.checkbox]
-    assert "Top P (muestreo por núcleo): lo decide el servidor (Charla no envía ningún valor)" in labels
-    assert "Top K (palabras candidatas): lo decide el servidor (Charla no envía ningún valor)" in labels
+    assert (
+        "Top P (muestreo por núcleo): lo decide el servidor (Charla no envía ningún valor)"
+        in labels
+    )
+    assert (
+        "Top K (palabras candidatas): lo decide el servidor (Charla no envía ningún valor)"
+        in labels
+    )
     assert at.select_slider(key="set.max_tokens").label == "Máximo de tokens por respuesta"
     assert "LM_STUDIO" not in texts(at)
 
