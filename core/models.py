@@ -51,6 +51,7 @@ from sqlalchemy import (
     LargeBinary,
     String,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy import false as sa_false
@@ -133,10 +134,33 @@ def exists_on(schema_object: Any, dialect: str) -> bool:
     return condition is None or condition.dialect in (None, dialect)
 
 
+class User(Base):
+    """A person: the pair (issuer, subject) of their identity (an OpenID Connect ID token's
+    ``iss``/``sub``; ``proxy`` and the email for a trusted proxy header; ``local``/``local`` for the
+    one person of a single-user install). The email and name are for display only: an email can
+    change, and two issuers may vouch for the same one, so neither is a key."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(320))
+    name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_users_identity"),)
+
+
 class Chat(Base):
     __tablename__ = "chats"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Whose chat this is: every read and write is scoped by it (core.repositories.scope).
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE", name="fk_chats_owner_id_users")
+    )
     title: Mapped[str] = mapped_column(String(200), default="")
     # A person chose the title (renamed the chat): nothing automatic ever replaces it. False for
     # a title made from the first message or written by the model (core.services.titles).
@@ -173,6 +197,9 @@ class Chat(Base):
         # The sidebar: chats not archived, pinned first, then by activity.
         Index("ix_chats_sidebar", "archived", "pinned", "last_activity", "id"),
         Index("ix_chats_source", "source", "source_id", unique=True),
+        # One person's sidebar and history: their chats in activity order.
+        Index("ix_chats_owner_sidebar", "owner_id", "archived", "pinned", "last_activity", "id"),
+        Index("ix_chats_owner_activity", "owner_id", "last_activity", "id"),
     )
 
 
@@ -240,10 +267,14 @@ class Message(Base):
 
 
 class AppSetting(Base):
-    """App-wide defaults chosen on the settings page, one JSON value per key."""
+    """A person's defaults chosen on the settings page, one JSON value per (owner, key)."""
 
     __tablename__ = "app_settings"
 
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE", name="fk_app_settings_owner_id_users"),
+        primary_key=True,
+    )
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -262,13 +293,18 @@ class ModelFact(Base):
 
 
 class Tag(Base):
-    """A label a person gives chats ("work", "recipes"); names are unique."""
+    """A label a person gives chats ("work", "recipes"); names are unique per person."""
 
     __tablename__ = "tags"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE", name="fk_tags_owner_id_users")
+    )
+    name: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("owner_id", "name", name="uq_tags_owner_name"),)
 
 
 class ChatTag(Base):

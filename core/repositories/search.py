@@ -42,6 +42,7 @@ from sqlalchemy import ColumnElement, TextClause, and_, bindparam, func, select,
 from sqlalchemy.orm import Session
 
 from core.models import Chat, Message, UTCDateTime
+from core.repositories.scope import my_chats, owner_id
 from core.search.query import Query, fts5_match
 
 MARK = "\x01"  # what highlight() puts before each match, counted in SQL
@@ -185,8 +186,9 @@ class SearchRepository:
     # --- filters --------------------------------------------------------------------------------
     def _filters(self, flt: SearchFilters) -> tuple[list[str], list[Any]]:
         """WHERE conditions on ``m`` (messages) and ``c`` (chats) and their bound parameters."""
-        where: list[str] = []
-        binds: list[Any] = []
+        # Only the current owner's messages, whatever else is asked (core.repositories.scope).
+        where: list[str] = ["m.chat_id IN (SELECT id FROM chats WHERE owner_id = :f_owner)"]
+        binds: list[Any] = [bindparam("f_owner", owner_id(self.db))]
         if flt.chat_id is not None:
             where.append("m.chat_id = :f_chat")
             binds.append(bindparam("f_chat", flt.chat_id))
@@ -329,7 +331,7 @@ class SearchRepository:
                 Chat.archived,
             )
             .join(Chat, Chat.id == Message.chat_id)
-            .where(Message.id.in_(list(ids)))
+            .where(Message.id.in_(list(ids)), my_chats())
         )
         return {row.id: HitRow(*row) for row in found}
 

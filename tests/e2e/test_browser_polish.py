@@ -123,8 +123,8 @@ def _insert_chat(db_path: Path, title: str, last_activity: datetime) -> None:
     stamp = last_activity.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
     with sqlite3.connect(db_path) as conn:
         conn.execute(
-            "INSERT INTO chats (title, created_at, last_activity, message_count, own_settings)"
-            " VALUES (?, ?, ?, 0, 0)",
+            "INSERT INTO chats (title, created_at, last_activity, message_count, own_settings,"
+            " owner_id) VALUES (?, ?, ?, 0, 0, (SELECT id FROM users WHERE issuer = 'local'))",
             (title, stamp, stamp),
         )
 

@@ -16,11 +16,11 @@ from typing import Any
 import pandas as pd
 import pytest
 import streamlit as st
-from sqlalchemy import update
+from sqlalchemy import select, update
 from streamlit.runtime.media_file_manager import MediaFileManager
 
 from core.conf.db import session_scope
-from core.models import Chat
+from core.models import Chat, User
 from core.repositories.chats import ChatRepository
 from core.repositories.messages import MessageRepository
 from core.repositories.versions import VersionRepository
@@ -150,7 +150,9 @@ def test_model_and_date_filters(app_db: None, page: Any) -> None:
 
 def test_ten_thousand_chats_are_shown_a_page_at_a_time(app_db: None, page: Any) -> None:
     with session_scope(write=True) as db:
-        db.execute(Chat.__table__.insert(), [{"title": f"chat {i}"} for i in range(250)])
+        local = db.scalar(select(User.id).where(User.issuer == "local"))  # the one person
+        rows = [{"title": f"chat {i}", "owner_id": local} for i in range(250)]
+        db.execute(Chat.__table__.insert(), rows)
     at = page("history").run()
     assert len(table_titles(at)) == 100
     assert "Page 1 of 3 · 250 chats" in texts(at)

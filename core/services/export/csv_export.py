@@ -29,6 +29,7 @@ from sqlalchemy import Engine, Executable, select, true
 
 from core.conf.db import get_engine
 from core.models import Chat, Message
+from core.repositories.scope import my_chats
 from core.services.export.csv_sql import columns, line
 from core.services.export.scope import ExportScope, restrict
 from core.services.export.spool import deferred
@@ -46,6 +47,7 @@ def _queries(scope: ExportScope, dialect: str, safe: bool) -> Iterator[Executabl
     base = (
         select(line(dialect, safe, scope.all_versions))
         .join(Chat, Chat.id == Message.chat_id)
+        .where(my_chats())  # "everything" is everything of the current owner's
         .order_by(Message.chat_id, Message.id)
     )
     if not scope.all_versions:
@@ -153,7 +155,8 @@ def deferred_csv(scope: ExportScope, safe: bool = True) -> Callable[[], io.RawIO
 
     Streamlit runs this callable when the button is clicked, in a server thread with no script
     context: no ``st.session_state``, no page. So it captures only plain values (the frozen
-    ``scope`` and ``safe``) and finds the database through the process-wide engine.
+    ``scope``, ``safe`` and the current owner, whose chats alone it exports) and finds the
+    database through the process-wide engine.
 
     It streams the export into an anonymous temporary file and returns it (a raw ``io.FileIO``,
     which Streamlit accepts, closing itself once read): the database rows never pile up in memory,
