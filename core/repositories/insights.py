@@ -382,7 +382,10 @@ class InsightsRepository:
 def _answer_row(row: Any) -> AnswerRow:
     # id, chat_id, title, created_at, model, status, finish_reason, then the four measures.
     outcome = outcome_of(row.status, row.finish_reason)
-    return AnswerRow(*row[:3], _aware(row.created_at), row.model, outcome, *row[7:])
+    measures: tuple[Any, Any, Any, Any] = tuple(row[7:11])
+    return AnswerRow(
+        row.id, row.chat_id, row.title, _aware(row.created_at), row.model, outcome, *measures
+    )
 
 
 def _aware(moment: Any) -> datetime:

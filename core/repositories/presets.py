@@ -134,7 +134,9 @@ class PresetRepository:
         """Make ``preset_id`` the default (``None``: no default)."""
         if preset_id is not None:
             self._get(preset_id)
-        self.db.execute(update(Preset).where(Preset.is_default.is_(True), _mine()).values(is_default=False))
+        self.db.execute(
+            update(Preset).where(Preset.is_default.is_(True), _mine()).values(is_default=False)
+        )
         self.db.flush()
         if preset_id is not None:
             self._get(preset_id).is_default = True
