@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session
 
 from core.conf.db import session_scope, write_transaction
 from core.errors import InputError
+from core.identity import acting_as
 from core.models import utcnow
 from core.repositories.chats import settings_columns
 from core.repositories.imports import MESSAGE_COLUMNS, ImportRepository
@@ -202,7 +203,8 @@ def store(conversation: Conversation, owner: int | None = None) -> Stored | None
         repository.add_messages(rows)
         files = [(ids[i], turn.attachments) for i, turn in enumerate(turns) if turn.attachments]
         if conversation.tags or files:
-            with Session(bind=connection) as session:  # joins the transaction
+            # Joins the transaction; the tags are created as ``owner``'s (core.repositories.tags).
+            with acting_as(owner), Session(bind=connection) as session:
                 _tag(TagRepository(session), chat_id, conversation.tags)
                 for message_id, attachments in files:
                     attach_to_message(session, message_id, attachments)
@@ -260,7 +262,8 @@ def _import_document(
     file.sources.add(shape.kind.value)
     if shape.presets is not None:
         try:  # all or nothing, in their own transaction; a preset already here is not added again
-            file.presets += len(presets_from_json(shape.presets).added)
+            with acting_as(owner):
+                file.presets += len(presets_from_json(shape.presets).added)
         except InputError as exc:
             file.refuse(document.name, exc)
     try:
