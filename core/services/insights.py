@@ -36,6 +36,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, Final
 
 from core.conf.db import get_engine, session_scope
+from core.identity import current_owner_id
 from core.repositories.insights import (
     ERROR,
     LENGTH,
@@ -212,8 +213,10 @@ def _fingerprint() -> tuple[Any, ...]:
 
 def _database() -> tuple[str, int]:
     """The database and the owner: what a kept result is of (the overview is personal)."""
-    with session_scope() as db:
-        me = owner_id(db)
+    me = current_owner_id()
+    if me is None:  # the local user (single-user mode), whether set for the run or not
+        with session_scope() as db:
+            me = owner_id(db)
     return get_engine().url.render_as_string(hide_password=True), me
 
 
