@@ -196,7 +196,8 @@ class Chat(Base):
         Index("ix_chats_last_activity", "last_activity", "id"),
         # The sidebar: chats not archived, pinned first, then by activity.
         Index("ix_chats_sidebar", "archived", "pinned", "last_activity", "id"),
-        Index("ix_chats_source", "source", "source_id", unique=True),
+        # An origin is unique per person: two people importing one file get a copy each.
+        Index("ix_chats_owner_source", "owner_id", "source", "source_id", unique=True),
         # One person's sidebar and history: their chats in activity order.
         Index("ix_chats_owner_sidebar", "owner_id", "archived", "pinned", "last_activity", "id"),
         Index("ix_chats_owner_activity", "owner_id", "last_activity", "id"),
@@ -369,13 +370,17 @@ class Preset(Base):
 
     ``settings`` holds the generation parameters it sets (``ChatSettings.to_json`` without model
     and system prompt); a parameter it does not hold is left as the chat has it. At most one
-    preset is the default (``is_default``, a partial unique index): new chats start from it.
-    ``source`` says where an imported preset came from ("lmstudio", "charla")."""
+    preset per person is the default (``is_default``, a partial unique index on the owner): new
+    chats start from it. ``source`` says where an imported preset came from ("lmstudio",
+    "charla"). Presets are personal (``owner_id``); names are unique per person."""
 
     __tablename__ = "presets"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE", name="fk_presets_owner_id_users")
+    )
+    name: Mapped[str] = mapped_column(String(100))
     system_prompt: Mapped[str | None] = mapped_column(Text)
     settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
@@ -384,9 +389,10 @@ class Preset(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
+        UniqueConstraint("owner_id", "name", name="uq_presets_owner_name"),
         Index(
-            "ix_presets_default",
-            "is_default",
+            "ix_presets_owner_default",
+            "owner_id",
             unique=True,
             sqlite_where=text("is_default"),
             postgresql_where=text("is_default"),

@@ -14,7 +14,8 @@ from sqlalchemy.exc import IntegrityError
 from core.conf import db as conf_db
 from core.conf.db import _alembic_config, get_engine
 from core.identity import Identity, acting_as
-from core.services import chats, history, organise, users
+from core.schemas import ChatSettings
+from core.services import chats, history, organise, presets, users
 from core.services import settings as settings_service
 
 T = datetime(2026, 11, 30, 12, 0, 0)
@@ -104,4 +105,60 @@ def test_existing_chats_go_to_the_local_user_and_come_back(db_url: str) -> None:
             [("language", '"es"')],
         )
         assert "users" not in inspect(connection).get_table_names()
+    command.upgrade(_alembic_config(get_engine()), "head")
+
+
+def test_presets_and_import_origins_become_personal_and_come_back(db_url: str) -> None:
+    """0012 on presets and imported chats: existing presets go to the local user; names and the
+    default are per person, and so is an imported conversation's origin. Going back, one name,
+    one default and one origin in all again (the oldest keep theirs), and nothing is lost."""
+    engine = conf_db.configure(db_url)
+    command.upgrade(_alembic_config(engine), "0011")
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO presets (id, name, settings, is_default, created_at, updated_at)"
+                " VALUES (1, 'Coder', '{}', true, :t, :t)"
+            ),
+            {"t": T},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO chats (id, title, created_at, last_activity, message_count,"
+                " own_settings, title_by_user, pinned, archived, source, source_id)"
+                " VALUES (1, 'Imported', :t, :t, 0, false, false, false, false, 'chatgpt', 'c-1')"
+            ),
+            {"t": T},
+        )
+    if engine.dialect.name == "postgresql":
+        with engine.begin() as connection:
+            connection.execute(text("SELECT setval('presets_id_seq', 1)"))
+            connection.execute(text("SELECT setval('chats_id_seq', 1)"))
+    conf_db.init_db(get_engine())
+
+    with get_engine().connect() as connection:
+        local = connection.execute(
+            text("SELECT id FROM users WHERE issuer = 'local' AND subject = 'local'")
+        ).scalar_one()
+        owners = connection.execute(text("SELECT owner_id FROM presets")).scalars().all()
+        assert owners == [local]
+    bob = users.sign_in(Identity("http://idp", "bob", "bob@example.com", "Bob"))
+    same_origin = text(
+        "INSERT INTO chats (title, created_at, last_activity, message_count, owner_id, source,"
+        " source_id) VALUES ('Imported', :t, :t, 0, :o, 'chatgpt', 'c-1')"
+    )
+    with get_engine().begin() as connection:  # Bob's own copy of the same conversation
+        connection.execute(same_origin, {"t": T, "o": bob.id})
+    with pytest.raises(IntegrityError), get_engine().begin() as connection:
+        connection.execute(same_origin, {"t": T, "o": local})  # but the local user's is there
+    with acting_as(bob.id):  # the same name, and a default of his own
+        presets.set_default(presets.create_preset("Coder", None, ChatSettings()).id)
+    assert [(p.name, p.is_default) for p in presets.list_presets()] == [("Coder", True)]
+
+    command.downgrade(_alembic_config(get_engine()), "0011")
+    with get_engine().connect() as connection:
+        rows = connection.execute(text("SELECT id, name, is_default FROM presets ORDER BY id"))
+        assert [tuple(r) for r in rows] == [(1, "Coder", True), (2, "Coder #2", False)]
+        rows = connection.execute(text("SELECT id, source, source_id FROM chats ORDER BY id"))
+        assert [tuple(r) for r in rows] == [(1, "chatgpt", "c-1"), (2, "chatgpt", None)]
     command.upgrade(_alembic_config(get_engine()), "head")

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import inspect
+import io
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -31,9 +32,14 @@ from core.repositories.messages import MessageRepository
 from core.schemas import ChatSettings
 from core.services import (
     chats,
+    compare,
     context_view,
     history,
+    insights,
+    model_control,
     organise,
+    preset_files,
+    presets,
     search,
     seed_flow,
     titles,
@@ -44,9 +50,10 @@ from core.services import settings as settings_service
 from core.services.attachments import store
 from core.services.attachments.reading import prepare
 from core.services.chat import ChatService
-from core.services.export import csv_export
+from core.services.export import csv_export, formats, json_export, markdown_export, records
 from core.services.export.scope import ExportScope
 from core.services.history import HistoryFilter
+from core.services.importers import load
 from core.services.workers import answer_workers
 from core.vocab import Sender
 from tests.fakes.fake_llm_server import FakeLLMServer, Reply
@@ -172,6 +179,11 @@ def test_bob_finds_nothing_of_alices_chat(world: World) -> None:
         for scope in (ExportScope.everything(), ExportScope.chat(w.chat)):
             data = csv_export.csv_bytes(scope.with_versions())
             assert SECRET.encode() not in data and data.count(b"\r\n") == 1  # the header only
+            target = io.BytesIO()
+            assert (
+                csv_export.write_csv(target, scope) == 0
+                and SECRET.encode() not in target.getvalue()
+            )
         assert SECRET.encode() not in csv_export.deferred_csv(ExportScope.everything())().read()
         # core.services.organise: tags are personal
         not_found(lambda: organise.set_pinned([w.chat]))
@@ -259,6 +271,19 @@ NOT_CHAT_DATA = {
     "titles.suggest_title", "titles.is_automatic_title", "users.sign_in",
     "users.current_is_admin", "users.claim_local",
     "csv_export.iter_csv", "csv_export.export_to_file",  # csv_bytes / deferred_csv use them
+    # Pure conversions of values already read (or to be written) by a covered entry point.
+    "json_export.iso_now", "json_export.native_key", "json_export.parse_native_key",
+    "json_export.chat_header", "json_export.message_fields", "json_export.is_everything",
+    "markdown_export.yaml_value", "markdown_export.close_fences", "markdown_export.files_text",
+    "markdown_export.chat_markdown", "markdown_export.member_name", "records.with_files",
+    "formats.single_chat", "formats.extension", "formats.mime_type", "formats.download_name",
+    "load.theirs", "load.typed", "compare.cold_start", "compare.load_seconds",
+    "preset_files.parse_lmstudio", "preset_files.preset_to_json", "preset_files.preset_from_json",
+    # Loading and unloading a model acts on the LLM server, which every person shares (as its
+    # list of models is): server-wide, not personal, and it reads or writes no chat.
+    "model_control.can_load", "model_control.load_model", "model_control.unload_model",
+    "model_control.needs_loading", "model_control.prepare_model",
+    "insights.forget",  # drops every kept overview (tests)
 }  # fmt: skip
 COVERED = {
     "chats.chat_exists", "chats.get_chat", "chats.open_chat", "chats.rename_chat",
@@ -274,13 +299,28 @@ COVERED = {
     "settings.reset_chat_settings", "workers.follow", "workers.request_stop",
     "workers.chat_is_answering", "users.usage", "search.search_messages", "search.find_in_chat",
     "search.reveal", "store.attachment_data", "store.messages_with_files_matching",
-    "store.prune_attachments",
+    "store.prune_attachments", "csv_export.write_csv",
+    # Checked in tests/test_owners_features.py (exports, import, Insights, Compare, presets).
+    "records.chats_with_messages", "records.chats_with_files", "json_export.write_json",
+    "markdown_export.write_markdown", "formats.write_export", "formats.export_file",
+    "formats.deferred_export", "load.current_owner", "load.store", "load.import_files",
+    "load.import_paths", "load.import_uploads", "insights.filter_options", "insights.overview",
+    "insights.overview_at_once", "insights.update", "insights.updated", "insights.answers",
+    "compare.start", "compare.get", "compare.progress", "compare.recent", "compare.stop",
+    "compare.keep", "presets.list_presets", "presets.get_preset", "presets.default_preset",
+    "presets.create_preset", "presets.update_preset", "presets.duplicate_preset",
+    "presets.delete_preset", "presets.set_default", "presets.apply_to_chat",
+    "presets.new_chat_settings", "presets.import_lmstudio", "presets.presets_to_json",
+    "presets.presets_from_json",
 }  # fmt: skip
 MODULES: dict[str, ModuleType] = {
     "chats": chats, "context_view": context_view, "seed_flow": seed_flow, "titles": titles,
     "history": history, "csv_export": csv_export, "organise": organise,
     "settings": settings_service, "workers": workers, "users": users, "search": search,
-    "store": store,
+    "store": store, "records": records, "json_export": json_export,
+    "markdown_export": markdown_export, "formats": formats, "load": load, "insights": insights,
+    "compare": compare, "presets": presets, "preset_files": preset_files,
+    "model_control": model_control,
 }  # fmt: skip
 
 

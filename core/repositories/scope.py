@@ -8,7 +8,7 @@ else :class:`~core.errors.NotSignedIn` before any query runs. From it:
 - :func:`my_chat` / :func:`my_chat_id` — one chat id of mine (someone else's id is exactly as
   "not found" as a deleted one: the row is simply not there for this owner);
 - :func:`my_messages` — ``messages`` whose chat is mine: add it to every query on ``messages`` that
-  starts from a message id.
+  starts from a message id (:func:`my_messages_apart` in a query that also joins ``chats``).
 
 :func:`owner_id` resolves the owner to an integer for the few prebuilt statements that bind it
 (``create_message``'s hot path) and for rows that store it (a new chat, a tag, a setting).
@@ -19,7 +19,7 @@ here too.
 from __future__ import annotations
 
 from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, literal, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from core.conf.settings import get_settings
 from core.errors import NotSignedIn
@@ -80,3 +80,13 @@ def my_messages() -> ColumnElement[bool]:
     # Correlated on the chat's primary key: one index probe per message row, whereas an
     # ``IN (the owner's chats)`` would list all of a person's chats for a single message.
     return exists().where(Chat.id == Message.chat_id, my_chats())
+
+
+# The chat a message belongs to, under a name of its own (see my_messages_apart).
+_OWNED = aliased(Chat, name="owned_chat")
+
+
+def my_messages_apart() -> ColumnElement[bool]:
+    """:func:`my_messages` probing an alias of ``chats``: usable in a query that joins ``chats``
+    itself (the plain one would be correlated with that join and select nothing of its own)."""
+    return exists().where(_OWNED.id == Message.chat_id, _OWNED.owner_id == owner_value())

@@ -15,7 +15,7 @@ before taking the date. The date filter is in the same days (:func:`local_midnig
 
 **Fresh, not recomputed on every rerun.** At a million messages the aggregations take about a
 second (``make bench`` measures each one), far too long for a page that reruns on every click. An
-overview is therefore kept per filter until the history changes: before reusing it, a
+overview is therefore kept per person and filter until the history changes: before reusing it, a
 :meth:`~core.repositories.insights.InsightsRepository.fingerprint` of the database (a few
 index look-ups: highest message id, answers being written, chats, messages counted on the chats,
 tags given) must still match, and it is never older than :data:`MAX_AGE`. A new answer, a finished
@@ -36,6 +36,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, Final
 
 from core.conf.db import get_engine, session_scope
+from core.identity import current_owner_id
 from core.repositories.insights import (
     ERROR,
     LENGTH,
@@ -46,6 +47,7 @@ from core.repositories.insights import (
     DailyRow,
     InsightsRepository,
 )
+from core.repositories.scope import owner_id
 from core.repositories.tags import TagRepository
 from core.services.kept import Kept
 from core.zones import day_shift, local_midnight
@@ -209,8 +211,13 @@ def _fingerprint() -> tuple[Any, ...]:
         return InsightsRepository(db).fingerprint()
 
 
-def _database() -> str:
-    return get_engine().url.render_as_string(hide_password=True)
+def _database() -> tuple[str, int]:
+    """The database and the owner: what a kept result is of (the overview is personal)."""
+    me = current_owner_id()
+    if me is None:  # the local user (single-user mode), whether set for the run or not
+        with session_scope() as db:
+            me = owner_id(db)
+    return get_engine().url.render_as_string(hide_password=True), me
 
 
 # --- what the page asks -------------------------------------------------------------------------

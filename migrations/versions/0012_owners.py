@@ -11,6 +11,12 @@
   instead of globally.
 - ``app_settings``: keyed by ``(owner_id, key)``; language and generation defaults are personal.
   The table is copied into its new shape (its primary key changes).
+- ``presets.owner_id``: presets are personal too; names are unique per person
+  (``uq_presets_owner_name``) and each person has at most one default
+  (``ix_presets_owner_default``, partial unique on the owner where ``is_default``).
+- ``ix_chats_owner_source`` replaces ``ix_chats_source``: an imported conversation's origin
+  ``(source, source_id)`` is unique per person, so two people importing the same file each get
+  their own copy (and one person importing it twice still gets one).
 
 SQLite: ``chats`` and ``tags`` are altered in batch mode (copied and renamed), which drops every
 trigger on them: the full-text index's triggers on ``chats`` (migration 0008) are dropped first,
@@ -18,8 +24,10 @@ then recreated, and ``chats_fts`` rebuilt (:func:`_without_chat_triggers`). (Add
 accepts it, but SQLAlchemy then reflects no foreign key on ``chats``, so a later batch migration
 would silently drop it.)
 
-Downgrade: everything becomes the one history again. Tags whose names two people share get their
-id appended (the global unique name returns); only the local user's settings are kept.
+Downgrade: everything becomes the one history again. Tags and presets whose names two people share
+get their id appended (the global unique name returns); only the oldest default preset stays the
+default; a conversation two people imported keeps its origin on the oldest copy only (the others
+forget their ``source_id``); only the local user's settings are kept.
 
 Revision ID: 0012
 Revises: 0011
@@ -99,14 +107,18 @@ def upgrade() -> None:
     )
     local = _local_id()
 
-    for table in ("chats", "tags"):
+    for table in ("chats", "tags", "presets"):
         op.add_column(table, sa.Column("owner_id", sa.Integer(), nullable=True))
         op.get_bind().execute(sa.text(f"UPDATE {table} SET owner_id = :o"), {"o": local})
+    op.drop_index("ix_chats_source", "chats")
     with _without_chat_triggers(), op.batch_alter_table("chats") as batch:
         batch.alter_column("owner_id", existing_type=sa.Integer(), nullable=False)
         batch.create_foreign_key(
             "fk_chats_owner_id_users", "users", ["owner_id"], ["id"], ondelete="CASCADE"
         )
+    op.create_index(
+        "ix_chats_owner_source", "chats", ["owner_id", "source", "source_id"], unique=True
+    )
     op.create_index(
         "ix_chats_owner_sidebar", "chats", ["owner_id", "archived", "pinned", "last_activity", "id"]
     )
@@ -125,6 +137,27 @@ def upgrade() -> None:
             "fk_tags_owner_id_users", "users", ["owner_id"], ["id"], ondelete="CASCADE"
         )
         batch.create_unique_constraint("uq_tags_owner_name", ["owner_id", "name"])
+
+    # Presets: the same change as tags (0010 created the unique name unnamed too), and one
+    # default per person instead of one in all.
+    op.drop_index("ix_presets_default", "presets")
+    with op.batch_alter_table(
+        "presets", naming_convention={"uq": "uq_%(table_name)s_%(column_0_name)s"}
+    ) as batch:
+        batch.drop_constraint("uq_presets_name" if sqlite else "presets_name_key", type_="unique")
+        batch.alter_column("owner_id", existing_type=sa.Integer(), nullable=False)
+        batch.create_foreign_key(
+            "fk_presets_owner_id_users", "users", ["owner_id"], ["id"], ondelete="CASCADE"
+        )
+        batch.create_unique_constraint("uq_presets_owner_name", ["owner_id", "name"])
+    op.create_index(
+        "ix_presets_owner_default",
+        "presets",
+        ["owner_id"],
+        unique=True,
+        sqlite_where=sa.text("is_default"),
+        postgresql_where=sa.text("is_default"),
+    )
 
     op.create_table(
         "app_settings_owned",
@@ -186,9 +219,41 @@ def downgrade() -> None:
         batch.drop_column("owner_id")
         batch.create_unique_constraint("uq_tags_name" if sqlite else "tags_name_key", ["name"])
 
+    # Presets: one name and one default in all again (the oldest keep theirs).
+    op.execute(
+        "UPDATE presets SET name = substr(name, 1, 80) || ' #' || CAST(id AS VARCHAR(12))"
+        " WHERE id NOT IN (SELECT min(id) FROM presets GROUP BY lower(name))"
+    )
+    op.execute(
+        "UPDATE presets SET is_default = false WHERE is_default"
+        " AND id <> (SELECT min(id) FROM presets WHERE is_default)"
+    )
+    op.drop_index("ix_presets_owner_default", "presets")
+    with op.batch_alter_table("presets") as batch:
+        batch.drop_constraint("uq_presets_owner_name", type_="unique")
+        batch.drop_constraint("fk_presets_owner_id_users", type_="foreignkey")
+        batch.drop_column("owner_id")
+        batch.create_unique_constraint("uq_presets_name" if sqlite else "presets_name_key", ["name"])
+    op.create_index(
+        "ix_presets_default",
+        "presets",
+        ["is_default"],
+        unique=True,
+        sqlite_where=sa.text("is_default"),
+        postgresql_where=sa.text("is_default"),
+    )
+
+    # An origin unique in all again: the oldest copy of a conversation keeps it.
+    op.execute(
+        "UPDATE chats SET source_id = NULL WHERE source_id IS NOT NULL AND id NOT IN"
+        " (SELECT min(id) FROM chats WHERE source_id IS NOT NULL GROUP BY source, source_id)"
+    )
+    op.drop_index("ix_chats_owner_source", "chats")
+
     op.drop_index("ix_chats_owner_activity", "chats")
     op.drop_index("ix_chats_owner_sidebar", "chats")
     with _without_chat_triggers(), op.batch_alter_table("chats") as batch:
         batch.drop_constraint("fk_chats_owner_id_users", type_="foreignkey")
         batch.drop_column("owner_id")
+    op.create_index("ix_chats_source", "chats", ["source", "source_id"], unique=True)
     op.drop_table("users")
