@@ -1,8 +1,8 @@
 """Search finds messages by their files (issue 13, point 3; index: migration 0013), on SQLite and
 PostgreSQL (``db``): a file's extracted text with accents and case folded, its name, a phrase and a
 prefix in its text, exclusions, the snippet (name and marked text), ranking after the message's own
-words, "Find in this chat", another person's files never found, and a deleted message's files gone
-from the results.
+words, "Find in this chat" and History's chat table, another person's files never found, and a
+deleted message's files gone from the results.
 
 Files are stored the way the app stores them (``prepare`` then the repository's ``attach``, in the
 same transaction as the message), so the index is kept by the very triggers real use fires.
@@ -21,7 +21,7 @@ from core.repositories.attachments import AttachmentRepository
 from core.repositories.chats import ChatRepository
 from core.repositories.messages import MessageRepository
 from core.search.snippets import parts
-from core.services import chats, users
+from core.services import chats, history, users
 from core.services.attachments import prepare
 from core.services.search import find_in_chat, search_messages
 from tests.attachment_files import image_bytes, pdf_with_text
@@ -89,10 +89,15 @@ def test_the_hit_shows_the_file_name_and_marked_text_and_ranks_after_own_words(d
 def test_find_in_this_chat_finds_files_and_a_deleted_message_is_gone(db: str) -> None:
     chat_id, message_id = message_with_files("Notes", "see file", ("plan.md", b"glaciar azul"))
     other, _ = message_with_files("Other", "see file", ("plan.md", b"glaciar azul"))
+    message_with_files("Third", "no file, no glacier")
     assert {hit.message_id for hit in find_in_chat(chat_id, "glaciar").hits} == {message_id}
+    assert find_in_chat(other, "glaciar").total == 1
+    shown = history.search_chats(None, history.HistoryFilter(text="GLACIAR"))
+    assert {summary.id for summary in shown} == {chat_id, other}  # History's chat table too
     assert len(found("glaciar")) == 2
     chats.delete_chat(other)
     assert found("glaciar") == {message_id} and search_messages("glaciar").total == 1
+    assert history.count_chats(history.HistoryFilter(text="glaciar")) == 1
     chats.delete_version(message_id)  # the message itself
     assert found("glaciar") == set() and search_messages("glaciar").total == 0
 

@@ -1,7 +1,9 @@
-"""Full-text search over every message, for the History page, "Find in this chat" and the CLI.
+"""Full-text search over every message and its files, for the History page, "Find in this chat"
+and the CLI.
 
 :func:`search_messages` is the one entry point: the query language is :mod:`core.search.query`,
-the index is migration 0008's, the queries are :mod:`core.repositories.search`.
+the index is migration 0008's (files: 0013's), the queries are :mod:`core.repositories.search`
+(files: :mod:`core.repositories.search_files`).
 
 **Order.** Best matches first — BM25 on SQLite (:func:`core.repositories.search.bm25`),
 ``ts_rank_cd`` on PostgreSQL — and the newer message first on a tie. Ranking looks at the newest
@@ -19,6 +21,16 @@ to two significant figures, and flagged (``estimated`` true): the pages say "abo
 branch its chat shows, ``selected``), answers still being written (each progressive save is
 indexed) and archived chats (found, flagged ``archived``). Deleted messages, versions and chats
 are gone from the index with them.
+
+**Files.** A message is also found by one of its files: the file's name and extracted text
+together must match the whole query (:mod:`core.repositories.search_files`, migration 0013's
+index). The query is matched against the message's own words or against one file, never a mix.
+An excluded term (``-word``) leaves a message out on the side that matched: found by its words,
+when they hold it; found by a file, when that file does. Such a hit's snippet is the file's name,
+a colon and a snippet of its text (``in_file`` names the file); it ranks after a message whose own
+words match as well (:data:`~core.repositories.search_files.FILE_WEIGHT`). Both candidate lists
+are merged newest first before the window is cut, so the window and the estimate count messages,
+however they were found.
 """
 
 from __future__ import annotations
