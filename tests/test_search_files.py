@@ -119,3 +119,12 @@ def test_someone_elses_files_are_not_found(oidc: None) -> None:
     with acting_as(bob.id):
         assert found("zafiro") == set() and found("secreto") == set()
         assert search_messages("zafiro").total == 0
+
+
+def test_a_hit_found_by_a_file_names_it_in_both_languages(db: str) -> None:
+    from ui.search_view import _notes
+
+    message_with_files("Biología", "mira", ("apuntes.txt", BIOLOGY.encode()))
+    (hit,) = search_messages("cloroplasto").hits
+    assert _notes(hit, "en") == ["in the file apuntes.txt"]
+    assert _notes(hit, "es") == ["en el archivo apuntes.txt"]
