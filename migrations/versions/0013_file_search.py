@@ -47,7 +47,7 @@ INDEXED_CHARS = 100_000  # 0008's PG_INDEXED_CHARS
 KEY = 65536  # FTS rowid = message_id * KEY + position (a message carries at most 10 files)
 
 _SQLITE_ROW = (
-    "{row}.message_id * 65536 + {row}.position, {row}.name,"
+    f"{{row}}.message_id * {KEY} + {{row}}.position, {{row}}.name,"
     f" substr((SELECT text FROM attachments WHERE id = {{row}}.attachment_id), 1, {INDEXED_CHARS})"
 )
 
@@ -63,11 +63,11 @@ def _sqlite_upgrade() -> None:
     )
     op.execute(
         "CREATE TRIGGER message_files_fts_delete AFTER DELETE ON message_attachments BEGIN"
-        " DELETE FROM message_files_fts WHERE rowid = old.message_id * 65536 + old.position; END"
+        f" DELETE FROM message_files_fts WHERE rowid = old.message_id * {KEY} + old.position; END"
     )
     op.execute(
         "CREATE TRIGGER message_files_fts_update AFTER UPDATE ON message_attachments BEGIN"
-        " DELETE FROM message_files_fts WHERE rowid = old.message_id * 65536 + old.position;"
+        f" DELETE FROM message_files_fts WHERE rowid = old.message_id * {KEY} + old.position;"
         f" INSERT INTO message_files_fts(rowid, name, text) VALUES"
         f" ({_SQLITE_ROW.format(row='new')}); END"
     )
