@@ -109,7 +109,7 @@ class Base(DeclarativeBase):
     pass
 
 
-# The full-text index is built by migration 0008 in each database's own terms — SQLite FTS5
+# The full-text index is built by migrations 0008 and 0013 in each database's own terms — SQLite FTS5
 # tables (and the shadow tables FTS5 keeps: ``messages_fts_data``, …) with their triggers,
 # PostgreSQL generated ``search_vector`` columns with GIN indexes — which these declarations
 # cannot express. Only :mod:`core.repositories.search` reads them.
@@ -119,6 +119,8 @@ SEARCH_OBJECTS = (
     "search_vector",
     "ix_messages_search",
     "ix_chats_search",
+    "message_files_fts",  # 0013: files' names and text
+    "ix_message_files_search",
 )
 
 

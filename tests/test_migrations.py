@@ -269,3 +269,74 @@ def test_0009_gives_every_chat_a_kind_and_indexes_the_answers_with_nothing_lost(
     }
     with engine.connect() as connection:
         assert connection.execute(query).all() == before
+
+
+def test_0013_indexes_existing_files_and_going_back_keeps_the_search_triggers(
+    db_url: str,
+) -> None:
+    """A database at 0012 with a message carrying a text file: after 0013 (and on to head) the
+    search finds the message by the file's text (accents folded) and name, and a file attached
+    later; down again, only 0013's objects go (0008's triggers stay) and the rows are kept."""
+    from core.conf import db as conf_db
+    from core.services.search import search_messages
+
+    engine = conf_db.configure(db_url)
+    config = _alembic_config(engine)
+    command.upgrade(config, "0012")
+    triggers = _triggers(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO chats (id, title, created_at, last_activity, message_count,"
+                " own_settings, title_by_user, pinned, archived, owner_id)"
+                " VALUES (1, 'Old', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1,"
+                " false, false, false, false, (SELECT id FROM users WHERE issuer = 'local'))"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO messages (id, chat_id, sender, content, reasoning, status,"
+                " created_at, depth, selected, stop_requested) VALUES (1, 1, 'user', 'mira',"
+                " '', 'complete', CURRENT_TIMESTAMP, 0, true, false)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO attachments (id, sha256, kind, mime, size, data, text,"
+                " context_bytes, created_at) VALUES (1, :sha, 'document', 'text/plain', 12,"
+                " :data, 'La FOTOSÍNTESIS verde', 30, CURRENT_TIMESTAMP)"
+            ),
+            {"sha": "0" * 64, "data": b"fotosintesis"},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO message_attachments (message_id, position, attachment_id, name)"
+                " VALUES (1, 0, 1, 'apuntes.txt')"
+            )
+        )
+
+    def found(query: str) -> set[int]:
+        return {hit.message_id for hit in search_messages(query).hits}
+
+    command.upgrade(config, "0013")
+    command.upgrade(config, "head")
+    assert found("fotosintesis") == found("apuntes") == found('"fotosintesis verde"') == {1}
+    with engine.begin() as connection:  # a link written after the upgrade is indexed too
+        connection.execute(
+            text(
+                "INSERT INTO message_attachments (message_id, position, attachment_id, name)"
+                " VALUES (1, 1, 1, 'copia-zafiro.txt')"
+            )
+        )
+    assert found("zafiro") == {1}
+
+    command.downgrade(config, "0012")
+    assert _triggers(engine) == triggers  # 0008's search triggers are kept
+    assert "message_files_fts" not in inspect(engine).get_table_names()
+    assert "search_vector" not in {
+        c["name"] for c in inspect(engine).get_columns("message_attachments")
+    }
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM message_attachments")).scalar() == 2
+    command.upgrade(config, "head")  # and up again: the files are indexed anew
+    assert found("zafiro") == found("fotosintesis") == {1}

@@ -25,7 +25,9 @@ checks the filters on each. PostgreSQL chooses between its GIN index and the pri
 statistics (the query is built from constants, so it plans with the real words).
 
 **Chats.** :func:`chat_condition` is the chat-level side, for History's table and export scopes: a
-chat matches when its title matches the whole query or one of its messages does.
+chat matches when its title matches the whole query, or one of its messages does, or one of its
+messages' files does (migration 0013's index; the message-level side of files is
+:mod:`core.repositories.search_files`).
 
 Everything a person typed reaches SQL only as bound parameters; the SQL text is built from
 constants.
@@ -161,19 +163,26 @@ def plan_with_values(db: Session) -> None:
 
 
 def chat_condition(query: Query, dialect: str) -> ColumnElement[bool]:
-    """Chats whose title, or one of whose messages, matches ``query`` (``searchable`` only)."""
+    """Chats whose title, one of whose messages or one of those messages' files matches ``query``
+    (``searchable`` only)."""
     if dialect == "sqlite":
         condition = text(
             "(chats.id IN (SELECT chats_fts.rowid FROM chats_fts WHERE chats_fts MATCH :sq_match)"
             " OR chats.id IN (SELECT found.chat_id FROM messages_fts"
             " JOIN messages AS found ON found.id = messages_fts.rowid"
-            " WHERE messages_fts MATCH :sq_match))"
+            " WHERE messages_fts MATCH :sq_match)"
+            " OR chats.id IN (SELECT filed.chat_id FROM message_files_fts"
+            " JOIN messages AS filed ON filed.id = message_files_fts.rowid / 65536"
+            " WHERE message_files_fts MATCH :sq_match))"
         ).bindparams(sq_match=fts5_match(query))
     else:
         tsquery, params = pg_tsquery(query)
         condition = text(
             f"(chats.search_vector @@ {tsquery} OR chats.id IN (SELECT found.chat_id FROM"
-            f" messages AS found WHERE found.search_vector @@ {tsquery}))"
+            f" messages AS found WHERE found.search_vector @@ {tsquery})"
+            " OR chats.id IN (SELECT filed.chat_id FROM message_attachments AS files"
+            " JOIN messages AS filed ON filed.id = files.message_id"
+            f" WHERE files.search_vector @@ {tsquery}))"
         ).bindparams(**params)
     return and_(condition)  # typed as the boolean it is
 
