@@ -29,8 +29,15 @@ from core.models import Chat, Message, User
 _LOCAL_INFO_KEY = "charla_local_owner"
 
 
-def _local_user() -> ColumnElement[int]:
-    return select(User.id).where(User.issuer == LOCAL, User.subject == LOCAL).scalar_subquery()
+# Built once: a SQL expression is immutable, and building it on every query cost more than the
+# query it joins on the first-token path.
+_LOCAL_USER: ScalarSelect[int] = (
+    select(User.id).where(User.issuer == LOCAL, User.subject == LOCAL).scalar_subquery()
+)
+
+
+def _local_user() -> ScalarSelect[int]:
+    return _LOCAL_USER
 
 
 def owner_value() -> ColumnElement[int]:
