@@ -49,10 +49,15 @@ class LiveAnswer:
 
     # --- the writer's side ----------------------------------------------------------------------
     def add(self, kind: str, text: str) -> None:
-        with self._cond:
-            self._parts.add(kind, text)
-            self._version += 1
-            if self._waiting:  # once per token: skip the wake-up when nobody waits
+        # Once per token, so no lock unless a follower waits: the one writer thread appends (a
+        # list append is atomic under the GIL, so a reader sees a token or not, never half of it)
+        # and bumps the version *before* looking for waiters, while a follower counts itself
+        # waiting *before* it checks the version — either it sees the new version, or the
+        # writer sees it waiting and wakes it.
+        self._parts.add(kind, text)
+        self._version += 1
+        if self._waiting:
+            with self._cond:
                 self._cond.notify_all()
 
     def set_loading(self, loading: bool) -> None:
