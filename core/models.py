@@ -109,19 +109,15 @@ class Base(DeclarativeBase):
     pass
 
 
-# The full-text index is built by migrations 0008 and 0013 in each database's own terms — SQLite FTS5
-# tables (and the shadow tables FTS5 keeps: ``messages_fts_data``, …) with their triggers,
-# PostgreSQL generated ``search_vector`` columns with GIN indexes — which these declarations
-# cannot express. Only :mod:`core.repositories.search` reads them.
-SEARCH_OBJECTS = (
+# The full-text index (migrations 0008, 0013: SQLite FTS5 tables, their shadow tables and triggers;
+# PostgreSQL ``search_vector`` columns with GIN indexes) is beyond these declarations.
+SEARCH_OBJECTS: tuple[str, ...] = (
     "messages_fts",
     "chats_fts",
     "search_vector",
     "ix_messages_search",
-    "ix_chats_search",
-    "message_files_fts",  # 0013: files' names and text
-    "ix_message_files_search",
 )
+SEARCH_OBJECTS += ("ix_chats_search", "message_files_fts", "ix_message_files_search")  # 0013: files
 
 
 def exists_on(schema_object: Any, dialect: str) -> bool:
