@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from devtools.servers import LlamaServer, StreamlitServer
 from tests.e2e.helpers import (
@@ -28,6 +29,7 @@ from tests.e2e.helpers import (
     CAPTION,
     CHAT_INPUT,
     STOP,
+    WAIT_MS,
     FakeServerProcess,
     answers,
     finished_answer,
@@ -73,7 +75,13 @@ def test_answer_streams_in_and_is_stored(
 
     answer = finished_answer(db_path, 1)
     wait_idle(tab)
-    tab.wait_for_selector(f"{ASSISTANT} [data-testid='stCaptionContainer']")  # stored rendering
+    # The stored rendering replaces the live one as soon as the page sees the answer ended (the
+    # chat's watcher polls): its caption names the model, and "being written" is gone.
+    bubble = tab.locator(ASSISTANT).last
+    expect(bubble).not_to_contain_text("being written", timeout=WAIT_MS)
+    expect(bubble.locator("[data-testid='stCaptionContainer']").first).to_contain_text(
+        llama_server.model, timeout=WAIT_MS
+    )
     assert answer["status"] == "complete" and answer["content"].strip()
     lengths = tab.evaluate("window.__lengths")
     grew = sorted({n for n in lengths if n > 0})
