@@ -10,7 +10,7 @@ ARGS ?=
 LINT_PATHS = core ui pages tests bench scripts devtools streamlit_app.py
 
 .DEFAULT_GOAL := help
-.PHONY: help venv install install-dev system-deps migrate run demo test lint bench clean
+.PHONY: help venv install install-dev system-deps migrate run demo team test lint bench clean
 
 help: ## List the commands
 	@echo "Charla — make targets:"
@@ -52,6 +52,10 @@ run: install migrate ## Start the app (streamlit run streamlit_app.py)
 
 demo: install-dev migrate ## Start the app with the bundled SmolLM2 engine when no server answers
 	$(BIN)/python scripts/demo.py
+
+team: install ## PostgreSQL + 2 app processes + HAProxy on http://127.0.0.1:8080 (deploy/)
+	@command -v haproxy >/dev/null 2>&1 || [ -x /usr/sbin/haproxy ] || $(MAKE) system-deps
+	$(BIN)/python scripts/team.py
 
 test: system-deps install-dev ## Run the whole test suite (make test ARGS="-k foo")
 	$(BIN)/python -m pytest $(ARGS)

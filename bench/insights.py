@@ -29,7 +29,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Engine, insert, select, text
 
 from bench.common import Metric, median, table, timed
 
@@ -61,14 +61,20 @@ WORDS = [
 
 def build(engine: Engine, messages: int, chats: int = CHATS, seed: int = 12) -> None:
     """Fill a migrated database with ``messages`` messages (half questions, half answers)."""
-    from core.models import Chat, ChatTag, Message, Tag
+    from core.models import Chat, ChatTag, Message, Tag, User
 
     rng = random.Random(seed)
     chats = min(chats, max(1, messages // 4))
     per_chat = [messages // chats + (1 if c < messages % chats else 0) for c in range(chats)]
     models = list(MODELS)
     with engine.begin() as connection:
-        connection.execute(insert(Tag), [{"id": 1, "name": "work"}, {"id": 2, "name": "home"}])
+        # Everything is the local user's: Insights reads the current owner's (the local user here).
+        me = connection.scalar(select(User.id).where(User.issuer == "local"))
+        tags = [
+            {"id": 1, "name": "work", "owner_id": me},
+            {"id": 2, "name": "home", "owner_id": me},
+        ]
+        connection.execute(insert(Tag), tags)
         connection.execute(
             insert(Chat),
             [
@@ -78,6 +84,7 @@ def build(engine: Engine, messages: int, chats: int = CHATS, seed: int = 12) -> 
                     "created_at": START + timedelta(minutes=c * 52),
                     "last_activity": START + timedelta(minutes=c * 52 + per_chat[c]),
                     "message_count": per_chat[c],
+                    "owner_id": me,
                 }
                 for c in range(chats)
             ],

@@ -25,7 +25,7 @@ from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
-from sqlalchemy import Engine, insert, text
+from sqlalchemy import Engine, insert, select, text
 
 from bench.common import Metric, median, percentile
 
@@ -67,7 +67,7 @@ def _sentence(rng: random.Random, words: int) -> str:
 
 def build(engine: Engine, chats: int, messages: int, big_chat: int = 2000, seed: int = 1) -> None:
     """Fill a migrated database: ``chats`` chats, ``messages`` messages, chat 1 with ``big_chat``."""
-    from core.models import Chat, Message
+    from core.models import Chat, Message, User
 
     rng = random.Random(seed)
     start = datetime(2025, 1, 1, tzinfo=UTC)
@@ -77,6 +77,7 @@ def build(engine: Engine, chats: int, messages: int, big_chat: int = 2000, seed:
     for i in range(rest):
         per_chat[2 + i % (chats - 1)] += 1
     with engine.begin() as connection:
+        local = connection.scalar(select(User.id).where(User.issuer == "local"))
         connection.execute(
             insert(Chat),
             [
@@ -87,6 +88,7 @@ def build(engine: Engine, chats: int, messages: int, big_chat: int = 2000, seed:
                     "last_activity": start + timedelta(minutes=cid, seconds=per_chat[cid]),
                     "message_count": per_chat[cid],
                     "model": rng.choice(("qwen3-8b", "smollm2", "gpt-oss-20b")),
+                    "owner_id": local,
                 }
                 for cid in range(1, chats + 1)
             ],

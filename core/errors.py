@@ -5,6 +5,8 @@
     CharlaError                 base; ``code`` names the i18n text, ``params`` fill it in
     ├── ConfigError             a configuration key has a wrong value (raised at start)
     ├── InputError              the user's input cannot be used (empty message, out-of-range setting)
+    ├── NotSignedIn             multi-user mode and no identity for this session: nothing is read
+    ├── AdminsOnly              a page or command for the people listed in CHARLA_ADMINS
     ├── NotFound                a chat or message id that does not exist
     │   ├── ChatNotFound
     │   ├── MessageNotFound
@@ -102,6 +104,19 @@ class InputError(CharlaError):
 
 class NotFound(CharlaError):
     code = "error.not_found"
+
+
+class NotSignedIn(CharlaError):
+    """``CHARLA_AUTH`` is ``oidc`` or ``proxy`` and this session has no identity: no chat is read
+    or written (:mod:`core.repositories.scope`)."""
+
+    code = "error.not_signed_in"
+
+
+class AdminsOnly(CharlaError):
+    """Only people whose email is in ``CHARLA_ADMINS`` may see who uses Charla."""
+
+    code = "error.admins_only"
 
 
 class ChatNotFound(NotFound):

@@ -42,9 +42,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
-    BigInteger,
     Boolean,
-    Column,
     DateTime,
     Float,
     ForeignKey,
@@ -52,8 +50,8 @@ from sqlalchemy import (
     Integer,
     LargeBinary,
     String,
-    Table,
     Text,
+    UniqueConstraint,
     text,
 )
 from sqlalchemy import false as sa_false
@@ -81,10 +79,6 @@ INSIGHTS_INDEXES: dict[str, tuple[str, ...]] = {
     "ix_answers_ttft": ("model", "time_to_first_token", "created_at", "chat_id", "sender"),
     "ix_answers_length": ("model", "completion_tokens", "created_at", "chat_id", "sender"),
 }  # fmt: skip
-# "Chats and questions reached" (migration 0012): the answers grouped by chat and question.
-REACH_INDEX: dict[str, tuple[str, ...]] = {
-    "ix_answers_reach": ("chat_id", "parent_id", "created_at", "model", "status", "sender")
-}
 
 
 def utcnow() -> datetime:
@@ -115,17 +109,15 @@ class Base(DeclarativeBase):
     pass
 
 
-# The full-text index is built by migration 0008 in each database's own terms — SQLite FTS5
-# tables (and the shadow tables FTS5 keeps: ``messages_fts_data``, …) with their triggers,
-# PostgreSQL generated ``search_vector`` columns with GIN indexes — which these declarations
-# cannot express. Only :mod:`core.repositories.search` reads them.
-SEARCH_OBJECTS = (
+# The full-text index (migrations 0008, 0013: SQLite FTS5 tables, their shadow tables and triggers;
+# PostgreSQL ``search_vector`` columns with GIN indexes) is beyond these declarations.
+SEARCH_OBJECTS: tuple[str, ...] = (
     "messages_fts",
     "chats_fts",
     "search_vector",
     "ix_messages_search",
-    "ix_chats_search",
 )
+SEARCH_OBJECTS += ("ix_chats_search", "message_files_fts", "ix_message_files_search")  # 0013: files
 
 
 def exists_on(schema_object: Any, dialect: str) -> bool:
@@ -140,10 +132,33 @@ def exists_on(schema_object: Any, dialect: str) -> bool:
     return condition is None or condition.dialect in (None, dialect)
 
 
+class User(Base):
+    """A person: the pair (issuer, subject) of their identity (an OpenID Connect ID token's
+    ``iss``/``sub``; ``proxy`` and the email for a trusted proxy header; ``local``/``local`` for the
+    one person of a single-user install). The email and name are for display only: an email can
+    change, and two issuers may vouch for the same one, so neither is a key."""
+
+    __tablename__ = "users"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    issuer: Mapped[str] = mapped_column(String(300))
+    subject: Mapped[str] = mapped_column(String(300))
+    email: Mapped[str | None] = mapped_column(String(320))
+    name: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    last_seen_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+    __table_args__ = (UniqueConstraint("issuer", "subject", name="uq_users_identity"),)
+
+
 class Chat(Base):
     __tablename__ = "chats"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Whose chat this is: every read and write is scoped by it (core.repositories.scope).
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE", name="fk_chats_owner_id_users")
+    )
     title: Mapped[str] = mapped_column(String(200), default="")
     # A person chose the title (renamed the chat): nothing automatic ever replaces it. False for
     # a title made from the first message or written by the model (core.services.titles).
@@ -179,7 +194,11 @@ class Chat(Base):
         Index("ix_chats_last_activity", "last_activity", "id"),
         # The sidebar: chats not archived, pinned first, then by activity.
         Index("ix_chats_sidebar", "archived", "pinned", "last_activity", "id"),
-        Index("ix_chats_source", "source", "source_id", unique=True),
+        # An origin is unique per person: two people importing one file get a copy each.
+        Index("ix_chats_owner_source", "owner_id", "source", "source_id", unique=True),
+        # One person's sidebar and history: their chats in activity order.
+        Index("ix_chats_owner_sidebar", "owner_id", "archived", "pinned", "last_activity", "id"),
+        Index("ix_chats_owner_activity", "owner_id", "last_activity", "id"),
     )
 
 
@@ -241,44 +260,20 @@ class Message(Base):
         # Insights (migration 0009): answers only; see core.repositories.insights.
         *[
             Index(name, *columns, sqlite_where=ANSWERS, postgresql_where=ANSWERS)
-            for name, columns in (INSIGHTS_INDEXES | REACH_INDEX).items()
+            for name, columns in INSIGHTS_INDEXES.items()
         ],
     )
 
 
-# Insights rollups: migration 0012 explains them; its triggers keep them (nothing in Python writes
-# them). Per quarter hour (slot: UTC seconds // 900) and model ('' with model_known false: none).
-ROLLUP_SUMS = ("complete", "length", "stopped", "error", "tokens_in", "tokens_out", "with_speed",
-               "with_ttft", "with_length", "with_points")  # fmt: skip
-ROLLUP_KEY = (Column("model", String(300), primary_key=True),
-              Column("model_known", Boolean, primary_key=True))  # fmt: skip
-ANSWER_BUCKETS = Table("answer_buckets", Base.metadata, Column("slot", BigInteger, primary_key=True),
-                       *ROLLUP_KEY, *[Column(n, BigInteger, nullable=False) for n in ROLLUP_SUMS],
-                       sqlite_with_rowid=False)  # fmt: skip
-# Per measure, model and bin of values (floor(value * MEASURE_SCALES[measure])): the percentiles.
-ANSWER_MEASURES = Table("answer_measures", Base.metadata,
-                        Column("measure", String(8), primary_key=True),
-                        *[Column(c.name, c.type, primary_key=True) for c in ROLLUP_KEY],
-                        Column("bin", BigInteger, primary_key=True),
-                        Column("answers", BigInteger, nullable=False), sqlite_with_rowid=False)  # fmt: skip
-# Powers of two: value * scale is exact, and bin / scale is exactly where a bin begins.
-MEASURE_SCALES: dict[str, float] = {"tps": 4.0, "ttft": 64.0, "length": 0.25}
-# "Chats and questions reached" of the whole history: a question's finished answers, and a chat's
-# finished answers and the questions they answer.
-ANSWERED_QUESTIONS = Table("answered_questions", Base.metadata,
-                           Column("question_id", Integer, primary_key=True, autoincrement=False),
-                           Column("answers", BigInteger, nullable=False))  # fmt: skip
-CHAT_REACH = Table("chat_reach", Base.metadata,
-                   Column("chat_id", Integer, primary_key=True, autoincrement=False),
-                   Column("answers", BigInteger, nullable=False),
-                   Column("questions", BigInteger, nullable=False))  # fmt: skip
-
-
 class AppSetting(Base):
-    """App-wide defaults chosen on the settings page, one JSON value per key."""
+    """A person's defaults chosen on the settings page, one JSON value per (owner, key)."""
 
     __tablename__ = "app_settings"
 
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE", name="fk_app_settings_owner_id_users"),
+        primary_key=True,
+    )
     key: Mapped[str] = mapped_column(String(64), primary_key=True)
     value: Mapped[Any] = mapped_column(JSON, nullable=True)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
@@ -297,13 +292,18 @@ class ModelFact(Base):
 
 
 class Tag(Base):
-    """A label a person gives chats ("work", "recipes"); names are unique."""
+    """A label a person gives chats ("work", "recipes"); names are unique per person."""
 
     __tablename__ = "tags"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(64), unique=True)
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE", name="fk_tags_owner_id_users")
+    )
+    name: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+    __table_args__ = (UniqueConstraint("owner_id", "name", name="uq_tags_owner_name"),)
 
 
 class ChatTag(Base):
@@ -368,13 +368,17 @@ class Preset(Base):
 
     ``settings`` holds the generation parameters it sets (``ChatSettings.to_json`` without model
     and system prompt); a parameter it does not hold is left as the chat has it. At most one
-    preset is the default (``is_default``, a partial unique index): new chats start from it.
-    ``source`` says where an imported preset came from ("lmstudio", "charla")."""
+    preset per person is the default (``is_default``, a partial unique index on the owner): new
+    chats start from it. ``source`` says where an imported preset came from ("lmstudio",
+    "charla"). Presets are personal (``owner_id``); names are unique per person."""
 
     __tablename__ = "presets"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    name: Mapped[str] = mapped_column(String(100), unique=True)
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE", name="fk_presets_owner_id_users")
+    )
+    name: Mapped[str] = mapped_column(String(100))
     system_prompt: Mapped[str | None] = mapped_column(Text)
     settings: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     is_default: Mapped[bool] = mapped_column(Boolean, default=False, server_default=sa_false())
@@ -383,9 +387,10 @@ class Preset(Base):
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow, onupdate=utcnow)
 
     __table_args__ = (
+        UniqueConstraint("owner_id", "name", name="uq_presets_owner_name"),
         Index(
-            "ix_presets_default",
-            "is_default",
+            "ix_presets_owner_default",
+            "owner_id",
             unique=True,
             sqlite_where=text("is_default"),
             postgresql_where=text("is_default"),

@@ -400,11 +400,15 @@ class StreamlitServer(_HTTPProcess):
         env: Mapping[str, str] | None = None,
         *,
         address: str | None = LOOPBACK,
+        options: Sequence[str] = (),
+        port: int = 0,
     ) -> None:
         super().__init__()
         self.script = str(script)
         self.env = dict(env or {})
         self.address = address
+        self.options = list(options)  # more Streamlit options, e.g. ["--server.cookieSecret", …]
+        self.fixed_port = port  # 0: a free port at every start
 
     def command(self) -> list[str]:
         address = ["--server.address", self.address] if self.address else []
@@ -415,10 +419,11 @@ class StreamlitServer(_HTTPProcess):
             *address,
             "--browser.gatherUsageStats", "false",
             "--server.fileWatcherType", "none",
+            *self.options,
         ]  # fmt: skip
 
     def _start(self) -> None:
-        self.port = free_port()
+        self.port = self.fixed_port or free_port()
         self._spawn(
             self.command(),
             ready_path="/_stcore/health",

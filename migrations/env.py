@@ -8,6 +8,7 @@ from alembic import context
 from core.conf.db import create_db_engine
 from core.conf.settings import get_settings
 from core.models import Base, exists_on
+from core.rollups import ANSWER_BUCKETS  # noqa: F401  (the rollups join the metadata)
 
 config = context.config
 target_metadata = Base.metadata

@@ -65,7 +65,7 @@ delete_confirmation(view.summary.id, view.summary.title, lang)
 
 fit = context_meter(service, chat_id, lang)
 if view.messages:
-    jump.highlight(chat_id, landed)
+    jump.highlight(landed)
     show_window(view, fit, lang)  # follows an answer still being written, then reruns
     last_answer_actions(view.messages, lang)
 else:

@@ -4,7 +4,8 @@ A short script over :mod:`ui.history_filters` (the search box, searching as you 
 filters), :mod:`ui.search_view` (the messages matching the search: snippets with the words
 highlighted, each opening its chat at the message), :mod:`ui.history` (the chats table, one
 page at a time, pinned first; reading one chat) and :mod:`ui.history_bulk` (pin, archive,
-tag or delete the selected chats). A chat is chosen by selecting its row (or in the "Read a chat"
+tag or delete the selected chats), :mod:`ui.tag_manager` (rename or remove a tag everywhere).
+A chat is chosen by selecting its row (or in the "Read a chat"
 box) and drawn read-only with the chat page's own rendering (:mod:`ui.render`).
 Exports (:mod:`ui.history_export`: CSV, Charla JSON or Markdown) are streamed from the database
 when a download button is clicked; imports (:mod:`ui.history_import`) take other apps' exports.
@@ -22,6 +23,7 @@ from ui import history as view
 from ui.history_export import export_section
 from ui.history_filters import filters, message_filters
 from ui.history_import import import_section
+from ui.tag_manager import tag_manager
 
 lang = frame.page_setup()  # start-up and access checks, also when this page runs on its own
 state.show_flash()
@@ -51,6 +53,7 @@ else:
     if pages > 1:
         view.pager(page, pages, matching, lang)
 history_bulk.bulk_actions(selected, lang)
+tag_manager(lang)  # rename a tag everywhere, or take it off every chat
 
 current = view.picked_chat()
 if chats or current is not None:

@@ -53,9 +53,10 @@ with st.container(key="models-section"):
         model_controls(models, lang, prefix="models")
 
 # --- generation -----------------------------------------------------------------------------------
-st.subheader(t("settings.generation", lang), anchor=False)
-scope = pick_scope(lang)
-editor(scope, models, lang, prefix="set")
+with st.container(key="generation-section"):  # (the presets below have a form of their own)
+    st.subheader(t("settings.generation", lang), anchor=False)
+    scope = pick_scope(lang)
+    editor(scope, models, lang, prefix="set")
 
 # --- presets --------------------------------------------------------------------------------------
 st.subheader(t("presets.title", lang), anchor=False)

@@ -4,11 +4,13 @@
 #   chromium         the end-to-end tests drive the app in headless Chromium (with fonts-liberation,
 #                    so pages render text without the recommended packages)
 #   sqlite3          the command-line client, to look into data/charla.db
+#   haproxy          the proxy in front of several app processes (`make team`, the team e2e tests)
+#   nginx-light      the header-setting proxy of the CHARLA_AUTH=proxy e2e test (deploy/nginx.conf)
 # Without root (or without apt) nothing is installed: a warning says what is missing and the tests that
 # need it are skipped with a reason, except under CI=true, where they fail instead.
 set -euo pipefail
 
-packages=(postgresql chromium fonts-liberation sqlite3)
+packages=(postgresql chromium fonts-liberation sqlite3 haproxy nginx-light)
 
 installed() {
     dpkg-query -W -f='${Status}' "$1" 2>/dev/null | grep -q "install ok installed"

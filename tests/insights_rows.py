@@ -13,6 +13,7 @@ from sqlalchemy import insert, text
 
 from core.conf.db import session_scope
 from core.models import Chat, Message
+from core.repositories.scope import owner_id
 from core.services.liveness import process_token
 
 ZONE = ZoneInfo("Pacific/Auckland")  # +13:00 in summer: most UTC days straddle two of its days
@@ -96,7 +97,8 @@ def fill(count: int = 150, seed: int = 7) -> list[Row]:
                      "status": "streaming", "created_at": START + timedelta(days=1),
                      "writer": process_token()})  # fmt: skip
     with session_scope(write=True) as db:
-        db.execute(insert(Chat), chats)
+        owner = owner_id(db)  # the current owner's chats (the local user's by default)
+        db.execute(insert(Chat), [{**chat, "owner_id": owner} for chat in chats])
         db.execute(insert(Message), messages)
         if db.get_bind().dialect.name == "postgresql":  # ids were given: move the sequences on
             for table in ("chats", "messages"):

@@ -1,4 +1,4 @@
-"""The Insights rollup (``answer_buckets``, migration 0012) on SQLite and PostgreSQL: after every
+"""The Insights rollup (``answer_buckets``, migration 0014) on SQLite and PostgreSQL: after every
 kind of write it holds exactly the sums of the answers in ``messages``, and the per-day figures it
 gives equal the raw pass over the answers for periods, models and zones (across midnight, across a
 change of clocks, a zone 5:45 from UTC); where it cannot be exact it is not used.
@@ -18,18 +18,18 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select, update
 
 from core.conf.db import session_scope
-from core.models import (
+from core.models import Message
+from core.repositories import insights_ranks as ranks
+from core.repositories.insights import OUTCOMES, AnswerScope, InsightsRepository, outcome_of
+from core.repositories.insights_daily import DailyAggregates, served
+from core.repositories.messages import MessageRepository
+from core.rollups import (
     ANSWER_BUCKETS,
     ANSWER_MEASURES,
     ANSWERED_QUESTIONS,
     CHAT_REACH,
     MEASURE_SCALES,
-    Message,
 )
-from core.repositories import insights_ranks as ranks
-from core.repositories.insights import OUTCOMES, AnswerScope, InsightsRepository, outcome_of
-from core.repositories.insights_daily import DailyAggregates, served
-from core.repositories.messages import MessageRepository
 from core.services import chats as chat_service
 from core.zones import day_shift, local_midnight
 from tests.insights_rows import MODELS, START, ZONE, fill

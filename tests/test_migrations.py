@@ -15,6 +15,7 @@ from sqlalchemy import Engine, inspect, text
 
 from core.conf.db import _alembic_config, create_db_engine, init_db
 from core.models import INSIGHTS_INDEXES, Base, exists_on
+from core.rollups import REACH_INDEX
 
 TABLES = {"chats", "messages", "app_settings"}
 INDEXES = {
@@ -272,19 +273,21 @@ def test_0009_gives_every_chat_a_kind_and_indexes_the_answers_with_nothing_lost(
         assert connection.execute(query).all() == before
 
 
-def test_0012_fills_the_insights_rollup_from_old_answers_and_goes_back(engine: Engine) -> None:
-    """A database at 0011 with a chat (a question, answers of two models and of none, an error,
-    one still streaming): 0012 sums the finished answers per quarter hour and model, and its
+def test_0014_fills_the_insights_rollup_from_old_answers_and_goes_back(engine: Engine) -> None:
+    """A database at 0013 with a chat (a question, answers of two models and of none, an error,
+    one still streaming): 0014 sums the finished answers per quarter hour and model, and its
     triggers follow later writes; down again, the table and its triggers go, the messages and
     the search triggers stay; up again, the sums are rebuilt."""
     config = _alembic_config(engine)
-    command.upgrade(config, "0011")
+    command.upgrade(config, "0013")
     triggers = _triggers(engine)
     with engine.begin() as db:
         db.execute(
             text(
-                "INSERT INTO chats (id, title, created_at, last_activity, message_count)"
-                " VALUES (1, 'Old chat', '2026-01-02 03:04:05', '2026-01-02 03:04:05', 6)"
+                "INSERT INTO chats (id, title, created_at, last_activity, message_count,"
+                " own_settings, title_by_user, pinned, archived, owner_id)"
+                " VALUES (1, 'Old chat', '2026-01-02 03:04:05', '2026-01-02 03:04:05', 6,"
+                " false, false, false, false, (SELECT id FROM users WHERE issuer = 'local'))"
             )
         )
         rows = [  # id, sender, status, finish, model, prompt, completion, ttft, tps, at
@@ -347,7 +350,8 @@ def test_0012_fills_the_insights_rollup_from_old_answers_and_goes_back(engine: E
             asked = db.execute(text("SELECT question_id, answers FROM answered_questions")).all()
         return [tuple(r) for r in chats], [tuple(r) for r in asked]
 
-    command.upgrade(config, "0012")
+    command.upgrade(config, "0014")
+    assert REACH_INDEX.name in {ix["name"] for ix in inspect(engine).get_indexes("messages")}
     assert rollup() == expected
     assert histogram() == measures
     assert reach() == ([(1, 4, 1)], [(1, 4)])  # answers 2 to 5 (not the streaming one), of 1
@@ -360,9 +364,10 @@ def test_0012_fills_the_insights_rollup_from_old_answers_and_goes_back(engine: E
     assert histogram() == measures
     assert reach() == ([(1, 4, 1)], [(1, 4)])  # one came, one went
 
-    command.downgrade(config, "0011")
+    command.downgrade(config, "0013")
     rollups = {"answer_buckets", "answer_measures", "answered_questions", "chat_reach"}
     assert not rollups & set(inspect(engine).get_table_names())
+    assert REACH_INDEX.name not in {ix["name"] for ix in inspect(engine).get_indexes("messages")}
     assert _triggers(engine) == triggers  # the rollup's went, the search index's stay
     with engine.connect() as db:
         after = db.execute(messages).all()
@@ -372,3 +377,74 @@ def test_0012_fills_the_insights_rollup_from_old_answers_and_goes_back(engine: E
     assert rollup() == expected
     assert histogram() == measures
     assert reach() == ([(1, 4, 1)], [(1, 4)])
+
+
+def test_0013_indexes_existing_files_and_going_back_keeps_the_search_triggers(
+    db_url: str,
+) -> None:
+    """A database at 0012 with a message carrying a text file: after 0013 (and on to head) the
+    search finds the message by the file's text (accents folded) and name, and a file attached
+    later; down again, only 0013's objects go (0008's triggers stay) and the rows are kept."""
+    from core.conf import db as conf_db
+    from core.services.search import search_messages
+
+    engine = conf_db.configure(db_url)
+    config = _alembic_config(engine)
+    command.upgrade(config, "0012")
+    triggers = _triggers(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO chats (id, title, created_at, last_activity, message_count,"
+                " own_settings, title_by_user, pinned, archived, owner_id)"
+                " VALUES (1, 'Old', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1,"
+                " false, false, false, false, (SELECT id FROM users WHERE issuer = 'local'))"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO messages (id, chat_id, sender, content, reasoning, status,"
+                " created_at, depth, selected, stop_requested) VALUES (1, 1, 'user', 'mira',"
+                " '', 'complete', CURRENT_TIMESTAMP, 0, true, false)"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO attachments (id, sha256, kind, mime, size, data, text,"
+                " context_bytes, created_at) VALUES (1, :sha, 'document', 'text/plain', 12,"
+                " :data, 'La FOTOSÍNTESIS verde', 30, CURRENT_TIMESTAMP)"
+            ),
+            {"sha": "0" * 64, "data": b"fotosintesis"},
+        )
+        connection.execute(
+            text(
+                "INSERT INTO message_attachments (message_id, position, attachment_id, name)"
+                " VALUES (1, 0, 1, 'apuntes.txt')"
+            )
+        )
+
+    def found(query: str) -> set[int]:
+        return {hit.message_id for hit in search_messages(query).hits}
+
+    command.upgrade(config, "0013")
+    command.upgrade(config, "head")
+    assert found("fotosintesis") == found("apuntes") == found('"fotosintesis verde"') == {1}
+    with engine.begin() as connection:  # a link written after the upgrade is indexed too
+        connection.execute(
+            text(
+                "INSERT INTO message_attachments (message_id, position, attachment_id, name)"
+                " VALUES (1, 1, 1, 'copia-zafiro.txt')"
+            )
+        )
+    assert found("zafiro") == {1}
+
+    command.downgrade(config, "0012")
+    assert _triggers(engine) == triggers  # 0008's search triggers are kept
+    assert "message_files_fts" not in inspect(engine).get_table_names()
+    assert "search_vector" not in {
+        c["name"] for c in inspect(engine).get_columns("message_attachments")
+    }
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM message_attachments")).scalar() == 2
+    command.upgrade(config, "head")  # and up again: the files are indexed anew
+    assert found("zafiro") == found("fotosintesis") == {1}

@@ -11,10 +11,13 @@ import pytest
 
 from core import errors
 from core.cli import main as cli
+from core.conf.settings import reset_settings
+from core.providers.llm_studio_api import reset_provider
 from core.schemas import ChatSettings
 from core.services import chats, presets
 from core.services.chat import ChatService
 from core.services.preset_files import parse_lmstudio
+from devtools.servers import LlamaServer
 from tests.fakes.fake_llm_server import FakeLLMServer
 
 CODER = {
@@ -116,6 +119,34 @@ def test_applied_to_a_chat_and_to_new_chats_reaches_the_request(
     other = presets.create_preset("Other", None, ChatSettings(top_p=0.5))
     picked = presets.new_chat_settings(other.id)  # the one picked for this chat wins
     assert picked is not None and picked.top_p == 0.5 and picked.temperature is None
+
+
+@pytest.mark.engine
+def test_a_preset_applied_to_a_chat_reaches_the_real_engine(
+    db: str, llama_server: LlamaServer, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Through the real llama.cpp engine: the preset's system prompt is in the prompt the engine
+    counted, and its max_tokens is obeyed."""
+    monkeypatch.setenv("LM_STUDIO_URL", llama_server.url)
+    reset_settings()
+    reset_provider()
+    service = ChatService()
+    plain = chats.new_chat("plain", ChatSettings(temperature=0.0, seed=3, max_tokens=48))
+    before = service.send(plain, "Name a fruit.").consume()
+    prompt = "You are a terse assistant. " + "Always answer in a single short line. " * 20
+    brief = presets.create_preset(
+        "Terse", prompt, ChatSettings(temperature=0.0, seed=3, max_tokens=6)
+    )
+    chat_id = chats.new_chat("with the preset")
+    presets.apply_to_chat(chat_id, brief.id)
+    after = service.send(chat_id, "Name a fruit.").consume()
+    assert before.status == after.status == "complete", after.error
+    assert before.result is not None and after.result is not None
+    assert after.result.prompt_tokens is not None and before.result.prompt_tokens is not None
+    assert after.result.prompt_tokens - before.result.prompt_tokens > 100  # the system prompt
+    assert after.result.completion_tokens is not None and after.result.completion_tokens <= 6
+    answer = chats.open_chat(chat_id, 10).messages[-1]
+    assert answer.params is not None and answer.params["max_tokens"] == 6
 
 
 def test_lmstudio_import_from_files_and_the_cli(

@@ -21,6 +21,7 @@ from core import errors
 from core.conf.settings import reset_settings
 from core.providers.llm_studio_api import reset_provider
 from devtools.servers import LlamaServer
+from tests.conftest import ENGINE_MODELS
 
 pytestmark = pytest.mark.engine
 
@@ -86,7 +87,8 @@ def test_get_available_models(seed_env: LlamaServer, capsys: pytest.CaptureFixtu
     printed = capsys.readouterr().out
     assert f"'id': '{seed_env.model}'" in printed
     models = asyncio.run(lm_studio_provider.get_available_models())
-    assert [m["id"] for m in models] == [seed_env.model]
+    assert [m["id"] for m in models] == list(ENGINE_MODELS)  # one engine, served under each name
+    assert models[0]["id"] == seed_env.model
 
 
 # --- 2. chat_completion() -----------------------------------------------------------------------

@@ -38,10 +38,13 @@ from tests.test_export import fill
 from tests.transfer_helpers import (
     CHATGPT,
     HOSTILE,
+    CountingSink,
+    a_preset,
     comparable,
     counts,
     empty_database,
     export_json,
+    files_chat,
     rich_chats,
 )
 
@@ -61,13 +64,17 @@ def test_json_round_trip_through_an_empty_database_gives_the_same_document(
     db: str, empty_database: Callable[[], None]
 ) -> None:
     rich_chats()
+    files_chat()
+    a_preset()
     assert import_paths([str(CHATGPT)]).ok  # chats that came from elsewhere keep their origin
     first = export_json()
+    assert len(json.loads(first)["presets"]) == 1
 
     empty_database()
     report = import_uploads([("charla.json", first)])
     assert report.ok, [p.text() for p in report.problems]
-    assert report.chats == len(json.loads(first)["chats"]) == 5
+    assert report.chats == len(json.loads(first)["chats"]) == 6
+    assert report.presets == 1 and "Presets added: 1." in report.summary()
     second = export_json()
 
     assert comparable(second) == comparable(first)
@@ -122,9 +129,10 @@ def test_json_document_shape(db: str) -> None:
     assert [m["selected"] for m in paella["messages"]] == [True, True, False, False, False]
     assert first["reasoning"] == "Arroz bomba: 17–20 min."
     assert first["params"] == {"temperature": 0.7, "max_tokens": 512, "stop": ["END"]}
-    assert (first["time_to_first_token"], first["tokens_per_second"]) == (
+    assert (first["time_to_first_token"], first["tokens_per_second"], first["load_time"]) == (
         0.1 + 0.2,
         12.345678901234,
+        3.25,
     )
     assert (failed["status"], failed["error_code"]) == ("error", "error.timeout")
     assert failed["error_params"]["detail"] == "read timeout"
@@ -152,7 +160,11 @@ def test_scopes_pick_the_chats(db: str) -> None:
         "Texts",
     ]
     assert titles(export_json(ExportScope.matching(HistoryFilter(text="ÁRABE")))) == []
-    assert titles(export_json(ExportScope.matching(HistoryFilter(text="bomba")))) == []
+    # The History search reads the reasoning too ("Arroz bomba" is only there).
+    assert titles(export_json(ExportScope.matching(HistoryFilter(text="bomba")))) == [
+        'Paella «valenciana»: "la de verdad" 🥘'
+    ]
+    assert titles(export_json(ExportScope.matching(HistoryFilter(text="cordero")))) == []
     assert titles(export_json(ExportScope.matching(HistoryFilter(text="arroz")))) == [
         'Paella «valenciana»: "la de verdad" 🥘'
     ]
@@ -232,7 +244,7 @@ def test_markdown_of_many_chats_is_a_zip_of_one_file_each(db: str) -> None:
 @pytest.mark.parametrize("fmt", [ExportFormat.JSON, ExportFormat.MARKDOWN])
 def test_json_and_markdown_stream_without_holding_the_file(db: str, fmt: ExportFormat) -> None:
     fill(20_000)  # 20,000 messages of ~1,000 characters in 100 chats
-    sink = _CountingSink()
+    sink = CountingSink()
     tracemalloc.start()
     try:
         written = write_export(sink, ExportScope.everything(), fmt)  # type: ignore[arg-type]
@@ -243,24 +255,6 @@ def test_json_and_markdown_stream_without_holding_the_file(db: str, fmt: ExportF
     # JSON: over 20 MB written; Markdown: the same 20 MB of text, compressed in the zip.
     assert sink.size > (20_000_000 if fmt is ExportFormat.JSON else 100_000)
     assert peak < 8_000_000, f"peak {peak:,} bytes while exporting 20 MB of messages"
-
-
-class _CountingSink(io.RawIOBase):
-    """A file that keeps nothing (zipfile needs tell() and seek)."""
-
-    def __init__(self) -> None:
-        self.size = 0
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data: object) -> int:
-        length = len(data)  # type: ignore[arg-type]
-        self.size += length
-        return length
-
-    def tell(self) -> int:
-        return self.size
 
 
 def test_export_file_and_download_callable(db: str, tmp_path: Path) -> None:

@@ -21,7 +21,10 @@ from core.repositories.messages import MessageRepository
 from core.repositories.tags import TagRepository
 from core.repositories.versions import VersionRepository
 from core.schemas import ChatSettings
+from core.services.attachments import attach_to_message, prepare
 from core.services.export import ExportFormat, ExportScope, write_export
+from core.services.presets import create_preset
+from tests.attachment_files import image_bytes
 
 SAMPLES = Path(__file__).resolve().parent / "data" / "import"
 CHATGPT = SAMPLES / "chatgpt-conversations.json"
@@ -74,6 +77,7 @@ def rich_chats() -> dict[str, int]:
             completion_tokens=12,
             time_to_first_token=0.1 + 0.2,
             tokens_per_second=12.345678901234,
+            load_time=3.25,
             finish_reason="stop",
         )
         messages.create_message(
@@ -98,6 +102,30 @@ def rich_chats() -> dict[str, int]:
             messages.create_message(texts, "user", text)
             messages.create_message(texts, "llm", text[::-1], reasoning=text)
     return {"paella": paella, "archive": archive, "texts": texts}
+
+
+NOTES = "# Receta\n\nArroz bomba, 18 min. «Sin» chorizo 🥘\n"
+
+
+def files_chat() -> int:
+    """A chat whose question carries a text file and an image, and whose follow-up carries the
+    same image again (stored once); returns its id."""
+    photo = prepare("paella.png", image_bytes("PNG"))
+    with session_scope(write=True) as db:
+        chat_id = ChatRepository(db).create("Files").id
+        messages = MessageRepository(db)
+        question = messages.create_message(chat_id, "user", "What is in these?")
+        attach_to_message(db, question.id, [prepare("receta.md", NOTES.encode()), photo])
+        messages.create_message(chat_id, "llm", "A recipe and a photo.", model="qwen3-8b")
+        again = messages.create_message(chat_id, "user", "And this one?")
+        attach_to_message(db, again.id, [photo])
+    return chat_id
+
+
+def a_preset() -> None:
+    create_preset(
+        "Chef", "Answer like a chef.", ChatSettings(temperature=0.3, top_k=20, stop=("FIN",))
+    )
 
 
 def export_json(scope: ExportScope | None = None) -> bytes:
@@ -147,3 +175,21 @@ def empty_database(db: str, tmp_path: Path, request: pytest.FixtureRequest) -> C
         conf_db.init_db()
 
     return start_over
+
+
+class CountingSink(io.RawIOBase):
+    """A file that keeps nothing (zipfile needs tell() and seek)."""
+
+    def __init__(self) -> None:
+        self.size = 0
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: object) -> int:
+        length = len(data)  # type: ignore[arg-type]
+        self.size += length
+        return length
+
+    def tell(self) -> int:
+        return self.size

@@ -50,6 +50,8 @@ def access_granted(settings: Settings, lang: str) -> bool:
     The entry file still has things to do before it stops (it runs ``st.navigation`` on every
     path, see :mod:`ui.frame`), so this returns instead of stopping; :func:`require_access` stops.
     """
+    if settings.auth != "none":
+        return True  # people sign in (ui.identity): the sign-in replaces the shared password
     password = settings.password.get()
     if not password:
         address = st.get_option("server.address")

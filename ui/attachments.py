@@ -14,6 +14,7 @@ from __future__ import annotations
 import streamlit as st
 
 from core.i18n import t
+from core.identity import acting_as, current_owner_id
 from core.schemas import AttachmentRecord, MessageRecord
 from core.services.attachments import ACCEPTED_EXTENSIONS, attachment_data
 
@@ -36,9 +37,11 @@ def chat_input(lang: str) -> tuple[str | None, tuple[Upload, ...]]:
 
 
 @st.cache_data(max_entries=200, show_spinner=False)
-def _image(attachment_id: int, sha256: str) -> bytes | None:
-    """An image's bytes (``sha256`` in the key: an id reused after a deletion is a new key)."""
-    found = attachment_data(attachment_id)
+def _image(attachment_id: int, sha256: str, owner_id: int | None) -> bytes | None:
+    """An image's bytes (``sha256`` in the key: an id reused after a deletion is a new key; the
+    owner too: the cache is shared by every session, the bytes only go to whoever carries it)."""
+    with acting_as(owner_id):
+        found = attachment_data(attachment_id)
     return found[1] if found is not None else None
 
 
@@ -72,7 +75,7 @@ def show_attachments(message: MessageRecord, lang: str) -> None:
     ):
         for attachment in message.attachments:
             if attachment.is_image:
-                data = _image(attachment.id, attachment.sha256)
+                data = _image(attachment.id, attachment.sha256, current_owner_id())
                 if data is not None:
                     st.image(
                         data,

@@ -50,7 +50,7 @@ import streamlit as st
 from core.conf.settings import Settings
 from core.errors import ConfigError
 from core.i18n import LANGUAGES, error_text, t
-from ui import state
+from ui import identity, state
 from ui.access import access_granted, require_access
 from ui.sidebar import connection_badge
 
@@ -89,8 +89,9 @@ def page_of(name: str, lang: str) -> StreamlitPage:
     return st.Page(PAGES_DIR / f"{name}.py", title=t(title, lang), icon=icon, url_path=name)
 
 
-def app_pages(lang: str) -> list[StreamlitPage]:
-    """The app's pages for ``st.navigation``: titles, icons, URL paths.
+def app_pages(lang: str, *, admin: bool = False) -> list[StreamlitPage]:
+    """The app's pages for ``st.navigation``: titles, icons, URL paths (and the users page for an
+    admin, ``CHARLA_ADMINS``).
 
     Paths are absolute, so the list is the same whichever script is Streamlit's main one (the entry
     file, or a page file in the legacy mode).
@@ -103,7 +104,15 @@ def app_pages(lang: str) -> list[StreamlitPage]:
     hidden = st.Page(
         open_chat, title=t("app.page_chat", lang), url_path=CHAT_ALIAS, visibility="hidden"
     )
-    return [chat, hidden, *(page_of(name, lang) for name in FILE_PAGES)]
+    pages = [chat, hidden, *(page_of(name, lang) for name in FILE_PAGES)]
+    if admin:
+        users = PAGES_DIR / "users.py"
+        pages.append(
+            st.Page(
+                users, title=t("users.page_title", lang), icon=":material/group:", url_path="users"
+            )
+        )
+    return pages
 
 
 def _hide_navigation(lang: str) -> None:
@@ -124,6 +133,13 @@ def _boot(*, entry: bool) -> tuple[Settings, str]:
             _hide_navigation(fallback)
         st.error(f"{t('app.start_failed', fallback)} {error_text(exc, fallback)}")
         st.stop()
+    # Who is this, before any page reads a chat (ui.identity): the sign-in page, or a refusal,
+    # is all a session without an identity sees in multi-user mode.
+    identity.install()
+    if identity.identify(settings, settings.language) is None:
+        if entry:
+            _hide_navigation(settings.language)
+        st.stop()
     return settings, state.lang()
 
 
@@ -135,9 +151,12 @@ def navigate() -> tuple[StreamlitPage, str]:
     """
     settings, lang = _boot(entry=True)
     allowed = access_granted(settings, lang)
-    page = st.navigation(app_pages(lang), position="sidebar" if allowed else "hidden")
+    owner = identity.current()
+    admin = owner is not None and owner.is_admin
+    page = st.navigation(app_pages(lang, admin=admin), position="sidebar" if allowed else "hidden")
     if not allowed:
         st.stop()
+    identity.account(settings, owner, lang)
     return page, lang
 
 

@@ -236,16 +236,20 @@ def _delete(chat_id: int, lang: str) -> None:
 
 def show_chat(summary: ChatSummary, lang: str) -> None:
     """The chat being read: title, dates, Open in chat, Delete (confirmed), its messages."""
+    window_key = f"{_WINDOW}.{summary.id}"
+    view = chat_service.open_chat(summary.id, st.session_state.get(window_key, WINDOW))
     st.subheader(_title(summary, lang), anchor=False)
-    st.caption(
-        t(
-            "history.meta",
-            lang,
-            created=_when(summary.created_at),
-            last=_when(summary.last_activity),
-            count=summary.message_count,
-        )
+    # The count is the conversation shown (the selected versions); the others are said apart.
+    meta = t(
+        "history.meta",
+        lang,
+        created=_when(summary.created_at),
+        last=_when(summary.last_activity),
+        count=view.branch_length,
     )
+    if (others := summary.message_count - view.branch_length) > 0:
+        meta += t("history.meta_versions", lang, count=others)
+    st.caption(meta)
     with st.container(horizontal=True, key="hist-chat-actions"):
         if st.button(
             t("history.open_in_chat", lang),
@@ -273,8 +277,6 @@ def show_chat(summary: ChatSummary, lang: str) -> None:
             on_no=_cancel_delete,
         )
 
-    window_key = f"{_WINDOW}.{summary.id}"
-    view = chat_service.open_chat(summary.id, st.session_state.get(window_key, WINDOW))
     show_older(window_key, view.hidden, WINDOW, lang)
     if not view.messages:
         st.caption(t("history.empty_chat", lang))

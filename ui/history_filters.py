@@ -21,6 +21,7 @@ import streamlit as st
 
 from core.conf.settings import get_settings
 from core.i18n import t
+from core.identity import acting_as, current_owner_id
 from core.services import organise
 from core.services.history import HistoryFilter, list_models_used
 from ui.chat_list import browser_zone
@@ -30,15 +31,18 @@ SHOW = ("all", "pinned", "archived", "active")  # which chats; keys of organise.
 TEXT = "hist.text"
 
 
+# database_url and owner_id key the caches: tests and a changed .env use another database, and
+# Streamlit's caches are shared by every session of the process (each person has their own lists).
 @st.cache_data(ttl=LISTS_TTL, show_spinner=False)
-def _models_used(database_url: str) -> list[str]:
-    # database_url only keys the cache: tests and a changed .env use another database.
-    return list_models_used()
+def _models_used(database_url: str, owner_id: int | None) -> list[str]:
+    with acting_as(owner_id):
+        return list_models_used()
 
 
 @st.cache_data(ttl=LISTS_TTL, show_spinner=False)
-def _tags(database_url: str) -> list[str]:
-    return [name for name, _count in organise.tags()]
+def _tags(database_url: str, owner_id: int | None) -> list[str]:
+    with acting_as(owner_id):
+        return [name for name, _count in organise.tags()]
 
 
 def forget_lists() -> None:
@@ -82,13 +86,13 @@ def filters(lang: str) -> HistoryFilter:
     )
     model = model_col.selectbox(
         t("history.model", lang),
-        _options(_models_used(url), "hist.model"),
+        _options(_models_used(url, current_owner_id()), "hist.model"),
         key="hist.model",
         format_func=lambda name: name or t("history.all_models", lang),
     )
     tag = tag_col.selectbox(
         t("organise.tag_filter", lang),
-        _options(_tags(url), "hist.tag"),
+        _options(_tags(url, current_owner_id()), "hist.tag"),
         key="hist.tag",
         format_func=lambda name: name or t("organise.all_tags", lang),
     )

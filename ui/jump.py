@@ -7,12 +7,13 @@ reach back to it — and remembers that it did, so later reruns (a click on a ve
 live answer) do not undo what the person does next. While the link stays in the URL the message
 is highlighted: a stylesheet outlines the chat bubble holding the message's bar (each bubble has a
 ``st-key-msg-bar-<id>`` container, :mod:`ui.render`); a reload lands there again. Scrolling is
-the browser's business: a constant script, drawn once per landing with ``st.html(...,
-unsafe_allow_javascript=True)`` like the copy button's, waits for that bubble to be drawn and
-scrolls it to the middle of the screen. It keeps it there until the run is over and the page has
-been still for a second and a half (at most 15 s), because a page with a chat input sticks to its
-bottom while messages are added below; it gives up at once when the person scrolls, clicks or
-types. The only variable part is the message id, an integer.
+the browser's business: a constant script, drawn on every run while the link is in the URL with
+``st.html(..., unsafe_allow_javascript=True)`` like the copy button's, waits for that bubble to be
+drawn and scrolls it to the middle of the screen. It keeps it there — a page with a chat input
+sticks to its bottom whenever something is drawn, however late — until the person scrolls, clicks
+or types, or the link leaves the URL (ten minutes at most). Then a flag on the page's window says
+they have moved on, and no later copy of the script (a rerun, a version arrow, a live answer)
+scrolls again; a reload clears the flag and lands again. The only variable part is the message id, an integer.
 
 **Find in this chat** (in the sidebar): a search box limited to the open chat
 (:func:`core.services.search.find_in_chat`, every version); each hit jumps to its message the same
@@ -32,18 +33,25 @@ from ui.search_view import MESSAGE_PARAM, count_text, draw_hit
 
 FIND_HITS = 8  # hits listed by "Find in this chat"
 _LANDED = "jump.landed"  # (chat id, message id) already revealed in this session
-_SCROLLED = "jump.scrolled"  # (chat id, message id) already scrolled to
 HIGHLIGHT_CLASS = "charla-found"
 
 _SCRIPT = """<script>
 (() => {
-  const id = %d, started = Date.now();
-  let stop = false, calm = 0;
+  const id = %d, flag = "charlaLanded" + id, started = Date.now();
+  if (window[flag] === "left") return;  // the person moved on after landing: leave them be
+  if (window[flag] === "landing") return;  // a copy from an earlier run is already at work
+  window[flag] = "landing";
   for (const kind of ["wheel", "touchstart", "keydown", "mousedown"]) {
-    window.addEventListener(kind, () => { stop = true; }, {once: true, capture: true});
+    window.addEventListener(kind, () => { window[flag] = "left"; }, {once: true, capture: true});
   }
   const tick = () => {
-    if (stop || Date.now() - started > 15000) return;
+    // Until the person moves (or leaves the link, or ten minutes pass): the chat page sticks to
+    // its bottom whenever something is drawn, so the message is brought back each time.
+    const here = new URLSearchParams(location.search).get("msg") === String(id);
+    if (window[flag] === "left" || !here || Date.now() - started > 600000) {
+      if (window[flag] === "landing") delete window[flag];
+      return;
+    }
     const bar = document.querySelector(".st-key-msg-bar-" + id);
     const bubble = bar && bar.closest('[data-testid="stChatMessage"]');
     if (bubble) {
@@ -51,11 +59,8 @@ _SCRIPT = """<script>
       if (box.top < 0 || box.bottom > window.innerHeight) {
         bubble.scrollIntoView({block: "center"});
       }
-      const idle = document.querySelector('[data-test-script-state="notRunning"]');
-      calm = idle ? calm + 1 : 0;
-      if (calm >= 15) return;
     }
-    setTimeout(tick, 100);
+    setTimeout(tick, 150);
   };
   tick();
 })();
@@ -93,8 +98,8 @@ def land(chat_id: int, window_key: str, window: int) -> int | None:
     return message_id
 
 
-def highlight(chat_id: int, message_id: int | None) -> None:
-    """Outline the message landed on; scroll to it the first time."""
+def highlight(message_id: int | None) -> None:
+    """Outline the message landed on, and scroll to it (until the person moves on)."""
     if message_id is None:
         return
     st.html(
@@ -103,9 +108,7 @@ def highlight(chat_id: int, message_id: int | None) -> None:
         "{outline:2px solid rgba(255,170,0,.9);outline-offset:4px;border-radius:.5rem}"
         "</style>"
     )
-    if st.session_state.get(_SCROLLED) != (chat_id, message_id):
-        st.session_state[_SCROLLED] = (chat_id, message_id)
-        st.html(_SCRIPT % message_id, unsafe_allow_javascript=True)
+    st.html(_SCRIPT % message_id, unsafe_allow_javascript=True)
 
 
 def _go(chat_id: int, message_id: int) -> None:

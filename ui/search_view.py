@@ -63,6 +63,8 @@ def _notes(hit: SearchHit, lang: str) -> list[str]:
     notes = []
     if hit.in_reasoning:
         notes.append(t("search.in_reasoning", lang))
+    if hit.in_file:
+        notes.append(t("search.in_file", lang, name=hit.in_file))
     if not hit.selected:
         notes.append(t("search.other_version", lang))
     if hit.archived:

@@ -8,6 +8,7 @@ database problem, 1 for a command that could not do all it was asked.
 
 - ``migrate`` — bring the database to the newest schema (what ``make run`` does first);
 - ``check`` — is the model server reachable, which model answers;
+- ``users claim-local EMAIL`` — give the single-user history to a person who signed in;
 - ``search`` — full-text search over every message (:mod:`core.cli.search`).
 - ``export`` — chats to a CSV, Charla JSON or Markdown file; ``import`` — chats from ChatGPT,
   LM Studio, Open WebUI or Charla JSON (:mod:`core.cli.transfer`).
@@ -20,11 +21,11 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from core.cli import presets, search, server, transfer
+from core.cli import presets, search, server, transfer, users
 from core.errors import CharlaError
 
 # Every command module, in the order ``--help`` lists them.
-COMMANDS = (server, search, transfer, presets)
+COMMANDS = (server, search, transfer, presets, users)
 
 
 def main(argv: Sequence[str] | None = None) -> int:

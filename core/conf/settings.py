@@ -33,6 +33,7 @@ DEFAULT_DATABASE_URL = f"sqlite:///{PROJECT_ROOT / 'data' / 'charla.db'}"
 DEFAULT_CONNECT_TIMEOUT = CONNECT_TIMEOUT
 DEFAULT_READ_TIMEOUT = READ_TIMEOUT
 SUPPORTED_LANGUAGES = ("en", "es")
+AUTH_MODES = ("none", "oidc", "proxy")
 _TRUE = ("1", "true", "yes", "on")
 _FALSE = ("0", "false", "no", "off")
 
@@ -76,6 +77,10 @@ class Settings:
     language: str = "en"
     password: SecretStr = field(default_factory=lambda: SecretStr(""))
     demo: bool = False  # run by `make demo` with its bundled engine (CHARLA_DEMO)
+    # Who is this (core.identity): "none" (one person), "oidc" (Streamlit's sign-in) or "proxy"
+    # (a trusted reverse-proxy header). CHARLA_ADMINS: emails that may see the users page.
+    auth: str = "none"
+    admins: frozenset[str] = frozenset()
 
 
 def _url(key: str, value: str, schemes: tuple[str, ...]) -> str:
@@ -142,6 +147,13 @@ def load_settings(
             "APP_LANGUAGE", f"{language!r} is not one of {', '.join(SUPPORTED_LANGUAGES)}"
         )
 
+    auth = (get("CHARLA_AUTH") or "none").lower()
+    if auth not in AUTH_MODES:
+        raise ConfigError("CHARLA_AUTH", f"{auth!r} is not one of {', '.join(AUTH_MODES)}")
+    admins = frozenset(
+        email.strip().lower() for email in (get("CHARLA_ADMINS") or "").split(",") if email.strip()
+    )
+
     def seconds(key: str, default: float) -> float:
         raw = get(key)
         return default if raw is None else _positive_float(key, raw)
@@ -158,6 +170,8 @@ def load_settings(
         language=language,
         password=SecretStr(get("CHARLA_PASSWORD") or ""),
         demo=_flag("CHARLA_DEMO", demo) if demo else False,
+        auth=auth,
+        admins=admins,
     )
 
 

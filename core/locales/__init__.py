@@ -32,6 +32,7 @@ from core.locales import (
     search,
     settings,
     transfer,
+    users,
 )
 
 _AREAS = (
@@ -48,6 +49,7 @@ _AREAS = (
     presets.TEXTS,
     insights.TEXTS,
     compare.TEXTS,
+    users.TEXTS,
 )
 
 TEXTS: dict[str, dict[str, str]] = {}

@@ -65,6 +65,14 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "El título está vacío. Escribe un título.",
     },
     "error.not_found": {"en": "Not found: {detail}", "es": "No encontrado: {detail}"},
+    "error.not_signed_in": {
+        "en": "You are not signed in. Sign in to see your chats.",
+        "es": "No has iniciado sesión. Inicia sesión para ver tus chats.",
+    },
+    "error.admins_only": {
+        "en": "Only administrators (CHARLA_ADMINS) can see this page.",
+        "es": "Solo los administradores (CHARLA_ADMINS) pueden ver esta página.",
+    },
     "error.chat_not_found": {
         "en": "Chat {chat_id} does not exist (it may have been deleted). Pick another chat or start a new one.",
         "es": "El chat {chat_id} no existe (puede que se haya borrado). Elige otro chat o empieza uno nuevo.",

@@ -57,6 +57,18 @@ TEXTS: dict[str, dict[str, str]] = {
         "en": "Created {created} · last activity {last} · {count} messages",
         "es": "Creado {created} · última actividad {last} · {count} mensajes",
     },
+    "history.meta_one": {
+        "en": "Created {created} · last activity {last} · 1 message",
+        "es": "Creado {created} · última actividad {last} · 1 mensaje",
+    },
+    "history.meta_versions": {
+        "en": " (and {count} in other versions)",
+        "es": " (y {count} en otras versiones)",
+    },
+    "history.meta_versions_one": {
+        "en": " (and 1 in another version)",
+        "es": " (y 1 en otra versión)",
+    },
     "history.empty_chat": {
         "en": "This chat has no messages.",
         "es": "Este chat no tiene mensajes.",

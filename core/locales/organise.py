@@ -29,6 +29,25 @@ TEXTS: dict[str, dict[str, str]] = {
     },
     "organise.tags_done": {"en": "Tags saved.", "es": "Etiquetas guardadas."},
     # --- History's filters ---------------------------------------------------------------------
+    "organise.manage_tags": {"en": "Manage tags", "es": "Gestionar etiquetas"},
+    "organise.tag_count": {"en": "{tag} ({count} chats)", "es": "{tag} ({count} chats)"},
+    "organise.tag_count_one": {"en": "{tag} (1 chat)", "es": "{tag} (1 chat)"},
+    "organise.new_name": {"en": "New name", "es": "Nombre nuevo"},
+    "organise.rename_tag": {"en": "Rename", "es": "Renombrar"},
+    "organise.delete_tag": {"en": "Remove from every chat", "es": "Quitar de todos los chats"},
+    "organise.delete_tag_confirm": {
+        "en": "Remove the tag «{tag}» from its {count} chats? The chats stay.",
+        "es": "¿Quitar la etiqueta «{tag}» de sus {count} chats? Los chats se quedan.",
+    },
+    "organise.delete_tag_confirm_one": {
+        "en": "Remove the tag «{tag}» from its chat? The chat stays.",
+        "es": "¿Quitar la etiqueta «{tag}» de su chat? El chat se queda.",
+    },
+    "organise.tag_renamed": {"en": "«{old}» is now «{tag}».", "es": "«{old}» ahora es «{tag}»."},
+    "organise.tag_deleted": {
+        "en": "The tag «{tag}» is gone; its chats stay.",
+        "es": "La etiqueta «{tag}» ya no está; sus chats se quedan.",
+    },
     "organise.tag_filter": {"en": "Tag", "es": "Etiqueta"},
     "organise.all_tags": {"en": "All tags", "es": "Todas las etiquetas"},
     "organise.show": {"en": "Show", "es": "Mostrar"},

@@ -32,6 +32,7 @@ TEXTS: dict[str, dict[str, str]] = {
         "es": "Abrir el chat en este mensaje",
     },
     "search.in_reasoning": {"en": "in the reasoning", "es": "en el razonamiento"},
+    "search.in_file": {"en": "in the file {name}", "es": "en el archivo {name}"},
     "search.other_version": {"en": "another version", "es": "otra versión"},
     "search.archived": {"en": "archived", "es": "archivado"},
     "search.sender_user": {"en": "You", "es": "Tú"},

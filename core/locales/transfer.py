@@ -53,6 +53,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "transfer.md_you": {"en": "You", "es": "Tú"},
     "transfer.md_assistant": {"en": "Assistant", "es": "Asistente"},
     "transfer.md_reasoning": {"en": "Reasoning", "es": "Razonamiento"},
+    "transfer.md_files_note": {
+        "en": "Files: {names} (not in this file: the JSON export, or the Markdown zip of several chats, includes them).",
+        "es": "Archivos: {names} (no están en este archivo: la exportación JSON, o el zip Markdown de varios chats, los incluye).",
+    },
     "transfer.md_versions": {
         "en": "Some messages of this chat have other versions, not shown here: the JSON export keeps them.",
         "es": "Algunos mensajes de este chat tienen otras versiones que aquí no se muestran: la exportación JSON las conserva.",
@@ -142,6 +146,10 @@ TEXTS: dict[str, dict[str, str]] = {
     "transfer.summary": {
         "en": "Chats added: {chats}; messages: {messages}; already here, skipped: {duplicates}.",
         "es": "Chats añadidos: {chats}; mensajes: {messages}; ya estaban, omitidos: {duplicates}.",
+    },
+    "transfer.summary_presets": {
+        "en": "Presets added: {presets}.",
+        "es": "Presets añadidos: {presets}.",
     },
     "transfer.progress": {
         "en": "{done} / {total} conversations",

@@ -14,10 +14,11 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from sqlalchemy import delete, exists, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, delete, exists, func, select
+from sqlalchemy.orm import Session, aliased
 
-from core.models import Attachment, Message, MessageAttachment
+from core.models import Attachment, Chat, Message, MessageAttachment
+from core.repositories.scope import my_chats, my_messages
 from core.schemas import AttachmentRecord
 
 
@@ -60,6 +61,18 @@ _RECORD_COLUMNS = (
     Attachment.height,
     Attachment.context_bytes,
 )
+
+
+def _carried_by_mine() -> ColumnElement[bool]:
+    """The attachment is on a message of the current owner's (core.repositories.scope)."""
+    link = aliased(MessageAttachment, name="mine_link")
+    return (
+        select(link.attachment_id)
+        .join(Message, Message.id == link.message_id)
+        .join(Chat, Chat.id == Message.chat_id)
+        .where(link.attachment_id == Attachment.id, my_chats())
+        .exists()
+    )
 
 
 class AttachmentRepository:
@@ -176,15 +189,20 @@ class AttachmentRepository:
         return dict(found)
 
     def data(self, attachment_id: int) -> tuple[str, bytes] | None:
-        """(MIME type, bytes) of a stored attachment, or None if it is gone."""
+        """(MIME type, bytes) of a stored attachment, or None if it is gone (or only on someone
+        else's messages: files are stored once for everyone, but read only through one's own)."""
         row = self.db.execute(
-            select(Attachment.mime, Attachment.data).where(Attachment.id == attachment_id)
+            select(Attachment.mime, Attachment.data).where(
+                Attachment.id == attachment_id, _carried_by_mine()
+            )
         ).first()
         return None if row is None else (row.mime, bytes(row.data))
 
     def text(self, attachment_id: int) -> str | None:
         """The text the model reads of a stored document (None for an image, or if gone)."""
-        return self.db.scalar(select(Attachment.text).where(Attachment.id == attachment_id))
+        return self.db.scalar(
+            select(Attachment.text).where(Attachment.id == attachment_id, _carried_by_mine())
+        )
 
     def context_bytes_by_message(self, message_ids: Iterable[int]) -> dict[int, int]:
         """What the context arithmetic counts for each message's attachments, summed."""
@@ -216,7 +234,8 @@ class AttachmentRepository:
             .join(Message, Message.id == MessageAttachment.message_id)
             .where(
                 MessageAttachment.name.ilike(pattern, escape="\\")
-                | Attachment.text.ilike(pattern, escape="\\")
+                | Attachment.text.ilike(pattern, escape="\\"),
+                my_messages(),
             )
             .order_by(MessageAttachment.message_id.desc())
             .limit(limit)

@@ -17,6 +17,7 @@ from core.errors import ChatNotFound, InputError
 from core.models import CHAT, Chat, Message, utcnow
 from core.repositories import NO_SYNC
 from core.repositories.messages import STREAMING
+from core.repositories.scope import my_chat, my_chats, owner_id
 from core.repositories.tags import TagRepository
 from core.repositories.validation import check_setting
 from core.schemas import ChatSettings, ChatSummary
@@ -90,11 +91,14 @@ def _clean_title(title: str) -> str:
 
 
 class ChatRepository:
+    """One person's chats: every statement carries the current owner's condition
+    (:mod:`core.repositories.scope`), so another person's chat id is "not found"."""
+
     def __init__(self, db: Session) -> None:
         self.db = db
 
     def _get(self, chat_id: int) -> Chat:
-        chat = self.db.get(Chat, chat_id)
+        chat = self.db.scalar(select(Chat).where(my_chat(chat_id)))
         if chat is None:
             raise ChatNotFound(chat_id)
         return chat
@@ -102,7 +106,10 @@ class ChatRepository:
     def create(self, title: str = "", settings: ChatSettings | None = None) -> ChatSummary:
         now = utcnow()
         chat = Chat(
-            title=" ".join(title.split())[:MAX_TITLE_CHARS], created_at=now, last_activity=now
+            owner_id=owner_id(self.db),
+            title=" ".join(title.split())[:MAX_TITLE_CHARS],
+            created_at=now,
+            last_activity=now,
         )
         self.db.add(chat)
         self.db.flush()
@@ -131,7 +138,7 @@ class ChatRepository:
     def lock(self, chat_id: int) -> None:
         """Lock the chat's row until the transaction ends (PostgreSQL; SQLite write transactions
         already run one at a time), so two turns of one chat never start at once."""
-        if self.db.scalar(select(Chat.id).where(Chat.id == chat_id).with_for_update()) is None:
+        if self.db.scalar(select(Chat.id).where(my_chat(chat_id)).with_for_update()) is None:
             raise ChatNotFound(chat_id)
 
     def signature(self, chat_id: int) -> tuple[object, ...] | None:
@@ -152,12 +159,12 @@ class ChatRepository:
             select(
                 Chat.title, Chat.last_activity, Chat.message_count, leaf, streaming,
                 Chat.pinned, Chat.archived,
-            ).where(Chat.id == chat_id)
+            ).where(my_chat(chat_id))
         ).first()  # fmt: skip
         return None if row is None else tuple(row)
 
     def exists(self, chat_id: int) -> bool:
-        return self.db.scalar(select(Chat.id).where(Chat.id == chat_id)) is not None
+        return self.db.scalar(select(Chat.id).where(my_chat(chat_id))) is not None
 
     def rename(self, chat_id: int, title: str) -> ChatSummary:
         """A person's title: from now on nothing automatic replaces it."""
@@ -172,7 +179,7 @@ class ChatRepository:
         title stays automatic."""
         self.db.execute(
             update(Chat)
-            .where(Chat.id == chat_id, Chat.title == "")
+            .where(my_chat(chat_id), Chat.title == "")
             .values(title=title[:MAX_TITLE_CHARS]),
             execution_options=NO_SYNC,
         )
@@ -187,7 +194,7 @@ class ChatRepository:
             return False
         result = self.db.execute(
             update(Chat)
-            .where(Chat.id == chat_id, Chat.title_by_user == false(), Chat.title == expected)
+            .where(my_chat(chat_id), Chat.title_by_user == false(), Chat.title == expected)
             .values(title=title),
             execution_options=NO_SYNC,
         )
@@ -216,7 +223,7 @@ class ChatRepository:
 
     def touch(self, chat_id: int) -> None:
         self.db.execute(
-            update(Chat).where(Chat.id == chat_id).values(last_activity=utcnow()),
+            update(Chat).where(my_chat(chat_id)).values(last_activity=utcnow()),
             execution_options=NO_SYNC,
         )
 
@@ -235,7 +242,11 @@ class ChatRepository:
         :mod:`core.services.history`. The sidebar leaves archived chats and comparisons out (a
         comparison lives in the Compare page until one of its answers is kept).
         """
-        query = select(Chat).order_by(Chat.pinned.desc(), Chat.last_activity.desc(), Chat.id.desc())
+        query = (
+            select(Chat)
+            .where(my_chats())
+            .order_by(Chat.pinned.desc(), Chat.last_activity.desc(), Chat.id.desc())
+        )
         if not include_archived:
             query = query.where(Chat.archived == false())
         if not include_comparisons:
@@ -245,4 +256,4 @@ class ChatRepository:
         return self.summaries(list(self.db.scalars(query.limit(limit).offset(offset))))
 
     def count(self) -> int:
-        return self.db.scalar(select(func.count()).select_from(Chat)) or 0
+        return self.db.scalar(select(func.count()).select_from(Chat).where(my_chats())) or 0

@@ -5,7 +5,8 @@ lock the chat, select the path, insert). An import knows the whole tree in advan
 as a bulk load instead, which is what makes importing years of chats take seconds:
 
 - the chat row is inserted with its final ``message_count`` and ``last_activity``, unless a chat
-  with the same origin (``source``, ``source_id``: unique together) is already there — one
+  of the same person with the same origin (``owner_id``, ``source``, ``source_id``: unique
+  together, ``ix_chats_owner_source``) is already there — one
   ``INSERT … ON CONFLICT DO NOTHING`` both checks and inserts, and two imports racing for the same
   conversation meet at the index (the second one inserts nothing);
 - the messages' ids are reserved up front (:meth:`ImportRepository.reserve_message_ids`), so every
@@ -67,6 +68,7 @@ MESSAGE_COLUMNS: Final = (
     "completion_tokens",
     "time_to_first_token",
     "tokens_per_second",
+    "load_time",
     "finish_reason",
     "created_at",
     "shown_at",
@@ -79,6 +81,7 @@ _INSERT_CHAT: Final = {
 }
 _NATIVE: Final = select(_CHATS.c.id).where(
     _CHATS.c.id == bindparam("chat_id"),
+    _CHATS.c.owner_id == bindparam("owner_id"),
     _CHATS.c.source.is_(None),
     _CHATS.c.created_at == bindparam("created_at", type_=UTCDateTime()),
 )
@@ -113,15 +116,18 @@ class ImportRepository:
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
 
-    def native_exists(self, chat_id: int, created_at: datetime) -> bool:
-        """Whether this database made chat ``chat_id`` at ``created_at`` (a Charla export of it is
-        coming home)."""
-        found = self.connection.execute(_NATIVE, {"chat_id": chat_id, "created_at": created_at})
+    def native_exists(self, chat_id: int, created_at: datetime, owner_id: int) -> bool:
+        """Whether this database made chat ``chat_id`` at ``created_at`` for ``owner_id`` (a
+        Charla export of it is coming home; someone else's chat of that id is not theirs)."""
+        found = self.connection.execute(
+            _NATIVE, {"chat_id": chat_id, "created_at": created_at, "owner_id": owner_id}
+        )
         return found.scalar() is not None
 
     def add_chat(self, values: dict[str, Any]) -> int | None:
-        """Insert a chat row (every column given); returns its id, or None if a chat of the same
-        ``source`` and ``source_id`` is already there (nothing is inserted then)."""
+        """Insert a chat row (every column given, ``owner_id`` included); returns its id, or None
+        if a chat of the same owner, ``source`` and ``source_id`` is already there (nothing is
+        inserted then)."""
         statement = _INSERT_CHAT[self.connection.dialect.name]
         found = self.connection.execute(statement, values).scalar()
         return None if found is None else int(found)

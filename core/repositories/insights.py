@@ -2,14 +2,15 @@
 
 Nothing here reads the messages' text, and nothing loads every answer into Python: each question
 is one statement over the answers' partial indexes (``core.models.INSIGHTS_INDEXES``, migration
-0009) or over the rollups that triggers keep beside them (migration 0012), and what comes back is
+0009) or over the rollups that triggers keep beside them (migration 0014), and what comes back is
 small — a row per day and model, a few values per model. The per-day sums live in
 :mod:`core.repositories.insights_daily` (the rollup ``answer_buckets``, or the raw pass).
 
-**Which answers** (:class:`AnswerScope`): ``sender = 'llm'``, written out literally (a partial
-index serves only a query that states its condition), not ``streaming``, within a UTC range, of
-some models, in chats carrying some tags; plus the drill-down's narrowing (one local day, one
-model, one outcome, one answer).
+**Which answers** (:class:`AnswerScope`): the current owner's (an ``EXISTS`` probe of each answer's
+chat by primary key, so the answers' indexes still drive every query), ``sender = 'llm'``, written
+out literally (a partial index serves only a query that states its condition), not ``streaming``,
+within a UTC range, of some models, in chats carrying some tags; plus the drill-down's narrowing
+(one local day, one model, one outcome, one answer).
 
 **Days in the reader's time zone** (:func:`local_day`): SQLite knows no time zones, so the zone's
 UTC offsets over the period are worked out in Python (:class:`DayShift`, a few segments a year
@@ -58,9 +59,11 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session
 
-from core.models import ANSWER_BUCKETS, ANSWERS, Chat, ChatTag, Message, Tag
+from core.models import ANSWERS, Chat, ChatTag, Message, Tag
 from core.repositories import insights_ranks as ranks
 from core.repositories.messages import STREAMING
+from core.repositories.scope import my_messages_apart as mine
+from core.rollups import ANSWER_BUCKETS
 from core.vocab import Sender, Status
 
 # How an answer ended, for the charts: the stored status, with "length" (cut by max_tokens or a
@@ -166,7 +169,7 @@ Condition = ColumnElement[bool] | TextClause
 
 def conditions(scope: AnswerScope, *, finished: bool = True) -> list[Condition]:
     """The WHERE clause for ``scope`` (``finished``: leave out answers still being written)."""
-    where: list[Condition] = [ANSWERS]
+    where: list[Condition] = [ANSWERS, mine()]
     if finished:
         where.append(Message.status != Status.STREAMING)
     if scope.start is not None:
@@ -198,8 +201,8 @@ class InsightsRepository:
     # --- the period and the options -----------------------------------------------------------
     def span(self) -> tuple[datetime, datetime] | None:
         """The first and last answer's time (both ends of ``ix_answers_time``), or None."""
-        first = self.db.scalar(select(func.min(Message.created_at)).where(ANSWERS))
-        last = self.db.scalar(select(func.max(Message.created_at)).where(ANSWERS))
+        first = self.db.scalar(select(func.min(Message.created_at)).where(ANSWERS, mine()))
+        last = self.db.scalar(select(func.max(Message.created_at)).where(ANSWERS, mine()))
         return None if first is None or last is None else (first, last)
 
     def models_used(self) -> list[str | None]:
@@ -352,7 +355,8 @@ class InsightsRepository:
     def fingerprint(self) -> tuple[Any, ...]:
         """Cheap to read, and different after anything that changes an aggregation: a new
         message (the highest id), an answer that ends (fewer streaming), a deleted chat or
-        version (fewer chats, fewer messages counted on the chats), a tag given or taken."""
+        version (fewer chats, fewer messages counted on the chats), a tag given or taken.
+        Of the whole database: another person's answer recomputes mine (never shows it)."""
         parts = (
             select(func.max(Message.id)),
             select(func.count()).select_from(Message).where(STREAMING),
@@ -365,17 +369,11 @@ class InsightsRepository:
 
 
 def _answer_row(row: Any) -> AnswerRow:
+    # id, chat_id, title, created_at, model, status, finish_reason, then the four measures.
+    outcome = outcome_of(row.status, row.finish_reason)
+    measures: tuple[Any, Any, Any, Any] = tuple(row[7:11])
     return AnswerRow(
-        row.id,
-        row.chat_id,
-        row.title,
-        aware_utc(row.created_at),
-        row.model,
-        outcome_of(row.status, row.finish_reason),
-        row.prompt_tokens,
-        row.completion_tokens,
-        row.time_to_first_token,
-        row.tokens_per_second,
+        row.id, row.chat_id, row.title, aware_utc(row.created_at), row.model, outcome, *measures
     )
 
 

@@ -2,7 +2,7 @@
 and out, how many answers carry each measure — answered from the rollup when it can be, from the
 answers themselves otherwise, with the same result either way.
 
-**From the rollup** (``answer_buckets``, migration 0012, kept by triggers on ``messages``): the
+**From the rollup** (``answer_buckets``, migration 0014, kept by triggers on ``messages``): the
 finished answers summed per quarter-hour *slot* of UTC time, model and outcome. A reader's day is
 a run of whole slots whenever their zone's offsets, its changes of clocks and the filter's ends
 fall on quarter hours — true of every zone in use — so summing slots by
@@ -32,7 +32,7 @@ from typing import Any, Final
 from sqlalchemy import ColumnElement, and_, case, func, literal, or_, select
 from sqlalchemy.orm import Session
 
-from core.models import ANSWER_BUCKETS, CHAT_REACH, Message
+from core.models import Message
 from core.repositories.insights import (
     OUTCOMES,
     AnswerScope,
@@ -42,8 +42,9 @@ from core.repositories.insights import (
     local_day,
     outcome_of,
 )
+from core.rollups import ANSWER_BUCKETS, CHAT_REACH
 
-SLOT: Final = 900  # seconds in a slot of answer_buckets (migration 0012)
+SLOT: Final = 900  # seconds in a slot of answer_buckets (migration 0014)
 DAY: Final = 86_400
 EPOCH: Final = date(1970, 1, 1)
 MEASURED: Final = ("tps", "ttft", "length", "points")  # "points": a prompt size and a first token
@@ -104,7 +105,7 @@ class DailyAggregates:
 
     def reach(self, scope: AnswerScope) -> tuple[int, int]:
         """(chats, questions) the answers in ``scope`` belong to and answer. Over the whole
-        history, a sum over ``chat_reach`` (kept by triggers, migration 0012); otherwise one pass
+        history, a sum over ``chat_reach`` (kept by triggers, migration 0014); otherwise one pass
         over ``ix_answers_reach`` (chat, question, ...) in its order, a group per question — no
         sort, unlike ``count(DISTINCT ...)``."""
         if scope == AnswerScope():

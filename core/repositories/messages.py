@@ -36,6 +36,7 @@ from core.errors import ChatNotFound, InputError, MessageNotFound
 from core.models import SENDERS, STATUSES, Chat, Message, UTCDateTime, utcnow
 from core.repositories import NO_SYNC
 from core.repositories.attachments import AttachmentRepository
+from core.repositories.scope import my_chat, my_chat_id, my_messages, owner_id
 from core.repositories.versions import VersionRepository
 from core.schemas import MessageRecord
 from core.text import check_text
@@ -48,7 +49,7 @@ _CHATS = cast(Table, Chat.__table__)
 _MESSAGES = cast(Table, Message.__table__)
 _BUMP_CHAT = (
     update(_CHATS)
-    .where(_CHATS.c.id == bindparam("chat_id"))
+    .where(_CHATS.c.id == bindparam("chat_id"), _CHATS.c.owner_id == bindparam("owner"))
     .values(
         message_count=_CHATS.c.message_count + bindparam("delta"),
         last_activity=bindparam("now", type_=UTCDateTime()),
@@ -128,6 +129,8 @@ def to_record(message: Message) -> MessageRecord:
 
 
 class MessageRepository:
+    """The current owner's messages (scope.py); stop_requested/mark_interrupted: process-wide."""
+
     def __init__(self, db: Session) -> None:
         self.db = db
 
@@ -169,7 +172,8 @@ class MessageRepository:
         # Bump the chat's denormalised counters in the same statement that proves it exists (and,
         # on PostgreSQL, locks its row: writers of one chat's tree take turns).
         connection = self.db.connection()
-        bumped = connection.execute(_BUMP_CHAT, {"chat_id": chat_id, "delta": 1, "now": now})
+        bump = {"chat_id": chat_id, "owner": owner_id(self.db), "delta": 1, "now": now}
+        bumped = connection.execute(_BUMP_CHAT, bump)
         if bumped.rowcount == 0:
             raise ChatNotFound(chat_id)
         if isinstance(parent_id, _AtLeaf):
@@ -202,7 +206,7 @@ class MessageRepository:
         with files and no text counts (its files are its content)."""
         rows = self.db.execute(
             select(Message.id, Message.sender, Message.content)
-            .where(Message.chat_id == chat_id, Message.selected == true(), _USABLE)
+            .where(Message.chat_id == my_chat_id(chat_id), Message.selected == true(), _USABLE)
             .order_by(Message.id.desc())
             .limit(limit)
         ).all()
@@ -215,10 +219,10 @@ class MessageRepository:
 
     # --- what the pages and the chat service need -------------------------------------------------
     def _chat_exists(self, chat_id: int) -> bool:
-        return self.db.scalar(select(Chat.id).where(Chat.id == chat_id)) is not None
+        return self.db.scalar(select(Chat.id).where(my_chat(chat_id))) is not None
 
     def get(self, message_id: int) -> MessageRecord:
-        message = self.db.get(Message, message_id)
+        message = self.db.scalar(select(Message).where(Message.id == message_id, my_messages()))
         if message is None:
             raise MessageNotFound(message_id)
         return to_record(message)
@@ -228,11 +232,15 @@ class MessageRepository:
     ) -> list[MessageRecord]:
         """The chat's selected branch oldest first; with ``limit``, its newest ``limit`` messages
         (before ``before_id`` when given, to page backwards)."""
-        query = select(Message).where(Message.chat_id == chat_id, Message.selected == true())
+        query = select(Message).where(
+            Message.chat_id == my_chat_id(chat_id), Message.selected == true()
+        )
         return self._window(query, limit, before_id)
 
     def branch_length(self, chat_id: int) -> int:
         """How many messages the selected branch has (the leaf's depth plus one)."""
+        if not self._chat_exists(chat_id):
+            return 0
         leaf = self.db.connection().execute(_LEAF, {"chat_id": chat_id}).first()
         return 0 if leaf is None else int(leaf.depth) + 1
 
@@ -248,7 +256,7 @@ class MessageRepository:
         )
         rows = self.db.execute(
             select(Message.id, size)
-            .where(Message.chat_id == chat_id, Message.selected == true(), _USABLE)
+            .where(Message.chat_id == my_chat_id(chat_id), Message.selected == true(), _USABLE)
             .order_by(Message.id.desc())
             .limit(limit)
         ).all()
@@ -263,7 +271,9 @@ class MessageRepository:
     ) -> list[MessageRecord]:
         """Every message of a chat, every version, in the order written (oldest first); with
         ``limit``, the newest ``limit`` of them (before ``before_id`` when given)."""
-        return self._window(select(Message).where(Message.chat_id == chat_id), limit, before_id)
+        return self._window(
+            select(Message).where(Message.chat_id == my_chat_id(chat_id)), limit, before_id
+        )
 
     def _window(self, query: Any, limit: int | None, before_id: int | None) -> list[MessageRecord]:
         if before_id is not None:
@@ -284,7 +294,9 @@ class MessageRepository:
         return [replace(r, attachments=attached[r.id]) if r.id in attached else r for r in records]
 
     def count_for_chat(self, chat_id: int) -> int:
-        return self.db.scalar(select(func.count()).where(Message.chat_id == chat_id)) or 0
+        return (
+            self.db.scalar(select(func.count()).where(Message.chat_id == my_chat_id(chat_id))) or 0
+        )
 
     def last_message(self, chat_id: int) -> MessageRecord | None:
         """The end of the chat's selected branch."""
@@ -296,7 +308,7 @@ class MessageRepository:
         when it has them), oldest first: one step along ``ix_messages_branch``."""
         query = (
             select(Message)
-            .where(Message.chat_id == chat_id, Message.selected == true())
+            .where(Message.chat_id == my_chat_id(chat_id), Message.selected == true())
             .order_by(Message.id)
             .limit(2)
         )
@@ -305,7 +317,9 @@ class MessageRepository:
     def first_questions(self, chat_id: int) -> list[str]:
         """The text of every version of the chat's first user message (``ix_messages_parent``)."""
         query = select(Message.content).where(
-            Message.chat_id == chat_id, Message.parent_id.is_(None), Message.sender == Sender.USER
+            Message.chat_id == my_chat_id(chat_id),
+            Message.parent_id.is_(None),
+            Message.sender == Sender.USER,
         )
         return list(self.db.scalars(query.order_by(Message.id)))
 
@@ -320,7 +334,7 @@ class MessageRepository:
             if key in fields:
                 check_text(fields[key])
         result = self.db.execute(
-            update(Message).where(Message.id == message_id).values(**fields),
+            update(Message).where(Message.id == message_id, my_messages()).values(**fields),
             execution_options=NO_SYNC,
         )
         if result.rowcount == 0:  # type: ignore[attr-defined]
@@ -332,7 +346,7 @@ class MessageRepository:
         Deleting a version with everything after it is
         :meth:`core.repositories.versions.VersionRepository.delete_version`.
         """
-        message = self.db.get(Message, message_id)
+        message = self.db.scalar(select(Message).where(Message.id == message_id, my_messages()))
         if message is None:
             raise MessageNotFound(message_id)
         VersionRepository(self.db).splice_out(message)
@@ -340,18 +354,16 @@ class MessageRepository:
     def streaming_answers(
         self, chat_id: int | None = None
     ) -> list[tuple[int, str | None, datetime]]:
-        """(id, writer, created_at) of every answer still marked ``streaming`` (of one chat)."""
+        """(id, writer, created_at) of answers still streaming: of my chat, else everyone's."""
         query = select(Message.id, Message.writer, Message.created_at).where(STREAMING)
         if chat_id is not None:
-            query = query.where(Message.chat_id == chat_id)
+            query = query.where(Message.chat_id == my_chat_id(chat_id))
         return [(row.id, row.writer, row.created_at) for row in self.db.execute(query)]
 
     def request_stop(self, message_id: int) -> bool:
         """Ask whichever process writes this answer to stop it; False if it is not streaming."""
-        result = self.db.execute(
-            update(Message).where(Message.id == message_id, STREAMING).values(stop_requested=True),
-            execution_options=NO_SYNC,
-        )
+        mine = update(Message).where(Message.id == message_id, STREAMING, my_messages())
+        result = self.db.execute(mine.values(stop_requested=True), execution_options=NO_SYNC)
         return bool(result.rowcount)  # type: ignore[attr-defined]
 
     def stop_requested(self, message_ids: Sequence[int]) -> list[int]:
@@ -370,7 +382,7 @@ class MessageRepository:
         """(content, reasoning, status) of an answer, or None if it is gone (following it)."""
         row = self.db.execute(
             select(Message.content, Message.reasoning, Message.status).where(
-                Message.id == message_id
+                Message.id == message_id, my_messages()
             )
         ).first()
         return None if row is None else (row.content, row.reasoning, row.status)

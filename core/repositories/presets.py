@@ -5,15 +5,20 @@ empty; the parameters obey the same rules as any generation setting
 (:func:`core.repositories.validation.check_setting`). At most one preset is the default: setting
 one clears the others in the same transaction (and the partial unique index ``ix_presets_default``
 refuses a second one should two writers race).
+
+Presets are personal: every query here carries the current owner (:mod:`core.repositories.scope`),
+so names are unique per person, each person has their own default, and someone else's preset id
+is :class:`~core.errors.PresetNotFound` exactly as a deleted one.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import func, select, update
+from sqlalchemy import ColumnElement, func, select, update
 from sqlalchemy.orm import Session
 
 from core.errors import InputError, PresetNotFound
 from core.models import Preset, utcnow
+from core.repositories.scope import owner_id, owner_value
 from core.repositories.validation import check_setting
 from core.schemas import ChatSettings, PresetRecord
 from core.text import check_text
@@ -41,12 +46,16 @@ def checked_parameters(settings: ChatSettings) -> dict[str, object]:
     return {k: v for k, v in ChatSettings(**values).to_json().items() if k in PARAMETERS}
 
 
+def _mine() -> ColumnElement[bool]:
+    return Preset.owner_id == owner_value()
+
+
 class PresetRepository:
     def __init__(self, db: Session) -> None:
         self.db = db
 
     def _get(self, preset_id: int) -> Preset:
-        preset = self.db.get(Preset, preset_id)
+        preset = self.db.scalar(select(Preset).where(Preset.id == preset_id, _mine()))
         if preset is None:
             raise PresetNotFound(preset_id)
         return preset
@@ -55,7 +64,7 @@ class PresetRepository:
         name = " ".join(check_text(name or "", limit=MAX_NAME).split())
         if not name:
             raise InputError("presets.name_empty")
-        query = select(Preset.id).where(func.lower(Preset.name) == name.lower())
+        query = select(Preset.id).where(func.lower(Preset.name) == name.lower(), _mine())
         if other_than is not None:
             query = query.where(Preset.id != other_than)
         if self.db.scalar(query) is not None:
@@ -64,18 +73,18 @@ class PresetRepository:
 
     def list(self) -> list[PresetRecord]:
         """Every preset, oldest first (the same order on every database: collations differ)."""
-        rows = self.db.scalars(select(Preset).order_by(Preset.id))
+        rows = self.db.scalars(select(Preset).where(_mine()).order_by(Preset.id))
         return [to_record(row) for row in rows]
 
     def get(self, preset_id: int) -> PresetRecord:
         return to_record(self._get(preset_id))
 
     def by_name(self, name: str) -> PresetRecord | None:
-        row = self.db.scalar(select(Preset).where(func.lower(Preset.name) == name.lower()))
+        row = self.db.scalar(select(Preset).where(func.lower(Preset.name) == name.lower(), _mine()))
         return None if row is None else to_record(row)
 
     def default(self) -> PresetRecord | None:
-        row = self.db.scalar(select(Preset).where(Preset.is_default.is_(True)))
+        row = self.db.scalar(select(Preset).where(Preset.is_default.is_(True), _mine()))
         return None if row is None else to_record(row)
 
     def create(
@@ -88,6 +97,7 @@ class PresetRepository:
     ) -> PresetRecord:
         now = utcnow()
         preset = Preset(
+            owner_id=owner_id(self.db),
             name=self._check_name(name),
             system_prompt=check_setting("system_prompt", system_prompt),
             settings=checked_parameters(settings),
@@ -113,7 +123,7 @@ class PresetRepository:
         """``wanted`` if no preset has it, else ``wanted (suffix)``, ``wanted (suffix 2)``…"""
         candidates = [wanted, f"{wanted} ({suffix})"]
         candidates += [f"{wanted} ({suffix} {n})" for n in range(2, 1000)]
-        taken = {name.lower() for name in self.db.scalars(select(Preset.name))}
+        taken = {name.lower() for name in self.db.scalars(select(Preset.name).where(_mine()))}
         return next(c for c in candidates if c.lower() not in taken)
 
     def delete(self, preset_id: int) -> None:
@@ -124,7 +134,9 @@ class PresetRepository:
         """Make ``preset_id`` the default (``None``: no default)."""
         if preset_id is not None:
             self._get(preset_id)
-        self.db.execute(update(Preset).where(Preset.is_default.is_(True)).values(is_default=False))
+        self.db.execute(
+            update(Preset).where(Preset.is_default.is_(True), _mine()).values(is_default=False)
+        )
         self.db.flush()
         if preset_id is not None:
             self._get(preset_id).is_default = True

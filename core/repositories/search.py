@@ -25,7 +25,9 @@ checks the filters on each. PostgreSQL chooses between its GIN index and the pri
 statistics (the query is built from constants, so it plans with the real words).
 
 **Chats.** :func:`chat_condition` is the chat-level side, for History's table and export scopes: a
-chat matches when its title matches the whole query or one of its messages does.
+chat matches when its title matches the whole query, or one of its messages does, or one of its
+messages' files does (migration 0013's index; the message-level side of files is
+:mod:`core.repositories.search_files`).
 
 Everything a person typed reaches SQL only as bound parameters; the SQL text is built from
 constants.
@@ -42,13 +44,14 @@ from sqlalchemy import ColumnElement, TextClause, and_, bindparam, func, select,
 from sqlalchemy.orm import Session
 
 from core.models import Chat, Message, UTCDateTime
+from core.repositories.scope import my_chats, owner_id
 from core.search.query import Query, fts5_match
 
 MARK = "\x01"  # what highlight() puts before each match, counted in SQL
 REASONING_WEIGHT = 0.4  # a match in the reasoning counts this much (PostgreSQL's weight B)
 BM25_K1 = 1.2
 BM25_B = 0.75
-RECENT_ROWS = 10_000  # PostgreSQL, a prefix: newest rows tried before the GIN index
+RECENT_ROWS = 10_000  # PostgreSQL: newest rows tried before the GIN index
 
 
 @dataclass(frozen=True)
@@ -160,19 +163,26 @@ def plan_with_values(db: Session) -> None:
 
 
 def chat_condition(query: Query, dialect: str) -> ColumnElement[bool]:
-    """Chats whose title, or one of whose messages, matches ``query`` (``searchable`` only)."""
+    """Chats whose title, one of whose messages or one of those messages' files matches ``query``
+    (``searchable`` only)."""
     if dialect == "sqlite":
         condition = text(
             "(chats.id IN (SELECT chats_fts.rowid FROM chats_fts WHERE chats_fts MATCH :sq_match)"
             " OR chats.id IN (SELECT found.chat_id FROM messages_fts"
             " JOIN messages AS found ON found.id = messages_fts.rowid"
-            " WHERE messages_fts MATCH :sq_match))"
+            " WHERE messages_fts MATCH :sq_match)"
+            " OR chats.id IN (SELECT filed.chat_id FROM message_files_fts"
+            " JOIN messages AS filed ON filed.id = message_files_fts.rowid / 65536"
+            " WHERE message_files_fts MATCH :sq_match))"
         ).bindparams(sq_match=fts5_match(query))
     else:
         tsquery, params = pg_tsquery(query)
         condition = text(
             f"(chats.search_vector @@ {tsquery} OR chats.id IN (SELECT found.chat_id FROM"
-            f" messages AS found WHERE found.search_vector @@ {tsquery}))"
+            f" messages AS found WHERE found.search_vector @@ {tsquery})"
+            " OR chats.id IN (SELECT filed.chat_id FROM message_attachments AS files"
+            " JOIN messages AS filed ON filed.id = files.message_id"
+            f" WHERE files.search_vector @@ {tsquery}))"
         ).bindparams(**params)
     return and_(condition)  # typed as the boolean it is
 
@@ -185,8 +195,9 @@ class SearchRepository:
     # --- filters --------------------------------------------------------------------------------
     def _filters(self, flt: SearchFilters) -> tuple[list[str], list[Any]]:
         """WHERE conditions on ``m`` (messages) and ``c`` (chats) and their bound parameters."""
-        where: list[str] = []
-        binds: list[Any] = []
+        # Only the current owner's messages, whatever else is asked (core.repositories.scope).
+        where: list[str] = ["m.chat_id IN (SELECT id FROM chats WHERE owner_id = :f_owner)"]
+        binds: list[Any] = [bindparam("f_owner", owner_id(self.db))]
         if flt.chat_id is not None:
             where.append("m.chat_id = :f_chat")
             binds.append(bindparam("f_chat", flt.chat_id))
@@ -282,12 +293,14 @@ class SearchRepository:
         binds: list[Any],
         limit: int,
     ) -> list[Candidate]:
-        """PostgreSQL plans the query itself, except for prefixes: it has no statistics for
-        them and guesses that 2% of the rows match, so for a rare prefix it walked the whole
-        primary key (680 ms on 1M messages). A prefix query therefore first looks at the newest
-        :data:`RECENT_ROWS` messages only; when those hold fewer than ``limit`` matches, the
-        prefix is not common, and the GIN index's bitmap (forced by ordering on ``id + 0``,
-        which no index provides) is the cheap way to all of them."""
+        """PostgreSQL's planner guesses how many messages hold a word from its statistics, and
+        for a word they do not list (a rare word, any prefix) it guesses far too many: it then
+        walks the primary key newest first, expecting to meet ``limit`` matches soon, and for a
+        word in 1 message of 20,000 reads the whole table (417 ms on 1M messages). So every search
+        first looks at the newest :data:`RECENT_ROWS` messages only; when those hold ``limit``
+        matches, the word is common and that is the answer; otherwise it is not, and the GIN
+        index's bitmap (forced by ordering on ``id + 0``, which no index provides) is the cheap
+        way to all of its matches."""
         score = f"ts_rank_cd(m.search_vector, {tsquery}, 1)"
         where = f"m.search_vector @@ {tsquery}{conditions}"
 
@@ -299,8 +312,6 @@ class SearchRepository:
             rows = self.db.execute(statement.bindparams(*binds)).all()
             return [Candidate(int(row.id), float(row.score)) for row in rows]
 
-        if not any(term.prefix for term in query.include):
-            return run("messages m", "m.id")
         recent = run(
             "(SELECT id, chat_id, sender, model, created_at, search_vector FROM messages"
             f" ORDER BY id DESC LIMIT {RECENT_ROWS}) m",
@@ -329,7 +340,7 @@ class SearchRepository:
                 Chat.archived,
             )
             .join(Chat, Chat.id == Message.chat_id)
-            .where(Message.id.in_(list(ids)))
+            .where(Message.id.in_(list(ids)), my_chats())
         )
         return {row.id: HitRow(*row) for row in found}
 

@@ -15,6 +15,7 @@ from sqlalchemy.orm import Session
 
 from core.errors import InputError
 from core.models import ChatTag, Tag, utcnow
+from core.repositories.scope import owner_id, owner_value
 from core.text import check_text
 
 MAX_TAG_CHARS = 64
@@ -29,14 +30,18 @@ def clean_tag(name: str) -> str:
 
 
 class TagRepository:
+    """The current owner's tags (names are unique per person)."""
+
     def __init__(self, db: Session) -> None:
         self.db = db
 
     def _id(self, name: str, *, create: bool) -> int | None:
-        found = self.db.scalar(select(Tag.id).where(Tag.name == name))
+        found = self.db.scalar(
+            select(Tag.id).where(Tag.name == name, Tag.owner_id == owner_value())
+        )
         if found is not None or not create:
             return found
-        tag = Tag(name=name, created_at=utcnow())
+        tag = Tag(owner_id=owner_id(self.db), name=name, created_at=utcnow())
         self.db.add(tag)
         self.db.flush()
         return tag.id
@@ -49,7 +54,7 @@ class TagRepository:
         rows = self.db.execute(
             select(ChatTag.chat_id, Tag.name)
             .join(Tag, Tag.id == ChatTag.tag_id)
-            .where(ChatTag.chat_id.in_(ids))
+            .where(ChatTag.chat_id.in_(ids), Tag.owner_id == owner_value())
             .order_by(Tag.name)
         )
         found: dict[int, list[str]] = defaultdict(list)
@@ -112,6 +117,7 @@ class TagRepository:
         rows = self.db.execute(
             select(Tag.name, func.count(ChatTag.chat_id))
             .outerjoin(ChatTag, ChatTag.tag_id == Tag.id)
+            .where(Tag.owner_id == owner_value())
             .group_by(Tag.id, Tag.name)
             .order_by(Tag.name)
         )

@@ -30,9 +30,10 @@ from dataclasses import dataclass
 from sqlalchemy import delete, or_, select, text, true, update
 from sqlalchemy.orm import Session
 
-from core.errors import MessageNotFound
+from core.errors import ChatNotFound, MessageNotFound
 from core.models import Chat, Message, utcnow
 from core.repositories import NO_SYNC
+from core.repositories.scope import my_chat, my_messages
 from core.schemas import MessageRecord
 
 # Up from a message until the first selected ancestor (included): the unselected part of its path.
@@ -93,7 +94,8 @@ class VersionRepository:
 
     # --- reading ------------------------------------------------------------------------------
     def _message(self, message_id: int) -> Message:
-        message = self.db.get(Message, message_id)
+        # Scoped: a message of someone else's chat is not found (core.repositories.scope).
+        message = self.db.scalar(select(Message).where(Message.id == message_id, my_messages()))
         if message is None:
             raise MessageNotFound(message_id)
         return message
@@ -155,7 +157,9 @@ class VersionRepository:
 
     # --- changing the selected branch ---------------------------------------------------------
     def _lock_chat(self, chat_id: int) -> None:
-        self.db.execute(select(Chat.id).where(Chat.id == chat_id).with_for_update())
+        locked = self.db.scalar(select(Chat.id).where(my_chat(chat_id)).with_for_update())
+        if locked is None:
+            raise ChatNotFound(chat_id)
 
     def select_path_to(self, chat_id: int, message_id: int | None) -> int:
         """Select the path from the first message down to ``message_id`` and unselect everything

@@ -2,7 +2,8 @@
 
 The language is the one people already know from web search, and nothing else:
 
-- ``words`` — every word must be in the message, in any order (``paella rice``);
+- ``words`` — every word must be in the message (or in one of its files: name and text, see
+  :mod:`core.services.search`), in any order (``paella rice``);
 - ``"exact phrase"`` — these words, next to each other, in this order;
 - ``word*`` — a prefix: ``photo*`` finds "photo", "photos", "photosynthesis" (also on the last
   word of a phrase: ``"local priv*"``);

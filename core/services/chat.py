@@ -27,6 +27,7 @@ from typing import Any
 
 from core import errors
 from core.conf.db import session_scope
+from core.identity import current_owner_id
 from core.providers.llm_studio_api import LMStudioAPIProvider, get_provider
 from core.repositories.app_settings import AppSettingsRepository
 from core.repositories.attachments import AttachmentRepository, ContextAttachment, NewAttachment
@@ -67,7 +68,7 @@ class ChatService:
         self.save_interval = save_interval
         self.context_limit = context_limit
         self.estimator = TokenEstimator()
-        self._defaults_cache: tuple[float, ChatSettings] | None = None
+        self._defaults_cache: dict[int | None, tuple[float, ChatSettings]] = {}
 
     @property
     def provider(self) -> LMStudioAPIProvider:
@@ -77,18 +78,19 @@ class ChatService:
     def app_defaults(self) -> ChatSettings:
         """The app defaults (settings page) over the configuration; cached for a moment because
         every turn needs them. Saving settings calls :meth:`invalidate_defaults`."""
-        cached = self._defaults_cache
+        owner = current_owner_id()  # defaults are personal: one cache entry per person
+        cached = self._defaults_cache.get(owner)
         if cached is not None and time.monotonic() - cached[0] < DEFAULTS_TTL:
             return cached[1]
         with session_scope() as db:
             stored = AppSettingsRepository(db).generation_defaults()
         base = ChatSettings(model=self.provider.model, system_prompt=DEFAULT_SYSTEM_PROMPT)
         defaults = stored.merged_over(base)
-        self._defaults_cache = (time.monotonic(), defaults)
+        self._defaults_cache[owner] = (time.monotonic(), defaults)
         return defaults
 
     def invalidate_defaults(self) -> None:
-        self._defaults_cache = None
+        self._defaults_cache.clear()
 
     def effective_settings(self, chat_id: int | None = None) -> ChatSettings:
         """What a request of this chat carries: its own settings if it has them, else the app

@@ -28,6 +28,7 @@ server cannot (older LM Studio), the request loads the model (JIT), its time to 
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 from collections.abc import Callable, Sequence
@@ -182,9 +183,11 @@ def _begin(service: ChatService, reply: ChatReply, chain: Sequence[ChatReply] = 
     if not cold:
         answer_workers.start(reply, after=after)
         return
+    # As the person who asked: the owner is a context variable (core.identity), which a new
+    # thread does not inherit, and the worker it starts copies this thread's context.
     threading.Thread(
-        target=_load_then_start,
-        args=(service, reply, model, after),
+        target=contextvars.copy_context().run,
+        args=(_load_then_start, service, reply, model, after),
         name=f"charla-load-{reply.answer_id}",
         daemon=True,
     ).start()
@@ -293,10 +296,19 @@ def get(chat_id: int) -> Comparison:
     return Comparison(chat_id, summary.kind, prompt, summary.settings.system_prompt, tuple(answers))
 
 
+def _mine(comparison: Comparison) -> list[MessageRecord]:
+    """The comparison's answers that are the current owner's (a comparison is a plain value: one
+    built with someone else's ids follows and stops nothing of theirs)."""
+    with session_scope() as db:
+        mine = ComparisonRepository(db).mine([answer.id for answer in comparison.answers])
+    return [answer for answer in comparison.answers if answer.id in mine]
+
+
 def progress(comparison: Comparison) -> list[Progress]:
-    """Where each answer stands: live from this process's workers, else from the database."""
+    """Where each of my answers stands: live from this process's workers, else from the
+    database."""
     found = []
-    for answer in comparison.answers:
+    for answer in _mine(comparison):
         model = answer.model or ""
         reply = answer_workers.get(answer.id)
         if reply is not None:
@@ -332,11 +344,12 @@ def recent(limit: int = 10) -> list[ChatSummary]:
 def stop(comparison: Comparison) -> None:
     """Stop every answer still being written or waiting (any process)."""
     # The waiting ones first: the end of the answer being written starts the next in line.
-    for answer in comparison.answers:
+    answers = _mine(comparison)
+    for answer in answers:
         waiting = _queue.take(answer.id)
         if waiting is not None:
             waiting.finish_stopped()
-    for answer in comparison.answers:
+    for answer in answers:
         if answer.status == Status.STREAMING:
             request_stop(answer.id)
 

@@ -25,6 +25,8 @@ messages:
   when it exports "the filtered chats", so the CSV always holds what the table shows. Every
   subquery names its own alias of ``messages``, so the conditions can be added to a query that
   itself reads ``messages`` (the export) without being correlated to it by mistake.
+- Every condition list starts with the current owner's (:mod:`core.repositories.scope`): a
+  person's history, search and export hold their own chats only.
 
 :func:`latest_models` gives the "Model" column of one page of the table: the model of each chat's
 latest answer (``chats.model`` only holds a chat's own override).
@@ -48,6 +50,7 @@ from core.conf.db import session_scope
 from core.errors import InputError
 from core.models import Chat, ChatTag, Message, Tag
 from core.repositories.chats import ChatRepository
+from core.repositories.scope import my_chats, my_messages
 from core.repositories.search import chat_condition, day_start, plan_with_values
 from core.repositories.tags import clean_tag
 from core.schemas import ChatSummary
@@ -101,7 +104,7 @@ class HistoryFilter:
 
 def filter_conditions(flt: HistoryFilter, dialect: str) -> list[ColumnElement[bool]]:
     """The WHERE conditions on ``chats`` for ``flt`` (``dialect``: the engine's dialect name)."""
-    conditions: list[ColumnElement[bool]] = []
+    conditions: list[ColumnElement[bool]] = [my_chats()]  # only the current owner's chats
     query = flt.query
     if query.searchable:
         conditions.append(chat_condition(query, dialect))
@@ -175,8 +178,8 @@ def list_models_used(*, db: Session | None = None) -> list[str]:
     """
     with _reading(db) as session:
         names = union(
-            select(Chat.model).where(Chat.model.is_not(None)),
-            select(Message.model).where(Message.model.is_not(None)),
+            select(Chat.model).where(Chat.model.is_not(None), my_chats()),
+            select(Message.model).where(Message.model.is_not(None), my_messages()),
         )
         return sorted(name for name in session.scalars(select(names.subquery().c[0])) if name)
 
@@ -199,6 +202,8 @@ def latest_models(chat_ids: Sequence[int], *, db: Session | None = None) -> dict
     )
     with _reading(db) as session:
         rows = session.execute(
-            select(Chat.id, func.coalesce(latest, Chat.model)).where(Chat.id.in_(list(chat_ids)))
+            select(Chat.id, func.coalesce(latest, Chat.model)).where(
+                Chat.id.in_(list(chat_ids)), my_chats()
+            )
         )
         return {chat_id: model for chat_id, model in rows if model}

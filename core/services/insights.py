@@ -14,12 +14,12 @@ period (where summer time starts and ends), and the database shifts each answer 
 before taking the date. The date filter is in the same days (:func:`local_midnight`).
 
 **Fresh, not recomputed on every rerun.** The per-day sums, the percentiles, the chats and
-questions reached and the models offered read rollups that triggers keep (migration 0012), so the
+questions reached and the models offered read rollups that triggers keep (migration 0014), so the
 first view no longer grows with the history as it did (seconds at a million messages); with a
 period, models or tags some of them still read the answers, and building the charts costs about
 as much again (``make bench`` measures each step): too long for a page that reruns on every
-click. An
-overview is therefore kept per filter until the history changes: before reusing it, a
+click. An overview is therefore kept per person and filter until the history changes: before
+reusing it, a
 :meth:`~core.repositories.insights.InsightsRepository.fingerprint` of the database (a few
 index look-ups: highest message id, answers being written, chats, messages counted on the chats,
 tags given) must still match, and it is never older than :data:`MAX_AGE`. A new answer, a finished
@@ -40,6 +40,7 @@ from datetime import UTC, date, datetime, timedelta, tzinfo
 from typing import Any, Final
 
 from core.conf.db import get_engine, session_scope
+from core.identity import current_owner_id
 from core.repositories.insights import (
     ERROR,
     LENGTH,
@@ -50,6 +51,7 @@ from core.repositories.insights import (
     InsightsRepository,
 )
 from core.repositories.insights_daily import DailyAggregates, DailyRow
+from core.repositories.scope import owner_id
 from core.repositories.tags import TagRepository
 from core.services.kept import Kept
 from core.zones import day_shift, local_midnight
@@ -213,8 +215,13 @@ def _fingerprint() -> tuple[Any, ...]:
         return InsightsRepository(db).fingerprint()
 
 
-def _database() -> str:
-    return get_engine().url.render_as_string(hide_password=True)
+def _database() -> tuple[str, int]:
+    """The database and the owner: what a kept result is of (the overview is personal)."""
+    me = current_owner_id()
+    if me is None:  # the local user (single-user mode), whether set for the run or not
+        with session_scope() as db:
+            me = owner_id(db)
+    return get_engine().url.render_as_string(hide_password=True), me
 
 
 # --- what the page asks -------------------------------------------------------------------------

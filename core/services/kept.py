@@ -12,11 +12,14 @@ index look-ups that change whenever a result would) and its age:
   starts the refresh once it has drawn them (a computation running beside the page's own run
   would slow it down: they share the interpreter), and reruns when it has ended.
 
-Thread-safe; the least recently used results go first beyond ``size``.
+Thread-safe; the least recently used results go first beyond ``size``. Results are personal: a
+caller puts the owner in the key (:mod:`core.services.insights`), and a background refresh runs
+in a copy of the caller's context, so it reads as the same person.
 """
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -89,7 +92,10 @@ class Kept:
             if key in self._computing:
                 return
             self._computing.add(key)
-        timer = threading.Timer(after, self._refresh, args=(key, fingerprint, make))
+        # The thread computes as the person who asked (core.identity: the owner is a context
+        # variable, which a new thread does not inherit by itself).
+        context = contextvars.copy_context()
+        timer = threading.Timer(after, context.run, args=(self._refresh, key, fingerprint, make))
         timer.name, timer.daemon = "charla-kept-refresh", True
         timer.start()
 

@@ -45,13 +45,20 @@ class LiveAnswer:
         self._stopping = False
         self._loading = False
         self._stop_hooks: list[Callable[[], None]] = []
+        self._waiting = 0  # followers waiting on the condition (no one to wake: no notify)
 
     # --- the writer's side ----------------------------------------------------------------------
     def add(self, kind: str, text: str) -> None:
-        with self._cond:
-            self._parts.add(kind, text)
-            self._version += 1
-            self._cond.notify_all()
+        # Once per token, so no lock unless a follower waits: the one writer thread appends (a
+        # list append is atomic under the GIL, so a reader sees a token or not, never half of it)
+        # and bumps the version *before* looking for waiters, while a follower counts itself
+        # waiting *before* it checks the version — either it sees the new version, or the
+        # writer sees it waiting and wakes it.
+        self._parts.add(kind, text)
+        self._version += 1
+        if self._waiting:
+            with self._cond:
+                self._cond.notify_all()
 
     def set_loading(self, loading: bool) -> None:
         """Say whether the model is being loaded (followers show "loading model…")."""
@@ -96,7 +103,11 @@ class LiveAnswer:
     def wait(self, seen: int, timeout: float) -> Frame:
         """The next frame after version ``seen`` (or the current one after ``timeout`` s)."""
         with self._cond:
-            self._cond.wait_for(lambda: self._version != seen or self._done, timeout)
+            self._waiting += 1
+            try:
+                self._cond.wait_for(lambda: self._version != seen or self._done, timeout)
+            finally:
+                self._waiting -= 1
             return self._frame()
 
     @property

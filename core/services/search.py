@@ -1,7 +1,9 @@
-"""Full-text search over every message, for the History page, "Find in this chat" and the CLI.
+"""Full-text search over every message and its files, for the History page, "Find in this chat"
+and the CLI.
 
 :func:`search_messages` is the one entry point: the query language is :mod:`core.search.query`,
-the index is migration 0008's, the queries are :mod:`core.repositories.search`.
+the index is migration 0008's (files: 0013's), the queries are :mod:`core.repositories.search`
+(files: :mod:`core.repositories.search_files`).
 
 **Order.** Best matches first — BM25 on SQLite (:func:`core.repositories.search.bm25`),
 ``ts_rank_cd`` on PostgreSQL — and the newer message first on a tie. Ranking looks at the newest
@@ -19,6 +21,16 @@ to two significant figures, and flagged (``estimated`` true): the pages say "abo
 branch its chat shows, ``selected``), answers still being written (each progressive save is
 indexed) and archived chats (found, flagged ``archived``). Deleted messages, versions and chats
 are gone from the index with them.
+
+**Files.** A message is also found by one of its files: the file's name and extracted text
+together must match the whole query (:mod:`core.repositories.search_files`, migration 0013's
+index). The query is matched against the message's own words or against one file, never a mix.
+An excluded term (``-word``) leaves a message out on the side that matched: found by its words,
+when they hold it; found by a file, when that file does. Such a hit's snippet is the file's name,
+a colon and a snippet of its text (``in_file`` names the file); it ranks after a message whose own
+words match as well (:data:`~core.repositories.search_files.FILE_WEIGHT`). Both candidate lists
+are merged newest first before the window is cut, so the window and the estimate count messages,
+however they were found.
 """
 
 from __future__ import annotations
@@ -32,10 +44,11 @@ from core.conf.db import session_scope
 from core.errors import InputError
 from core.repositories.messages import MessageRepository
 from core.repositories.search import Candidate, HitRow, SearchFilters, SearchRepository
+from core.repositories.search_files import FileSearch, FileText
 from core.repositories.tags import clean_tag
 from core.repositories.versions import VersionRepository
 from core.search.query import Query, parse
-from core.search.snippets import snippet
+from core.search.snippets import escape, snippet
 
 __all__ = [
     "MAX_LIMIT",
@@ -82,6 +95,7 @@ class SearchHit:
     rank: float  # higher is better; comparable within one search only
     model: str | None = None
     in_reasoning: bool = False  # the snippet comes from the model's reasoning
+    in_file: str | None = None  # the snippet comes from this file of the message (its name)
     selected: bool = True  # on the branch the chat shows (else: another version)
     pinned: bool = False
     archived: bool = False
@@ -128,13 +142,34 @@ def _estimate(window: list[Candidate], lowest: int) -> int:
     return int(round(guess / digits) * digits)
 
 
-def _hit(row: HitRow, rank: float, query: Query) -> SearchHit:
+def _file_snippet(files: list[FileText], query: Query) -> tuple[str, str] | None:
+    """(the file's name, the snippet) of the first of ``files`` the query marks: the name (its
+    matched words marked), a colon, and a snippet of the text."""
+    for file in files:
+        name, in_name = snippet(file.name, query)
+        body, in_text = snippet(file.text, query) if file.text else ("", False)
+        if in_name or in_text:
+            if not in_name:
+                name = escape(file.name)  # the whole name, not a cut of it
+            return file.name, f"{name}: {body}" if body else name
+    return None
+
+
+def _hit(row: HitRow, rank: float, query: Query, files: list[FileText]) -> SearchHit:
     text, marked = snippet(row.content, query)
     in_reasoning = False
+    in_file: str | None = None
     if not marked and row.reasoning:
         thought, found = snippet(row.reasoning, query)
-        if found or not row.content:
-            text, in_reasoning = thought, True
+        if found:
+            text, in_reasoning, marked = thought, True, True
+    if not marked:
+        from_file = _file_snippet(files, query)
+        if from_file is not None:
+            in_file, text = from_file
+        elif row.reasoning and not row.content:
+            text, _ = snippet(row.reasoning, query)
+            in_reasoning = True
     return SearchHit(
         chat_id=row.chat_id,
         message_id=row.id,
@@ -145,10 +180,21 @@ def _hit(row: HitRow, rank: float, query: Query) -> SearchHit:
         rank=rank,
         model=row.model,
         in_reasoning=in_reasoning,
+        in_file=in_file,
         selected=row.selected,
         pinned=row.pinned,
         archived=row.archived,
     )
+
+
+def _merge(own: list[Candidate], by_file: list[Candidate], limit: int) -> list[Candidate]:
+    """The newest ``limit`` messages found by their words or by a file; a message found both
+    ways keeps its better score."""
+    best = {c.id: c for c in by_file}
+    for c in own:
+        if c.id not in best or c.score >= best[c.id].score:
+            best[c.id] = c
+    return sorted(best.values(), key=lambda c: -c.id)[:limit]
 
 
 def search_messages(
@@ -170,13 +216,21 @@ def search_messages(
         return empty
     with session_scope() as db:
         repo = SearchRepository(db)
-        found = repo.candidates(parsed, flt, RANK_WINDOW + 1)
+        files = FileSearch(db)
+        found = _merge(
+            repo.candidates(parsed, flt, RANK_WINDOW + 1),
+            files.candidates(parsed, flt, RANK_WINDOW + 1),
+            RANK_WINDOW + 1,
+        )
         window = found[:RANK_WINDOW]
         estimated = len(found) > RANK_WINDOW
         total = _estimate(window, repo.lowest_id(flt)) if estimated else len(window)
         ranked = sorted(window, key=lambda c: (-c.score, -c.id))[offset : offset + limit]
         rows = repo.rows([c.id for c in ranked])
-    hits = tuple(_hit(rows[c.id], c.score, parsed) for c in ranked if c.id in rows)
+        shown = files.files([c.id for c in ranked])
+    hits = tuple(
+        _hit(rows[c.id], c.score, parsed, shown.get(c.id, [])) for c in ranked if c.id in rows
+    )
     return SearchPage(query, hits, total, estimated, offset, limit, len(window), parsed)
 
 

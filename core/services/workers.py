@@ -25,6 +25,7 @@ Worker threads are daemons: a process that exits leaves its answers to that same
 
 from __future__ import annotations
 
+import contextvars
 import logging
 import threading
 import time
@@ -64,9 +65,12 @@ class AnswerWorkers:
                     target=self._watch, name="charla-stop-watcher", daemon=True
                 )
                 self._watcher.start()
+        # The worker writes as the person who asked (core.identity: the owner is a context
+        # variable of the session's run, which a new thread does not inherit by itself).
+        context = contextvars.copy_context()
         threading.Thread(
-            target=self._work, args=(reply, after), name=f"charla-answer-{reply.answer_id}",
-            daemon=True,
+            target=context.run, args=(self._work, reply, after),
+            name=f"charla-answer-{reply.answer_id}", daemon=True,
         ).start()  # fmt: skip
 
     def _work(self, reply: ChatReply, after: Callable[[ChatReply], None] | None) -> None:
@@ -135,7 +139,10 @@ answer_workers: Final = AnswerWorkers()
 def request_stop(answer_id: int) -> None:
     """Stop an answer, whichever process writes it; returns once it is stopped (or asked to)."""
     with session_scope(write=True) as db:
-        MessageRepository(db).request_stop(answer_id)
+        repo = MessageRepository(db)
+        if repo.progress(answer_id) is None:
+            return  # gone, or someone else's answer (scoped: the same "nothing there")
+        repo.request_stop(answer_id)
     answer_workers.stop_here(answer_id)
 
 
@@ -149,6 +156,11 @@ def chat_is_answering(chat_id: int) -> bool:
 def follow(answer_id: int, *, frame: float = FRAME, poll: float = POLL) -> Iterator[Frame]:
     """The answer as it grows: one :class:`Frame` per change (coalesced), the last with
     ``done=True``. Follows this process's worker if it writes the answer, else the database."""
+    with session_scope() as db:
+        mine = MessageRepository(db).progress(answer_id) is not None
+    if not mine:  # gone, or someone else's answer: nothing to follow
+        yield Frame("", "", True)
+        return
     reply = answer_workers.get(answer_id)
     if reply is not None:
         yield from _follow_live(reply, frame)

@@ -29,6 +29,7 @@ USER = f'{MESSAGE}:has([data-testid="stChatMessageAvatarUser"])'
 ALERT = '[data-testid="stAlert"]'
 CAPTION = '[data-testid="stCaptionContainer"]'
 WAIT_MS = 120_000  # the longest wait for the app (a model on a slow CPU)
+LIVE_CAPTIONS = ["being written", "escribiéndose"]  # msg.status_streaming, en and es
 WAIT_S = WAIT_MS / 1000
 
 
@@ -163,9 +164,15 @@ def settled(page: Any, db_path: Path, count: int) -> dict[str, Any]:
     """Wait until the ``count``-th answer is finished in the database and drawn as stored (the
     page reran and is idle); return its row."""
     answer = finished_answer(db_path, count)
+    # Drawn as stored: ``count`` answers with a caption, none of them still the live rendering
+    # ("being written"), which the page replaces when its watcher sees the answer ended.
     page.wait_for_function(
-        "([selector, count]) => document.querySelectorAll(selector).length >= count",
-        arg=[f"{ASSISTANT}:has({CAPTION})", count],
+        """([selector, count, live]) => {
+          const drawn = [...document.querySelectorAll(selector)];
+          return drawn.length >= count && !drawn.some((b) => live.some((w) => b.innerText.includes(w)));
+        }""",
+        arg=[f"{ASSISTANT}:has({CAPTION})", count, LIVE_CAPTIONS],
+        timeout=WAIT_MS,
     )
     wait_idle(page)
     return answer

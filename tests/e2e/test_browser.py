@@ -21,6 +21,7 @@ from typing import Any
 
 import pytest
 from playwright.sync_api import TimeoutError as PlaywrightTimeout
+from playwright.sync_api import expect
 
 from devtools.servers import LlamaServer, StreamlitServer
 from tests.e2e.helpers import (
@@ -28,6 +29,7 @@ from tests.e2e.helpers import (
     CAPTION,
     CHAT_INPUT,
     STOP,
+    WAIT_MS,
     FakeServerProcess,
     answers,
     finished_answer,
@@ -73,7 +75,13 @@ def test_answer_streams_in_and_is_stored(
 
     answer = finished_answer(db_path, 1)
     wait_idle(tab)
-    tab.wait_for_selector(f"{ASSISTANT} [data-testid='stCaptionContainer']")  # stored rendering
+    # The stored rendering replaces the live one as soon as the page sees the answer ended (the
+    # chat's watcher polls): its caption names the model, and "being written" is gone.
+    bubble = tab.locator(ASSISTANT).last
+    expect(bubble).not_to_contain_text("being written", timeout=WAIT_MS)
+    expect(bubble.locator("[data-testid='stCaptionContainer']").first).to_contain_text(
+        llama_server.model, timeout=WAIT_MS
+    )
     assert answer["status"] == "complete" and answer["content"].strip()
     lengths = tab.evaluate("window.__lengths")
     grew = sorted({n for n in lengths if n > 0})
@@ -133,10 +141,11 @@ def test_temperature_and_max_tokens_from_the_settings_page_reach_the_engine(
     # The connection badge is on every page.
     tab.locator('[data-testid="stSidebar"]').get_by_text("Connected", exact=True).wait_for()
 
+    form = tab.locator(".st-key-generation-section")  # not the presets' form further down
     # Nothing saved yet: the page says the server decides, shows no number, and sends none.
-    server_default = tab.get_by_text("Temperature: server default (Charla sends none)")
+    server_default = form.get_by_text("Temperature: server default (Charla sends none)")
     server_default.click()  # untick: now Charla sends a temperature, and the page shows which
-    temperature = tab.locator('[data-testid="stSlider"]', has_text="Temperature").locator(
+    temperature = form.locator('[data-testid="stSlider"]', has_text="Temperature").locator(
         'input[type="range"]'
     )
     temperature.wait_for()
@@ -144,10 +153,10 @@ def test_temperature_and_max_tokens_from_the_settings_page_reach_the_engine(
     temperature.focus()
     for _ in range(4):  # 0.70 -> 0.90 in steps of 0.05
         tab.keyboard.press("ArrowRight")
-    tab.locator('[data-testid="stSliderThumbValue"]').get_by_text("0.90").wait_for()
+    form.locator('[data-testid="stSliderThumbValue"]').get_by_text("0.90").wait_for()
     wait_idle(tab)
     # Max tokens is a slider too: "No limit", then 16, 32 …
-    max_tokens = tab.locator('[data-testid="stSlider"]', has_text="Max tokens per answer")
+    max_tokens = form.locator('[data-testid="stSlider"]', has_text="Max tokens per answer")
     max_tokens.locator('[data-testid="stSliderThumbValue"]').get_by_text("No limit").wait_for()
     max_tokens.locator('input[type="range"]').focus()
     tab.keyboard.press("ArrowRight")

@@ -18,12 +18,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from devtools.servers import free_port
 from tests.e2e.helpers import (
     ALERT,
     ASSISTANT,
     USER,
+    WAIT_MS,
     FakeServerProcess,
     open_app,
     rows,
@@ -120,7 +122,7 @@ def test_fault_is_shown_the_message_kept_and_the_next_message_works(
     assert failed["status"] == "error"
     user = rows(db_path)[0]
     assert (user["sender"], user["content"], user["status"]) == ("user", QUESTION, "complete")
-    assert QUESTION in tab.locator(USER).first.inner_text()
+    expect(tab.locator(USER).first).to_contain_text(QUESTION, timeout=WAIT_MS)  # drawn by now
     assert tab.get_by_role("button", name="Retry").is_visible()
 
     # The right server takes the port; the user just types the next message.

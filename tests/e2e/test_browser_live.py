@@ -30,7 +30,9 @@ from devtools.servers import LlamaServer, PostgresServer, StreamlitServer
 from tests.e2e.helpers import (
     ASSISTANT,
     CAPTION,
+    IDLE,
     STOP,
+    WAIT_MS,
     FakeServerProcess,
     answers,
     finished_answer,
@@ -78,6 +80,31 @@ def test_reloading_mid_answer_does_not_stop_it(
     # The reloaded page shows the whole answer as stored: its caption counts all its tokens.
     caption = tab.locator(f"{ASSISTANT}:has({CAPTION})").last.locator(CAPTION).first
     caption.get_by_text(f"{answer['completion_tokens']} tokens").wait_for()
+
+
+def test_going_to_history_or_closing_the_tab_mid_answer_does_not_stop_it(
+    fake_process: FakeServerProcess, start_app: Any, tab: Any, browser: Any, db_path: Path
+) -> None:
+    app = start_app(fake_process.url)
+    open_app(tab, app.url)
+    fake_process.enqueue(**SLOW)
+    type_message(tab, "A long answer, please")
+    tab.locator(ASSISTANT).last.get_by_text("w3").wait_for()
+    tab.locator('[data-testid="stSidebarNav"]').get_by_role("link", name="History").click()
+    tab.wait_for_selector(IDLE, timeout=WAIT_MS)
+    assert answers(db_path)[-1]["status"] == "streaming"  # left the chat page mid-answer
+    answer = finished_answer(db_path, 1)
+    assert answer["status"] == "complete" and "w79" in answer["content"], answer
+
+    # A second answer, and this time the only tab showing it is closed mid-answer.
+    other = new_tab(browser.new_context(viewport={"width": 1280, "height": 900}))
+    open_app(other, app.url)
+    fake_process.enqueue(**SLOW)
+    type_message(other, "Another long one")
+    other.locator(ASSISTANT).last.get_by_text("w3").wait_for()
+    other.context.close()
+    answer = finished_answer(db_path, 2)
+    assert answer["status"] == "complete" and "w79" in answer["content"], answer
 
 
 def test_switching_chats_mid_answer_and_writing_elsewhere(

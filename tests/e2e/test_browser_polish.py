@@ -14,10 +14,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.e2e.helpers import (
     ASSISTANT,
     USER,
+    WAIT_MS,
     FakeServerProcess,
     answers,
     open_app,
@@ -84,7 +86,7 @@ def test_copy_puts_the_exact_stored_text_on_the_clipboard_and_runs_nothing(
     assert answer["content"] == "".join(ANSWER)
 
     user, assistant = tab.locator(USER).first, tab.locator(ASSISTANT).first
-    assert tab.locator(COPY).count() == 2  # one per message
+    expect(tab.locator(COPY)).to_have_count(2, timeout=WAIT_MS)  # one per message
     assert _copy_and_read(tab, user) == question["content"]
     assert _copy_and_read(tab, assistant) == answer["content"]  # the Markdown source
     user.locator(COPY).get_by_text("Copy", exact=True).wait_for()  # the label comes back
@@ -123,8 +125,8 @@ def _insert_chat(db_path: Path, title: str, last_activity: datetime) -> None:
     stamp = last_activity.astimezone(UTC).replace(tzinfo=None).isoformat(" ")
     with sqlite3.connect(db_path) as conn:
         conn.execute(
-            "INSERT INTO chats (title, created_at, last_activity, message_count, own_settings)"
-            " VALUES (?, ?, ?, 0, 0)",
+            "INSERT INTO chats (title, created_at, last_activity, message_count, own_settings,"
+            " owner_id) VALUES (?, ?, ?, 0, 0, (SELECT id FROM users WHERE issuer = 'local'))",
             (title, stamp, stamp),
         )
 

@@ -75,8 +75,9 @@ def test_a_refused_setting_says_why_and_nothing_is_saved(
     app = start_app(fake_process.url)
     tab.goto(f"{app.url}/settings")
     wait_idle(tab)
-    tab.get_by_text("Top K (candidate words): server default (Charla sends none)").click()
-    box = tab.get_by_role("spinbutton", name="Top K (candidate words)")
+    form = tab.locator(".st-key-generation-section")  # not the presets' form further down
+    form.get_by_text("Top K (candidate words): server default (Charla sends none)").click()
+    box = form.get_by_role("spinbutton", name="Top K (candidate words)")
     box.fill("-5")
     box.press("Enter")
     wait_idle(tab)

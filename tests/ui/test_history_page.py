@@ -16,13 +16,14 @@ from typing import Any
 import pandas as pd
 import pytest
 import streamlit as st
-from sqlalchemy import update
+from sqlalchemy import select, update
 from streamlit.runtime.media_file_manager import MediaFileManager
 
 from core.conf.db import session_scope
-from core.models import Chat
+from core.models import Chat, User
 from core.repositories.chats import ChatRepository
 from core.repositories.messages import MessageRepository
+from core.repositories.versions import VersionRepository
 from core.schemas import ChatSettings
 from tests.ui.conftest import reset_process_state, shown_text, stored_chats, texts
 
@@ -149,7 +150,9 @@ def test_model_and_date_filters(app_db: None, page: Any) -> None:
 
 def test_ten_thousand_chats_are_shown_a_page_at_a_time(app_db: None, page: Any) -> None:
     with session_scope(write=True) as db:
-        db.execute(Chat.__table__.insert(), [{"title": f"chat {i}"} for i in range(250)])
+        local = db.scalar(select(User.id).where(User.issuer == "local"))  # the one person
+        rows = [{"title": f"chat {i}", "owner_id": local} for i in range(250)]
+        db.execute(Chat.__table__.insert(), rows)
     at = page("history").run()
     assert len(table_titles(at)) == 100
     assert "Page 1 of 3 · 250 chats" in texts(at)
@@ -177,6 +180,24 @@ def test_a_chat_picked_in_the_select_box_is_rendered_read_only(app_db: None, pag
     assert "About **20** minutes." in [m.value for m in answer.markdown]
     assert "qwen3-8b" in answer.caption[0].value and "5 tokens" in answer.caption[0].value
     assert not at.chat_input  # read-only: nothing to type into
+
+
+def test_the_reader_counts_the_conversation_shown_and_says_the_other_versions(
+    app_db: None, page: Any
+) -> None:
+    chat_id = chat_with("Soup", ("Hot or cold?", "Cold."), ("Why?", "Summer."))
+    with session_scope(write=True) as db:  # a second answer to the first question (a version)
+        messages = MessageRepository(db)
+        first = messages.list_for_chat(chat_id)[0]
+        messages.create_message(chat_id, "llm", "Hot.", parent_id=first.id)
+    with session_scope(write=True) as db:  # the first answer's branch stays selected
+        VersionRepository(db).select_version(messages_of(chat_id)[1])
+    at = page("history").run()
+    at.selectbox(key="hist.pick").set_value(chat_id).run()
+    assert not at.exception
+    assert len(at.chat_message) == 4
+    captions = [c.value for c in at.caption]
+    assert any("· 4 messages (and 1 in another version)" in c for c in captions), captions
 
 
 def test_selecting_a_table_row_reads_that_chat(app_db: None, page: Any) -> None:
@@ -307,3 +328,9 @@ def test_the_page_alone_still_asks_for_the_password(
     assert at.title[0].value == "Charla is locked"
     assert not at.dataframe and not at.download_button
     assert "Private" not in texts(at) and "secret" not in texts(at)
+
+
+def messages_of(chat_id: int) -> list[int]:
+    """Every message id of the chat, every version, oldest first."""
+    with session_scope() as db:
+        return [m.id for m in MessageRepository(db).list_for_chat(chat_id)]

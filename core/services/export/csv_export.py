@@ -153,7 +153,8 @@ def deferred_csv(scope: ExportScope, safe: bool = True) -> Callable[[], io.RawIO
 
     Streamlit runs this callable when the button is clicked, in a server thread with no script
     context: no ``st.session_state``, no page. So it captures only plain values (the frozen
-    ``scope`` and ``safe``) and finds the database through the process-wide engine.
+    ``scope``, ``safe`` and the current owner, whose chats alone it exports) and finds the
+    database through the process-wide engine.
 
     It streams the export into an anonymous temporary file and returns it (a raw ``io.FileIO``,
     which Streamlit accepts, closing itself once read): the database rows never pile up in memory,

@@ -3,10 +3,14 @@
 Everything a chat is goes in: its title (and whether a person chose it), times, pin, archived flag,
 tags, its own settings, where it came from, and every message of every version with the tree that
 links them (``parent``), which versions are shown (``selected``), reasoning, status, error code and
-parameters, model, request parameters and statistics. Importing the file into an empty database
-and exporting again gives the same document, ids and ``exported_at`` aside (the importer,
-:mod:`core.services.importers.charla`, reads exactly what this writes). The format is documented
-with an example in ``docs/charla-format.md``.
+parameters, model, request parameters and statistics (the model's load time included), and the
+files a message carries (``attachments``: base64, with a document's text; see
+:mod:`core.services.attachments.portable`). An export of the whole history (:func:`is_everything`)
+also carries the presets (``presets``, before the chats: they belong to no chat, so an export of
+some chats leaves them out). Importing the file into an empty database and exporting again gives
+the same document, ids and ``exported_at`` aside (the importer, :mod:`core.services.importers.charla`,
+reads exactly what this writes). The format is documented with an example in
+``docs/charla-format.md``.
 
 Layout: one JSON document, written as it is read (:mod:`.records`), never built in memory. A line
 per chat header and a line per message keep it readable and greppable::
@@ -17,6 +21,9 @@ per chat header and a line per message keep it readable and greppable::
     {"id": 18, "parent": 17, …}
     ]}
     ]}
+
+A message's files are written one at a time (:class:`.records.Files` reads each file's bytes
+when it is written), so memory holds one file however many the history has.
 
 A message's optional fields (``reasoning`` when empty, and every field that is null) are left out:
 a missing field means null, or "" for ``reasoning``. ``shown_at`` (when the message was last on
@@ -34,15 +41,21 @@ from __future__ import annotations
 
 import json
 import math
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from typing import Any, BinaryIO, Final
 
 from sqlalchemy import Engine, Row
+from sqlalchemy.orm import Session
 
-from core.services.export.records import AT, ChatRecord, chats_with_messages
+from core.conf.db import get_engine
+from core.repositories.presets import PresetRepository
+from core.schemas import AttachmentRecord
+from core.services.attachments import to_json
+from core.services.export.records import AT, ChatRecord, Files, chats_with_files, with_files
 from core.services.export.scope import ExportScope
 from core.services.export.writing import Counts, Output
+from core.services.preset_files import preset_to_json
 from core.vocab import SETTING_FIELDS
 
 FORMAT: Final = "charla"
@@ -63,6 +76,7 @@ OPTIONAL_FIELDS: Final = (
     "completion_tokens",
     "time_to_first_token",
     "tokens_per_second",
+    "load_time",
     "finish_reason",
 )
 
@@ -157,15 +171,42 @@ def message_fields(row: Row[Any]) -> dict[str, Any]:
 _dumps = json.JSONEncoder(ensure_ascii=False, allow_nan=False).encode  # built once
 
 
-def _chat_text(chat: ChatRecord, messages: Iterable[Row[Any]], out: Output) -> int:
+def _write_message(
+    row: Row[Any], attached: Sequence[AttachmentRecord], files: Files, out: Output
+) -> None:
+    text = _dumps(message_fields(row))
+    if not attached:
+        out.write(text)
+        return
+    # One file's bytes at a time: the message's line is written piece by piece.
+    out.write(text[:-1] + ', "attachments": [')
+    for number, record in enumerate(attached):
+        data, document_text = files.content(record)
+        out.write(("" if number == 0 else ", ") + _dumps(to_json(record, data, document_text)))
+    out.write("]}")
+
+
+def _chat_text(chat: ChatRecord, messages: Iterable[Row[Any]], files: Files, out: Output) -> int:
     head = _dumps(chat_header(chat))
     out.write(head[:-1] + ', "messages": [')
     count = 0
-    for row in messages:
-        out.write(("\n" if count == 0 else ",\n") + _dumps(message_fields(row)))
+    for row, attached in with_files(messages, files):
+        out.write("\n" if count == 0 else ",\n")
+        _write_message(row, attached, files, out)
         count += 1
     out.write("\n]}" if count else "]}")
     return count
+
+
+def _presets(engine: Engine | None) -> list[dict[str, Any]]:
+    """Every preset in its JSON form (:func:`core.services.preset_files.preset_to_json`)."""
+    with Session(engine or get_engine()) as session:
+        return [preset_to_json(preset) for preset in PresetRepository(session).list()]
+
+
+def is_everything(scope: ExportScope) -> bool:
+    """Whether ``scope`` is the whole history (the only export that carries the presets)."""
+    return scope.chat_ids is None and (scope.filter is None or scope.filter.is_empty)
 
 
 def write_json(
@@ -181,12 +222,18 @@ def write_json(
     is the whole tree.
     """
     out = Output(target)
-    header = {"format": FORMAT, "version": VERSION, "exported_at": exported_at or iso_now()}
+    header: dict[str, Any] = {
+        "format": FORMAT,
+        "version": VERSION,
+        "exported_at": exported_at or iso_now(),
+    }
+    if is_everything(scope):
+        header["presets"] = _presets(engine)
     out.write(_dumps(header)[:-1] + ', "chats": [')
     chats = messages = 0
-    for chat, rows in chats_with_messages(scope, engine=engine):
+    for chat, rows, files in chats_with_files(scope, engine=engine):
         out.write("\n" if chats == 0 else ",\n")
-        messages += _chat_text(chat, rows, out)
+        messages += _chat_text(chat, rows, files, out)
         chats += 1
     out.write("\n]}\n" if chats else "]}\n")
     out.flush()

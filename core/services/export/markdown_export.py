@@ -41,6 +41,10 @@ A chat's file, for people and for tools that read notes (Obsidian, static site g
   does not swallow the rest of the file. Reasoning sits in a collapsed ``<details>`` block (a
   literal ``</details>`` inside it is written ``&lt;/details>`` so the block still ends where it
   should). A stopped or failed answer says so on a last line, in italics, with the error's sentence.
+- A message's files follow its text: in the zip, a list of links to ``attachments/<sha256>.<ext>``
+  (an image as an image link), where each file is written once however many messages carry it;
+  a single chat's ``.md`` has no folder beside it, so it names the files in an italic note and
+  says where they are kept (the JSON export, or the zip of several chats).
 - The selected branch is written (what the chat page shows); a chat that has other versions says
   so under its title. The JSON export keeps every version.
 - Headings and notes are in the reader's language (``lang``); front matter keys are fixed.
@@ -54,7 +58,7 @@ from __future__ import annotations
 import json
 import re
 import zipfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Sequence
 from datetime import datetime
 from functools import cache
 from typing import Any, BinaryIO, Final
@@ -62,8 +66,17 @@ from typing import Any, BinaryIO, Final
 from sqlalchemy import Engine, Row
 
 from core.i18n import stored_error_text, t
+from core.schemas import AttachmentRecord
+from core.services.attachments import archive_path, markdown_link
 from core.services.export.json_export import chat_header
-from core.services.export.records import AT, ChatRecord, chats_with_messages
+from core.services.export.records import (
+    AT,
+    ChatRecord,
+    Files,
+    MessageWithFiles,
+    chats_with_files,
+    with_files,
+)
 from core.services.export.scope import ExportScope
 from core.services.export.writing import Counts, Output
 from core.vocab import INTERRUPTED, Sender, Status
@@ -77,6 +90,7 @@ SLUG_CHARS: Final = 60  # title characters kept in a file name
 _YAML_UNSAFE = re.compile("[\x7f-\x9f\u2028\u2029\ufeff]")
 _FENCE = re.compile(r"^ {0,3}(`{3,}|~{3,})")
 _NOT_IN_NAME = re.compile(r"[^\w]+")
+_INLINE = re.compile(r"[\\`*_\[\]<>]")  # what Markdown would read as markup in a file name
 _SENDER, _MODEL, _CREATED, _REASONING, _CONTENT, _STATUS = (
     AT[name] for name in ("sender", "model", "created_at", "reasoning", "content", "status")
 )
@@ -143,7 +157,17 @@ def _words(lang: str) -> tuple[str, str, str]:
     )
 
 
-def _message(row: Row[Any], lang: str) -> str:
+def files_text(attached: Sequence[AttachmentRecord], lang: str, *, links: bool) -> str:
+    """What a message's files become: a list of links into the zip's ``attachments/`` folder
+    (an image as an image), or, in a single ``.md`` file that has no folder beside it, a note
+    naming them."""
+    if links:
+        return "\n".join(f"- {markdown_link(record)}" for record in attached)
+    names = ", ".join(_INLINE.sub(r"\\\g<0>", record.name) for record in attached)
+    return f"*{t('transfer.md_files_note', lang, names=names)}*"
+
+
+def _message(row: Row[Any], lang: str, files: str = "") -> str:
     # By position (records.MESSAGE_COLUMNS): this runs once per message of the export.
     values = tuple(row)
     you, assistant, summary = _words(lang)
@@ -157,19 +181,27 @@ def _message(row: Row[Any], lang: str) -> str:
         parts.append(f"<details>\n<summary>{summary}</summary>\n\n{reasoning}\n\n</details>")
     if values[_CONTENT]:
         parts.append(close_fences(values[_CONTENT]))
+    if files:
+        parts.append(files)
     if values[_STATUS] != Status.COMPLETE:
         parts.append(_status_line(row, lang))
     return "\n\n".join(parts) + "\n\n"
 
 
 def chat_markdown(
-    chat: ChatRecord, messages: Iterable[Row[Any]], lang: str, *, has_versions: bool
+    chat: ChatRecord,
+    messages: Iterable[MessageWithFiles],
+    lang: str,
+    *,
+    has_versions: bool,
+    links: bool = True,
 ) -> tuple[str, int]:
-    """One chat's file and how many messages it shows."""
+    """One chat's file and how many messages it shows (``links``: the files are beside it)."""
     bodies: list[str] = []
     models: list[str] = []
-    for row in messages:
-        bodies.append(_message(row, lang))
+    for row, attached in messages:
+        files = files_text(attached, lang, links=links) if attached else ""
+        bodies.append(_message(row, lang, files))
         model = row[_MODEL]
         if model and model not in models:
             models.append(model)
@@ -219,22 +251,50 @@ def write_markdown(
     """Write ``scope`` as Markdown: one file (``as_zip=False``: the first chat of the scope) or a
     zip with a file per chat."""
     chats = shown = 0
-    records = chats_with_messages(scope, engine=engine, selected_only=True)
+    records = chats_with_files(scope, engine=engine, selected_only=True)
     if not as_zip:
         out = Output(target)
-        for chat, rows in records:
-            text, shown = chat_markdown(chat, rows, lang, has_versions=chat.hidden_versions)
+        for chat, rows, files in records:
+            text, shown = chat_markdown(
+                chat, with_files(rows, files), lang, has_versions=chat.hidden_versions, links=False
+            )
             out.write(text)
             chats = 1
             break
         out.flush()
         return Counts(chats, shown)
+    written: set[str] = set()  # files already in the zip (named by content: each goes in once)
     with zipfile.ZipFile(target, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=5) as box:
-        for chat, rows in records:
-            text, count = chat_markdown(chat, rows, lang, has_versions=chat.hidden_versions)
-            info = zipfile.ZipInfo(member_name(chat), date_time=_zip_date(chat))
+        for chat, rows, files in records:
+            date = _zip_date(chat)
+            messages = _storing(with_files(rows, files), files, box, written, date)
+            text, count = chat_markdown(chat, messages, lang, has_versions=chat.hidden_versions)
+            info = zipfile.ZipInfo(member_name(chat), date_time=date)
             info.compress_type = zipfile.ZIP_DEFLATED
             box.writestr(info, text.encode("utf-8"))
             chats += 1
             shown += count
     return Counts(chats, shown)
+
+
+def _storing(
+    messages: Iterable[MessageWithFiles],
+    files: Files,
+    box: zipfile.ZipFile,
+    written: set[str],
+    date: tuple[int, int, int, int, int, int],
+) -> Iterator[MessageWithFiles]:
+    """``messages``, each message's files written into the zip (at :func:`archive_path`) as it
+    goes by, one file's bytes at a time."""
+    for row, attached in messages:
+        for record in attached:
+            path = archive_path(record)
+            if path in written:
+                continue
+            info = zipfile.ZipInfo(path, date_time=date)
+            # Images and PDFs are compressed already; text is worth deflating.
+            compressed = record.is_image or record.mime == "application/pdf"
+            info.compress_type = zipfile.ZIP_STORED if compressed else zipfile.ZIP_DEFLATED
+            box.writestr(info, files.content(record)[0])
+            written.add(path)
+        yield row, attached

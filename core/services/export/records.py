@@ -14,15 +14,17 @@ database):
 
 The two are merged like a merge join: for each chat the caller gets an iterator of that chat's
 messages, and reading it advances the message cursor to the next chat. Memory is one batch of each,
-whatever the size of the history. Times come formatted by the database (ISO-8601 UTC, as in the
-CSV). Message ids grow along every path of a chat's tree (a message is always written after its
-parent), so ``(chat_id, id)`` order lists every parent before its children and the versions of a
-message in the order they were made.
+whatever the size of the history. Attachments (:func:`chats_with_files`, :func:`with_files`) are
+read in the same snapshot: which files a batch of messages carries in one query, then each
+file's bytes only when it is written, one file at a time. Times come formatted by the database
+(ISO-8601 UTC, as in the CSV). Message ids grow along every path of a chat's tree (a message is
+always written after its parent), so ``(chat_id, id)`` order lists every parent before its
+children and the versions of a message in the order they were made.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any, Final
 
@@ -31,13 +33,15 @@ from sqlalchemy.orm import Session, aliased
 
 from core.conf.db import get_engine
 from core.models import Chat, Message
+from core.repositories.attachments import AttachmentRepository
 from core.repositories.tags import TagRepository
-from core.schemas import ChatSettings
+from core.schemas import AttachmentRecord, ChatSettings
 from core.services.export.csv_sql import iso_utc
 from core.services.export.scope import ExportScope, restrict
 
 CHAT_BATCH: Final = 200  # chats fetched at a time (and their tags in one query)
 BATCH_ROWS: Final = 500  # messages fetched at a time
+FILES_BATCH: Final = 200  # messages whose attachments are looked up in one query
 
 # What a message of the export holds (every stored field but the live ones: writer, stop flag).
 MESSAGE_FIELDS: Final = (
@@ -58,6 +62,7 @@ MESSAGE_FIELDS: Final = (
     "completion_tokens",
     "time_to_first_token",
     "tokens_per_second",
+    "load_time",
     "finish_reason",
 )
 # A message row's columns, in order: the writers read them by position (a Row's attribute access
@@ -174,6 +179,48 @@ def _snapshot(connection: Connection) -> Connection:
     return connection
 
 
+class Files:
+    """The attachments of exported messages, read in the export's snapshot: which files each
+    message carries (:meth:`of`, a batch of messages in one query, no bytes) and one file's
+    bytes and text when it is written (:meth:`content`), so memory holds one file at a time."""
+
+    def __init__(self, session: Session) -> None:
+        self._repository = AttachmentRepository(session)
+
+    def of(self, message_ids: Iterable[int]) -> dict[int, tuple[AttachmentRecord, ...]]:
+        return self._repository.for_messages(message_ids)
+
+    def content(self, record: AttachmentRecord) -> tuple[bytes, str | None]:
+        """(bytes, a document's text: None for an image) of one attachment."""
+        found = self._repository.data(record.id)
+        data = found[1] if found is not None else b""
+        return data, None if record.is_image else self._repository.text(record.id)
+
+
+MessageWithFiles = tuple[Row[Any], tuple[AttachmentRecord, ...]]
+
+
+def with_files(
+    rows: Iterable[Row[Any]], files: Files, batch: int = FILES_BATCH
+) -> Iterator[MessageWithFiles]:
+    """Each message row with the attachments it carries (records only: bytes come from
+    :meth:`Files.content`), looked up :data:`FILES_BATCH` messages per query."""
+    pending: list[Row[Any]] = []
+    message_id = AT["id"]
+
+    def flush() -> Iterator[MessageWithFiles]:
+        found = files.of(row[message_id] for row in pending)
+        for row in pending:
+            yield row, found.get(row[message_id], ())
+        pending.clear()
+
+    for row in rows:
+        pending.append(row)
+        if len(pending) >= batch:
+            yield from flush()
+    yield from flush()
+
+
 def chats_with_messages(
     scope: ExportScope,
     *,
@@ -188,6 +235,21 @@ def chats_with_messages(
     Message rows carry :data:`MESSAGE_FIELDS`, and ``created_at`` and ``shown_at`` (when the
     message was last on the shown branch; None if never recorded) as ISO-8601 UTC text.
     """
+    for chat, rows, _files in chats_with_files(
+        scope, engine=engine, selected_only=selected_only, batch_rows=batch_rows
+    ):
+        yield chat, rows
+
+
+def chats_with_files(
+    scope: ExportScope,
+    *,
+    engine: Engine | None = None,
+    selected_only: bool = False,
+    batch_rows: int = BATCH_ROWS,
+) -> Iterator[tuple[ChatRecord, Iterator[Row[Any]], Files]]:
+    """:func:`chats_with_messages`, with a :class:`Files` reading the attachments in the same
+    snapshot (see :func:`with_files`)."""
     engine = engine or get_engine()
     dialect = engine.dialect.name
     chats_query = _chat_query(dialect)
@@ -204,7 +266,8 @@ def chats_with_messages(
                 connection.execute(messages_sql, execution_options=message_options) as messages,
             ):
                 merge = _Merge(iter(messages))
+                files = Files(session)
                 for batch in chats.partitions():
                     tags = TagRepository(session).tags_of(row.id for row in batch)
                     for row in batch:
-                        yield _record(row, tags.get(row.id, ())), merge.of_chat(row.id)
+                        yield _record(row, tags.get(row.id, ())), merge.of_chat(row.id), files

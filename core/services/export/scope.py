@@ -14,6 +14,7 @@ from typing import Any, TypeVar
 from sqlalchemy import ColumnElement, Select
 from sqlalchemy.orm import InstrumentedAttribute
 
+from core.repositories.scope import my_chats
 from core.services.history import HistoryFilter, filter_conditions
 
 IDS_PER_QUERY = 500  # chat ids per IN (...) when exporting a list of chats
@@ -81,8 +82,11 @@ def restrict(
     are compared with (``messages.chat_id`` lets a query of messages use its own index).
 
     Every export format selects its chats here, so the CSV, JSON and Markdown files of one scope
-    hold the same chats, and "the filtered chats" are always those the History page shows.
+    hold the same chats, and "the filtered chats" are always those the History page shows. It is
+    also where every export is limited to the current owner's chats (:func:`my_chats`): a list of
+    someone else's ids exports nothing, and "everything" is everything of mine.
     """
+    query = query.where(my_chats())
     if scope.filter is not None:
         query = query.where(*filter_conditions(scope.filter, dialect))
     if scope.chat_ids is None:

@@ -13,6 +13,8 @@ import tempfile
 from collections.abc import Callable
 from typing import BinaryIO
 
+from core.identity import acting_as, current_owner_id
+
 
 class Spool(io.FileIO):
     """An anonymous temporary file that closes itself once it has been read whole.
@@ -36,12 +38,17 @@ class Spool(io.FileIO):
 
 def deferred(write: Callable[[BinaryIO], object], *, suffix: str) -> Callable[[], io.RawIOBase]:
     """The ``data=`` callable of a ``st.download_button``: ``write`` runs only on click, into a
-    :class:`Spool`, which is handed to Streamlit rewound (and closed if ``write`` fails)."""
+    :class:`Spool`, which is handed to Streamlit rewound (and closed if ``write`` fails).
+
+    The click is served in a thread that does not carry the session's owner, so the owner of the
+    page that offered the download is taken now and acted as then (everything is *mine*)."""
+    owner = current_owner_id()
 
     def build() -> io.RawIOBase:
         spool = Spool.create(suffix)
         try:
-            write(spool)
+            with acting_as(owner):
+                write(spool)
         except BaseException:
             spool.close()
             raise

@@ -15,6 +15,11 @@ things are checked rather than trusted, as the file may have been edited by hand
 
 An answer exported while it was being written (``streaming``) comes in as interrupted
 (``stopped``, ``error.interrupted``): nothing will finish it here.
+
+A message's ``attachments`` (base64 in the document) are made storable again by
+:func:`core.services.attachments.from_json`, which checks each as an upload is checked (a
+document's text is read again from its bytes); one that cannot be used skips its conversation with
+the reason. They are stored with the conversation, in its transaction (:mod:`.load`).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from collections.abc import Sequence
 from typing import Any
 
 from core.schemas import ChatSettings
+from core.services.attachments import from_json
 from core.services.export.json_export import NATIVE, native_key
 from core.services.importers.fields import (
     broken,
@@ -70,9 +76,12 @@ def _turn(message: dict[str, Any], parent: int | None) -> Turn:
         completion_tokens=integer(message.get("completion_tokens")),
         time_to_first_token=number(message.get("time_to_first_token")),
         tokens_per_second=number(message.get("tokens_per_second")),
+        load_time=number(message.get("load_time")),
         finish_reason=text(message.get("finish_reason")) or None,
         parent=parent,
         selected=message.get("selected") is True,
+        # Each file checked as an upload is; one Charla cannot use skips the conversation.
+        attachments=[from_json(mapping(item)) for item in items(message.get("attachments"))],
     )
 
 

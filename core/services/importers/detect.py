@@ -86,6 +86,7 @@ class Shape:
     kind: Kind
     prefix: str  # where ijson finds the conversations; "" is the document itself
     count: int
+    presets: Any = None  # a Charla document's "presets", read in the same pass (None: none)
 
 
 class _Prefixed:
@@ -234,9 +235,11 @@ def _array(document: Document) -> Shape | None:
 
 
 def _object(document: Document, stream: Any) -> Shape | None:
-    """A Charla document (its chats counted), or one conversation (loaded, to be judged)."""
+    """A Charla document (its chats counted, its presets read: they may come anywhere in it,
+    and this pass reads it whole anyway), or one conversation (loaded, to be judged)."""
     charla = version = None
     chats = 0
+    presets: ijson.ObjectBuilder | None = None
     for prefix, event, value in ijson.parse(stream, use_float=True):
         if prefix == "chats.item" and event == "start_map":
             chats += 1
@@ -244,12 +247,16 @@ def _object(document: Document, stream: Any) -> Shape | None:
             charla = value == Kind.CHARLA
         elif prefix == "version":
             version = value
+        elif prefix == "presets" or prefix.startswith("presets."):
+            presets = presets or ijson.ObjectBuilder()
+            presets.event(event, value)
     if charla:
         if version != 1:
             raise InputError("transfer.charla_version", version=version)
-        if not chats:
+        found = None if presets is None else presets.value
+        if not chats and not found:
             raise InputError("transfer.no_conversations")
-        return Shape(Kind.CHARLA, "chats.item", chats)
+        return Shape(Kind.CHARLA, "chats.item", chats, found)
     if document.size > MAX_SINGLE_BYTES:
         raise InputError(
             "transfer.single_too_large",

@@ -11,17 +11,26 @@
 
 :func:`store` is where every source meets the same rules:
 
+- **Yours.** Every chat goes to the current owner (:mod:`core.identity`), its tags are that
+  person's tags, and a preset carried by the file becomes theirs.
 - **Safe to repeat.** A chat remembers where it came from (``chats.source``/``source_id``, unique
-  together); a conversation already imported is counted as a duplicate and nothing is written
-  (the insert itself checks, at the unique index: two imports racing for the same conversation
-  store it once). A chat exported from Charla and imported back into the database that made it is
-  recognised too (:func:`~core.services.export.json_export.parse_native_key`).
+  together per owner); a conversation the same person already imported is counted as a duplicate
+  and nothing is written (the insert itself checks, at the unique index: two imports racing for
+  the same conversation store it once), while someone else importing the same file gets their own
+  copy. A chat exported from Charla and imported back by the person whose database made it is
+  recognised too (:func:`~core.services.export.json_export.parse_native_key`); another person's
+  chat of that id is not "coming home".
 - **Text as the chat page treats it.** A person's message that no database can store (a NUL, an
   unpaired surrogate: see :mod:`.detect`) is refused with the chat page's sentence, and its
   conversation skipped; a model's text, a title, a model name are made storable (U+FFFD).
   Settings are checked as the settings page checks them.
 - **Bulk writes.** The chat row and all its messages in two statements, on a Core connection
-  (:class:`~core.repositories.imports.ImportRepository`).
+  (:class:`~core.repositories.imports.ImportRepository`); its tags and its messages' files (a
+  Charla export's attachments, stored once per content) in the same transaction.
+
+A Charla export of the whole history also carries presets, read in the check pass: they go in
+first, in their own transaction (:func:`core.services.presets.presets_from_json`), and the
+report counts those added.
 """
 
 from __future__ import annotations
@@ -34,12 +43,15 @@ from typing import Any, Final
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from core.conf.db import write_transaction
+from core.conf.db import session_scope, write_transaction
 from core.errors import InputError
+from core.identity import acting_as
 from core.models import utcnow
 from core.repositories.chats import settings_columns
 from core.repositories.imports import MESSAGE_COLUMNS, ImportRepository
+from core.repositories.scope import owner_id
 from core.repositories.tags import TagRepository
+from core.services.attachments import attach_to_message
 from core.services.export.json_export import NATIVE, parse_native_key
 from core.services.importers import charla, chatgpt, lmstudio, openwebui
 from core.services.importers.detect import UNPAIRED, Kind, Shape, conversations, detect
@@ -53,6 +65,7 @@ from core.services.importers.model import (
     Turn,
 )
 from core.services.importers.sources import Document, Found, from_bytes, from_path
+from core.services.presets import presets_from_json
 from core.text import MAX_TITLE_CHARS, check_text, storable
 from core.vocab import Sender
 
@@ -120,16 +133,18 @@ def _message_row(turn: Turn, when: datetime) -> list[Any]:
         turn.completion_tokens,
         turn.time_to_first_token,
         turn.tokens_per_second,
+        turn.load_time,
         _cut(turn.finish_reason, 32),
         turn.created_at or when,
         turn.shown_at,
     ]
 
 
-def _chat_row(conversation: Conversation, rows: Sequence[list[Any]]) -> dict[str, Any]:
+def _chat_row(conversation: Conversation, rows: Sequence[list[Any]], owner: int) -> dict[str, Any]:
     times = [row[_CREATED] for row in rows]
     created = conversation.created_at or min(times, default=None) or utcnow()
     return {
+        "owner_id": owner,
         "title": " ".join(theirs(conversation.title).split())[:MAX_TITLE_CHARS],
         "title_by_user": conversation.title_by_user,
         "created_at": created,
@@ -143,10 +158,16 @@ def _chat_row(conversation: Conversation, rows: Sequence[list[Any]]) -> dict[str
     }
 
 
-def _came_home(repository: ImportRepository, conversation: Conversation) -> bool:
-    """A chat this database made, exported and now imported back."""
+def _came_home(repository: ImportRepository, conversation: Conversation, owner: int) -> bool:
+    """A chat this database made for ``owner``, exported and now imported back."""
     native = parse_native_key(conversation.source_id) if conversation.source == NATIVE else None
-    return native is not None and repository.native_exists(*native)
+    return native is not None and repository.native_exists(*native, owner)
+
+
+def current_owner() -> int:
+    """The id of the person importing (resolved once per import: see :func:`store`)."""
+    with session_scope() as db:
+        return owner_id(db)
 
 
 def _link(rows: list[list[Any]], turns: Sequence[Turn], chat_id: int, ids: list[int]) -> None:
@@ -160,24 +181,33 @@ def _link(rows: list[list[Any]], turns: Sequence[Turn], chat_id: int, ids: list[
             row[_PARENT], row[_DEPTH] = ids[parent], rows[parent][_DEPTH] + 1
 
 
-def store(conversation: Conversation) -> Stored | None:
-    """Write one conversation in its own transaction; ``None`` if it was already imported.
-    InputError (nothing written) when it cannot be stored: its text, settings or tree."""
+def store(conversation: Conversation, owner: int | None = None) -> Stored | None:
+    """Write one conversation in its own transaction, as ``owner``'s chat (default: the current
+    owner); ``None`` if that person already imported it. InputError (nothing written) when it
+    cannot be stored: its text, settings or tree."""
     if len(conversation.source) > _SOURCE_CHARS:
         raise broken(f"source {conversation.source[:40]!r} is not one Charla knows")
+    owner = current_owner() if owner is None else owner
     fallback = conversation.created_at or utcnow()
     rows = [_message_row(turn, fallback) for turn in conversation.turns]
-    chat = _chat_row(conversation, rows)
+    chat = _chat_row(conversation, rows, owner)
     with write_transaction() as connection:
         repository = ImportRepository(connection)
-        chat_id = None if _came_home(repository, conversation) else repository.add_chat(chat)
+        home = _came_home(repository, conversation, owner)
+        chat_id = None if home else repository.add_chat(chat)
         if chat_id is None:
             return None  # already here
-        _link(rows, conversation.turns, chat_id, repository.reserve_message_ids(len(rows)))
+        turns = conversation.turns
+        ids = repository.reserve_message_ids(len(rows))
+        _link(rows, turns, chat_id, ids)
         repository.add_messages(rows)
-        if conversation.tags:
-            with Session(bind=connection) as session:  # joins the transaction
+        files = [(ids[i], turn.attachments) for i, turn in enumerate(turns) if turn.attachments]
+        if conversation.tags or files:
+            # Joins the transaction; the tags are created as ``owner``'s (core.repositories.tags).
+            with acting_as(owner), Session(bind=connection) as session:
                 _tag(TagRepository(session), chat_id, conversation.tags)
+                for message_id, attachments in files:
+                    attach_to_message(session, message_id, attachments)
     return Stored(chat_id, len(rows))
 
 
@@ -201,6 +231,7 @@ class _File:
     chats: int = 0
     messages: int = 0
     duplicates: int = 0
+    presets: int = 0
 
     def refuse(self, where: str, error: InputError, conversation: str | None = None) -> None:
         self.problems.append(Problem(where, error.reason, dict(error.params), conversation))
@@ -213,6 +244,7 @@ class _File:
             self.messages,
             self.duplicates,
             tuple(self.problems),
+            self.presets,
         )
 
 
@@ -224,14 +256,20 @@ def _label(raw: Any, number: int) -> str:
 
 
 def _import_document(
-    file: _File, document: Document, shape: Shape, step: Callable[[], None]
+    file: _File, document: Document, shape: Shape, owner: int, step: Callable[[], None]
 ) -> None:
     convert = CONVERTERS[shape.kind]
     file.sources.add(shape.kind.value)
+    if shape.presets is not None:
+        try:  # all or nothing, in their own transaction; a preset already here is not added again
+            with acting_as(owner):
+                file.presets += len(presets_from_json(shape.presets).added)
+        except InputError as exc:
+            file.refuse(document.name, exc)
     try:
         for number, raw in enumerate(conversations(document, shape), 1):
             try:
-                stored = store(convert(raw, document.name))
+                stored = store(convert(raw, document.name), owner)
             except InputError as exc:
                 file.refuse(document.name, exc, _label(raw, number))
             except _READING_ERRORS as exc:
@@ -257,7 +295,9 @@ def _import_document(
 def import_files(
     files: Sequence[tuple[str, Found]], progress: Progress | None = None
 ) -> ImportReport:
-    """Import files already opened as documents (``(name, (documents, refused))`` each)."""
+    """Import files already opened as documents (``(name, (documents, refused))`` each), as the
+    current owner's chats."""
+    owner = current_owner()
     work = []
     for name, (documents, refused) in files:
         file = _File(name, documents)
@@ -288,7 +328,7 @@ def import_files(
         progress(0, total)
     for file in work:
         for document, shape in file.plans:
-            _import_document(file, document, shape, step)
+            _import_document(file, document, shape, owner, step)
     return ImportReport(tuple(file.report() for file in work), done)
 
 

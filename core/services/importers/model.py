@@ -18,6 +18,7 @@ from datetime import datetime
 from typing import Any
 
 from core.i18n import t
+from core.repositories.attachments import NewAttachment
 from core.schemas import ChatSettings
 from core.vocab import Status
 
@@ -44,9 +45,11 @@ class Turn:
     completion_tokens: int | None = None
     time_to_first_token: float | None = None
     tokens_per_second: float | None = None
+    load_time: float | None = None  # seconds the server spent loading the model first
     finish_reason: str | None = None
     parent: int | None = None
     selected: bool = False
+    attachments: list[NewAttachment] = field(default_factory=list)  # files the message carries
 
 
 @dataclass
@@ -95,6 +98,7 @@ class FileReport:
     messages: int = 0
     duplicates: int = 0
     problems: tuple[Problem, ...] = ()
+    presets: int = 0  # presets added (a Charla export of everything carries them)
 
 
 @dataclass(frozen=True)
@@ -115,6 +119,10 @@ class ImportReport:
         return sum(f.duplicates for f in self.files)
 
     @property
+    def presets(self) -> int:
+        return sum(f.presets for f in self.files)
+
+    @property
     def problems(self) -> tuple[Problem, ...]:
         return tuple(p for f in self.files for p in f.problems)
 
@@ -124,10 +132,13 @@ class ImportReport:
         return not self.problems
 
     def summary(self, lang: str = "en") -> str:
-        return t(
+        text = t(
             "transfer.summary",
             lang,
             chats=self.chats,
             messages=self.messages,
             duplicates=self.duplicates,
         )
+        if self.presets:
+            text += " " + t("transfer.summary_presets", lang, presets=self.presets)
+        return text

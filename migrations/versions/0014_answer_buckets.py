@@ -42,8 +42,8 @@ it group question by question in index order instead of sorting every answer twi
 SQLite: ``WITHOUT ROWID`` (the key is the table's order: a period is one range), and nothing in
 ``messages`` or ``chats`` is rebuilt (a batch copy would drop migration 0008's search triggers).
 
-Revision ID: 0012
-Revises: 0011
+Revision ID: 0014
+Revises: 0013
 Create Date: 2026-12-03
 """
 
@@ -54,8 +54,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
-revision: str = "0012"
-down_revision: str | None = "0011"
+revision: str = "0014"
+down_revision: str | None = "0013"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 

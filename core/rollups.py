@@ -1,0 +1,59 @@
+"""The Insights rollups: tables that triggers on ``messages`` keep (migration 0014 explains them
+and creates the triggers); nothing in Python writes them, :mod:`core.repositories.insights_daily`
+and :mod:`core.repositories.insights_ranks` read them.
+
+Declared on :data:`core.models.Base`'s metadata (so the migrated schema is compared with them) but
+apart from :mod:`core.models`, which describes what the application writes. Whoever compares or
+creates the whole schema imports this module too (``migrations/env.py``, the migration tests).
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, String, Table
+
+from core.models import ANSWERS, Base, Message
+
+# Per quarter hour (slot: UTC seconds // 900) and model ('' with model_known false: none).
+ROLLUP_SUMS: Final = ("complete", "length", "stopped", "error", "tokens_in", "tokens_out",
+                      "with_speed", "with_ttft", "with_length", "with_points")  # fmt: skip
+
+
+def _model_key() -> list[Column[object]]:
+    return [Column("model", String(300), primary_key=True),
+            Column("model_known", Boolean, primary_key=True)]  # fmt: skip
+
+
+ANSWER_BUCKETS = Table(
+    "answer_buckets", Base.metadata, Column("slot", BigInteger, primary_key=True), *_model_key(),
+    *[Column(n, BigInteger, nullable=False) for n in ROLLUP_SUMS], sqlite_with_rowid=False,
+)  # fmt: skip
+# Per measure, model and bin of values (floor(value * MEASURE_SCALES[measure])): the percentiles.
+ANSWER_MEASURES = Table(
+    "answer_measures", Base.metadata, Column("measure", String(8), primary_key=True),
+    *_model_key(), Column("bin", BigInteger, primary_key=True),
+    Column("answers", BigInteger, nullable=False), sqlite_with_rowid=False,
+)  # fmt: skip
+# Powers of two: value * scale is exact, and bin / scale is exactly where a bin begins.
+MEASURE_SCALES: dict[str, float] = {"tps": 4.0, "ttft": 64.0, "length": 0.25}
+# "Chats and questions reached" of the whole history: a question's finished answers, and a chat's
+# finished answers and the questions they answer.
+ANSWERED_QUESTIONS = Table(
+    "answered_questions", Base.metadata,
+    Column("question_id", Integer, primary_key=True, autoincrement=False),
+    Column("answers", BigInteger, nullable=False),
+)  # fmt: skip
+CHAT_REACH = Table(
+    "chat_reach", Base.metadata,
+    Column("chat_id", Integer, primary_key=True, autoincrement=False),
+    Column("answers", BigInteger, nullable=False),
+    Column("questions", BigInteger, nullable=False),
+)  # fmt: skip
+# "Chats and questions reached" with filters: the answers grouped by chat and question.
+REACH_INDEX: Final = Index(
+    "ix_answers_reach",
+    *[Message.__table__.c[name] for name in ("chat_id", "parent_id", "created_at", "model",
+                                             "status", "sender")],
+    sqlite_where=ANSWERS, postgresql_where=ANSWERS,
+)  # fmt: skip
