@@ -15,9 +15,14 @@ from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, String, Tabl
 
 from core.models import ANSWERS, Base, Message
 
-# Per quarter hour (slot: UTC seconds // 900) and model ('' with model_known false: none).
+# Per owner (the chat's), quarter hour (slot: UTC seconds // 900) and model ('' with model_known
+# false: none). The owner comes first in every key: one person's figures are one range.
 ROLLUP_SUMS: Final = ("complete", "length", "stopped", "error", "tokens_in", "tokens_out",
                       "with_speed", "with_ttft", "with_length", "with_points")  # fmt: skip
+
+
+def _owner() -> Column[int]:
+    return Column("owner_id", Integer, primary_key=True, autoincrement=False)
 
 
 def _model_key() -> list[Column[object]]:
@@ -26,12 +31,12 @@ def _model_key() -> list[Column[object]]:
 
 
 ANSWER_BUCKETS = Table(
-    "answer_buckets", Base.metadata, Column("slot", BigInteger, primary_key=True), *_model_key(),
-    *[Column(n, BigInteger, nullable=False) for n in ROLLUP_SUMS], sqlite_with_rowid=False,
+    "answer_buckets", Base.metadata, _owner(), Column("slot", BigInteger, primary_key=True),
+    *_model_key(), *[Column(n, BigInteger, nullable=False) for n in ROLLUP_SUMS], sqlite_with_rowid=False,
 )  # fmt: skip
-# Per measure, model and bin of values (floor(value * MEASURE_SCALES[measure])): the percentiles.
+# Per owner, measure, model and bin of values (floor(value * MEASURE_SCALES[measure])): the percentiles.
 ANSWER_MEASURES = Table(
-    "answer_measures", Base.metadata, Column("measure", String(8), primary_key=True),
+    "answer_measures", Base.metadata, _owner(), Column("measure", String(8), primary_key=True),
     *_model_key(), Column("bin", BigInteger, primary_key=True),
     Column("answers", BigInteger, nullable=False), sqlite_with_rowid=False,
 )  # fmt: skip
@@ -45,10 +50,10 @@ ANSWERED_QUESTIONS = Table(
     Column("answers", BigInteger, nullable=False),
 )  # fmt: skip
 CHAT_REACH = Table(
-    "chat_reach", Base.metadata,
+    "chat_reach", Base.metadata, _owner(),
     Column("chat_id", Integer, primary_key=True, autoincrement=False),
     Column("answers", BigInteger, nullable=False),
-    Column("questions", BigInteger, nullable=False),
+    Column("questions", BigInteger, nullable=False), sqlite_with_rowid=False,
 )  # fmt: skip
 # "Chats and questions reached" with filters: the answers grouped by chat and question.
 REACH_INDEX: Final = Index(

@@ -42,13 +42,14 @@ class Row:
         return "length" if self.finish_reason == "length" else "complete"
 
 
-def fill(count: int = 150, seed: int = 7) -> list[Row]:
-    """Chats of questions and answers, every answer with known statistics; returns the answers."""
+def fill(count: int = 150, seed: int = 7, first_id: int = 1) -> list[Row]:
+    """Chats of questions and answers of the current owner, every answer with known statistics;
+    returns the answers. Chat and message ids start at ``first_id``."""
     rng = random.Random(seed)
     answers: list[Row] = []
     chats, messages = [], []
-    next_id = 1
-    for chat_id in range(1, count // 5 + 1):
+    next_id = first_id
+    for chat_id in range(first_id, first_id + count // 5):
         chats.append({"id": chat_id, "title": f"chat {chat_id}", "created_at": START,
                       "last_activity": START, "message_count": 10})  # fmt: skip
         for _turn in range(5):
@@ -93,7 +94,7 @@ def fill(count: int = 150, seed: int = 7) -> list[Row]:
             answers.append(row)
             next_id += 2
     # One answer still being written (by this live process): never counted.
-    messages.append({"id": next_id, "chat_id": 1, "sender": "llm", "content": "…", "model": MODELS[0],
+    messages.append({"id": next_id, "chat_id": first_id, "sender": "llm", "content": "…", "model": MODELS[0],
                      "status": "streaming", "created_at": START + timedelta(days=1),
                      "writer": process_token()})  # fmt: skip
     with session_scope(write=True) as db:

@@ -18,7 +18,8 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import delete, select, update
 
 from core.conf.db import session_scope
-from core.models import Message
+from core.identity import Identity, acting_as
+from core.models import Chat, Message, User
 from core.repositories import insights_ranks as ranks
 from core.repositories.insights import OUTCOMES, AnswerScope, InsightsRepository, outcome_of
 from core.repositories.insights_daily import DailyAggregates, served
@@ -31,20 +32,28 @@ from core.rollups import (
     MEASURE_SCALES,
 )
 from core.services import chats as chat_service
+from core.services import insights, users
+from core.services.insights import InsightsFilter
 from core.zones import day_shift, local_midnight
-from tests.insights_rows import MODELS, START, ZONE, fill
+from tests.insights_rows import MODELS, START, ZONE, Row, fill
+from tests.test_insights import _check
 
 Sums = tuple[int, ...]
 
 
-def _recount() -> dict[tuple[Any, ...], Sums]:
-    """The rollup as it must be: the finished answers, summed per quarter hour in Python."""
-    found: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * 10)
+def _answers() -> list[tuple[int, Message]]:
+    """Every answer as stored, with its chat's owner."""
     with session_scope() as db:
-        for m in db.scalars(select(Message).where(Message.sender == "llm")):
-            if m.status == "streaming":
-                continue
-            key = (int(m.created_at.timestamp()) // 900, m.model or "", m.model is not None)
+        query = select(Chat.owner_id, Message).join(Chat, Chat.id == Message.chat_id)
+        return [(owner, m) for owner, m in db.execute(query.where(Message.sender == "llm"))]
+
+
+def _recount() -> dict[tuple[Any, ...], Sums]:
+    """The rollup as it must be: the finished answers, summed per owner and quarter hour."""
+    found: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * 10)
+    for owner, m in _answers():
+        if m.status != "streaming":
+            key = (owner, int(m.created_at.timestamp()) // 900, m.model or "", m.model is not None)
             sums = found[key]
             sums[OUTCOMES.index(outcome_of(m.status, m.finish_reason))] += 1
             for i, value in enumerate((
@@ -61,58 +70,62 @@ def _rollup() -> dict[tuple[Any, ...], Sums]:
     b = ANSWER_BUCKETS.c
     with session_scope() as db:
         rows = db.execute(
-            select(b.slot, b.model, b.model_known, b.complete, b.length, b.stopped, b.error,
+            select(b.owner_id, b.slot, b.model, b.model_known, b.complete, b.length, b.stopped, b.error,
                    b.tokens_in, b.tokens_out, b.with_speed, b.with_ttft, b.with_length,
                    b.with_points)
         ).all()  # fmt: skip
-    kept = {(r[0], r[1], bool(r[2])): tuple(int(v) for v in r[3:]) for r in rows}
+    kept = {(r[0], r[1], r[2], bool(r[3])): tuple(int(v) for v in r[4:]) for r in rows}
     return {key: sums for key, sums in kept.items() if any(sums)}  # emptied slots stay as zeros
 
 
 def _histogram() -> dict[tuple[Any, ...], int]:
     m = ANSWER_MEASURES.c
     with session_scope() as db:
-        rows = db.execute(select(m.measure, m.model, m.model_known, m.bin, m.answers)).all()
-    return {(r[0], r[1], bool(r[2]), r[3]): int(r[4]) for r in rows if r[4]}
+        rows = db.execute(
+            select(m.owner_id, m.measure, m.model, m.model_known, m.bin, m.answers)
+        ).all()
+    return {(r[0], r[1], r[2], bool(r[3]), r[4]): int(r[5]) for r in rows if r[5]}
 
 
 def _rebin() -> dict[tuple[Any, ...], int]:
     """The histogram as it must be: every answer's measures, binned in Python."""
     found: dict[tuple[Any, ...], int] = defaultdict(int)
-    with session_scope() as db:
-        for m in db.scalars(select(Message).where(Message.sender == "llm")):
-            values = {"tps": m.tokens_per_second, "ttft": m.time_to_first_token,
-                      "length": m.completion_tokens}  # fmt: skip
-            for measure, value in values.items():
-                if value is not None:
-                    key = (m.model or "", m.model is not None)
-                    found[(measure, *key, math.floor(value * MEASURE_SCALES[measure]))] += 1
+    for owner, m in _answers():
+        values = {"tps": m.tokens_per_second, "ttft": m.time_to_first_token,
+                  "length": m.completion_tokens}  # fmt: skip
+        for measure, value in values.items():
+            if value is not None:
+                key = (owner, measure, m.model or "", m.model is not None)
+                found[(*key, math.floor(value * MEASURE_SCALES[measure]))] += 1
     return dict(found)
 
 
-def _reach() -> tuple[dict[int, tuple[int, int]], dict[int, int]]:
+def _reach() -> tuple[dict[tuple[int, int], tuple[int, int]], dict[int, int]]:
     """(per chat: finished answers and questions they answer; per question: its answers), as
     the tables hold them and without rows of zeros."""
     with session_scope() as db:
         chats = db.execute(select(CHAT_REACH)).all()
         questions = db.execute(select(ANSWERED_QUESTIONS)).all()
     return (
-        {r[0]: (int(r[1]), int(r[2])) for r in chats if r[1] or r[2]},
+        {
+            (r.owner_id, r.chat_id): (int(r.answers), int(r.questions))
+            for r in chats
+            if r.answers or r.questions
+        },
         {r[0]: int(r[1]) for r in questions if r[1]},
     )
 
 
-def _recount_reach() -> tuple[dict[int, tuple[int, int]], dict[int, int]]:
-    answers: dict[int, int] = defaultdict(int)
-    asked: dict[int, set[int]] = defaultdict(set)
+def _recount_reach() -> tuple[dict[tuple[int, int], tuple[int, int]], dict[int, int]]:
+    answers: dict[tuple[int, int], int] = defaultdict(int)
+    asked: dict[tuple[int, int], set[int]] = defaultdict(set)
     per_question: dict[int, int] = defaultdict(int)
-    with session_scope() as db:
-        for m in db.scalars(select(Message).where(Message.sender == "llm")):
-            if m.status != "streaming":
-                answers[m.chat_id] += 1
-                if m.parent_id is not None:
-                    asked[m.chat_id].add(m.parent_id)
-                    per_question[m.parent_id] += 1
+    for owner, m in _answers():
+        if m.status != "streaming":
+            answers[(owner, m.chat_id)] += 1
+            if m.parent_id is not None:
+                asked[(owner, m.chat_id)].add(m.parent_id)
+                per_question[m.parent_id] += 1
     return {c: (n, len(asked[c])) for c, n in answers.items()}, dict(per_question)
 
 
@@ -236,3 +249,45 @@ def test_the_models_offered_are_those_of_the_finished_answers_and_of_those_being
     finished = sorted({r.model for r in rows if r.model and r.model != MODELS[2]})
     unknown = [None] if any(r.model is None for r in rows) else []
     assert used == [*sorted([*finished, "zeta-writing"]), *unknown]
+
+
+def test_each_person_counts_only_their_own_answers(db: str) -> None:
+    """Alice and Bob answered with the same models in the same quarter hours: the rollups keep
+    them apart (from the triggers, through a chat changing hands and a person leaving), and each
+    one's first view — read from the rollups — is exactly what their own rows say."""
+    alice = users.sign_in(Identity("http://idp", "alice", "alice@example.com", "Alice"))
+    bob = users.sign_in(Identity("http://idp", "bob", "bob@example.com", "Bob"))
+    with acting_as(alice.id):
+        hers = fill()
+    with acting_as(bob.id):
+        his = fill(100, seed=11, first_id=10_000)
+    shared = {(r.model, int(r.created_at.timestamp()) // 900) for r in hers}
+    assert any((r.model, int(r.created_at.timestamp()) // 900) in shared for r in his)
+    assert _both_exact()
+
+    def check(owner: int, rows: list[Row]) -> None:
+        insights.forget()
+        with acting_as(owner):
+            flt = InsightsFilter(zone=ZONE)
+            view = insights.overview(flt)
+            _check(view, rows)
+            # the writing answer is each one's own: fill() gives each the same models
+            assert set(insights.filter_options().models) == {r.model or "" for r in rows}
+
+    shift = day_shift(ZONE, START - timedelta(days=2), START + timedelta(days=20))
+    assert served(AnswerScope(), shift) and ranks.serves(None, None, (), False)  # rollups read
+    check(alice.id, hers)
+    check(bob.id, his)
+    with acting_as(None):  # the local user has answered nothing
+        insights.forget()
+        assert not insights.overview(InsightsFilter()).history
+    moved = hers[0].chat_id  # one of Alice's chats becomes Bob's
+    with session_scope(write=True) as s:
+        s.execute(update(Chat).where(Chat.id == moved).values(owner_id=bob.id))
+    assert _both_exact()
+    check(alice.id, [r for r in hers if r.chat_id != moved])
+    check(bob.id, his + [r for r in hers if r.chat_id == moved])
+    with session_scope(write=True) as s:  # Alice leaves: her chats go with her
+        s.execute(delete(User).where(User.id == alice.id))
+    assert _both_exact()
+    check(bob.id, his + [r for r in hers if r.chat_id == moved])

@@ -4,7 +4,6 @@ to nothing and up again, and the migrated schema is exactly what ``core.models``
 from __future__ import annotations
 
 from collections.abc import Iterator
-from typing import Any
 
 import pytest
 from alembic import command
@@ -15,7 +14,6 @@ from sqlalchemy import Engine, inspect, text
 
 from core.conf.db import _alembic_config, create_db_engine, init_db
 from core.models import INSIGHTS_INDEXES, Base, exists_on
-from core.rollups import REACH_INDEX
 
 TABLES = {"chats", "messages", "app_settings"}
 INDEXES = {
@@ -271,112 +269,6 @@ def test_0009_gives_every_chat_a_kind_and_indexes_the_answers_with_nothing_lost(
     }
     with engine.connect() as connection:
         assert connection.execute(query).all() == before
-
-
-def test_0014_fills_the_insights_rollup_from_old_answers_and_goes_back(engine: Engine) -> None:
-    """A database at 0013 with a chat (a question, answers of two models and of none, an error,
-    one still streaming): 0014 sums the finished answers per quarter hour and model, and its
-    triggers follow later writes; down again, the table and its triggers go, the messages and
-    the search triggers stay; up again, the sums are rebuilt."""
-    config = _alembic_config(engine)
-    command.upgrade(config, "0013")
-    triggers = _triggers(engine)
-    with engine.begin() as db:
-        db.execute(
-            text(
-                "INSERT INTO chats (id, title, created_at, last_activity, message_count,"
-                " own_settings, title_by_user, pinned, archived, owner_id)"
-                " VALUES (1, 'Old chat', '2026-01-02 03:04:05', '2026-01-02 03:04:05', 6,"
-                " false, false, false, false, (SELECT id FROM users WHERE issuer = 'local'))"
-            )
-        )
-        rows = [  # id, sender, status, finish, model, prompt, completion, ttft, tps, at
-            (1, "user", "complete", None, None, None, None, None, None, "2026-01-02 03:04:05"),
-            (2, "llm", "complete", "stop", "qwen3-8b", 10, 20, 0.5, 40.0, "2026-01-02 03:05:00"),
-            (3, "llm", "complete", "length", "qwen3-8b", 30, 40, None, 41.0,
-             "2026-01-02 03:14:59"),
-            (4, "llm", "error", None, "gemma-3-4b", 50, None, None, None, "2026-01-02 03:15:00"),
-            (5, "llm", "stopped", None, None, 7, 8, 0.25, None, "2026-01-02 03:16:00"),
-            (6, "llm", "streaming", None, "qwen3-8b", 9, 9, 0.1, 9.0, "2026-01-02 03:17:00"),
-        ]  # fmt: skip
-        for row in rows:
-            db.execute(
-                text(
-                    "INSERT INTO messages (id, chat_id, sender, content, reasoning, status,"
-                    " finish_reason, model, prompt_tokens, completion_tokens, time_to_first_token,"
-                    " tokens_per_second, created_at, parent_id) VALUES (:id, 1, :sender, 'text',"
-                    " '', :status, :finish, :model, :p, :c, :ttft, :tps, :at, :parent)"
-                ),
-                dict(zip(("id", "sender", "status", "finish", "model", "p", "c", "ttft", "tps",
-                          "at"), row, strict=True), parent=None if row[0] == 1 else 1),
-            )  # fmt: skip
-    messages = text("SELECT id, status, model, prompt_tokens FROM messages ORDER BY id")
-    with engine.connect() as db:
-        before = db.execute(messages).all()
-    slot = 1767323100 // 900  # 2026-01-02 03:05 UTC, in quarter hours since 1970
-    # complete, length, stopped, error, tokens in, out, with speed, ttft, length, points
-    expected = {
-        (slot, "qwen3-8b", True): (1, 1, 0, 0, 40, 60, 2, 1, 2, 1),
-        (slot + 1, "gemma-3-4b", True): (0, 0, 0, 1, 50, 0, 0, 0, 0, 0),
-        (slot + 1, "", False): (0, 0, 1, 0, 7, 8, 0, 1, 1, 1),
-    }
-    buckets = text(
-        "SELECT slot, model, model_known, complete, length, stopped, error, tokens_in,"
-        " tokens_out, with_speed, with_ttft, with_length, with_points FROM answer_buckets"
-    )
-
-    def rollup() -> dict[tuple[Any, ...], tuple[int, ...]]:
-        with engine.connect() as db:
-            found = db.execute(buckets).all()
-        kept = {(r[0], r[1], bool(r[2])): tuple(int(v) for v in r[3:]) for r in found}
-        return {key: sums for key, sums in kept.items() if any(sums)}
-
-    def histogram() -> dict[tuple[Any, ...], int]:
-        query = text("SELECT measure, model, model_known, bin, answers FROM answer_measures")
-        with engine.connect() as db:
-            return {(r[0], r[1], bool(r[2]), r[3]): r[4] for r in db.execute(query) if r[4]}
-
-    # Every answer's measures, streaming or not (as the percentiles' walks read them), binned:
-    # tokens/s by 1/4, first token by 1/64 s, length by 4 tokens.
-    measures = {("tps", "qwen3-8b", True, 160): 1, ("tps", "qwen3-8b", True, 164): 1,
-                ("tps", "qwen3-8b", True, 36): 1, ("ttft", "qwen3-8b", True, 32): 1,
-                ("ttft", "", False, 16): 1, ("ttft", "qwen3-8b", True, 6): 1,
-                ("length", "qwen3-8b", True, 5): 1, ("length", "qwen3-8b", True, 10): 1,
-                ("length", "", False, 2): 1, ("length", "qwen3-8b", True, 2): 1}  # fmt: skip
-
-    def reach() -> tuple[list[Any], list[Any]]:
-        with engine.connect() as db:
-            chats = db.execute(text("SELECT chat_id, answers, questions FROM chat_reach")).all()
-            asked = db.execute(text("SELECT question_id, answers FROM answered_questions")).all()
-        return [tuple(r) for r in chats], [tuple(r) for r in asked]
-
-    command.upgrade(config, "0014")
-    assert REACH_INDEX.name in {ix["name"] for ix in inspect(engine).get_indexes("messages")}
-    assert rollup() == expected
-    assert histogram() == measures
-    assert reach() == ([(1, 4, 1)], [(1, 4)])  # answers 2 to 5 (not the streaming one), of 1
-    with engine.begin() as db:  # the streaming answer ends; the error is deleted
-        db.execute(text("UPDATE messages SET status = 'complete' WHERE id = 6"))
-        db.execute(text("DELETE FROM messages WHERE id = 4"))
-    expected[(slot + 1, "qwen3-8b", True)] = (1, 0, 0, 0, 9, 9, 1, 1, 1, 1)
-    del expected[(slot + 1, "gemma-3-4b", True)]
-    assert rollup() == expected
-    assert histogram() == measures
-    assert reach() == ([(1, 4, 1)], [(1, 4)])  # one came, one went
-
-    command.downgrade(config, "0013")
-    rollups = {"answer_buckets", "answer_measures", "answered_questions", "chat_reach"}
-    assert not rollups & set(inspect(engine).get_table_names())
-    assert REACH_INDEX.name not in {ix["name"] for ix in inspect(engine).get_indexes("messages")}
-    assert _triggers(engine) == triggers  # the rollup's went, the search index's stay
-    with engine.connect() as db:
-        after = db.execute(messages).all()
-    assert after == [row if row[0] != 6 else (6, "complete", *row[2:]) for row in before
-                     if row[0] != 4]  # fmt: skip
-    command.upgrade(config, "head")
-    assert rollup() == expected
-    assert histogram() == measures
-    assert reach() == ([(1, 4, 1)], [(1, 4)])
 
 
 def test_0013_indexes_existing_files_and_going_back_keeps_the_search_triggers(

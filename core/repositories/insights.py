@@ -63,6 +63,7 @@ from core.models import ANSWERS, Chat, ChatTag, Message, Tag
 from core.repositories import insights_ranks as ranks
 from core.repositories.messages import STREAMING
 from core.repositories.scope import my_messages_apart as mine
+from core.repositories.scope import owner_value
 from core.rollups import ANSWER_BUCKETS
 from core.vocab import Sender, Status
 
@@ -212,13 +213,13 @@ class InsightsRepository:
         b = ANSWER_BUCKETS.c
         finished = (
             select(b.model, b.model_known)
-            .where(b.complete + b.length + b.stopped + b.error > 0)
+            .where(b.owner_id == owner_value(), b.complete + b.length + b.stopped + b.error > 0)
             .distinct()
         )
         names = {model if known else None for model, known in self.db.execute(finished)}
         # The status alone, as ix_messages_streaming states it (with the sender too, SQLite
         # would rather walk an index of every answer).
-        writing = self.db.execute(select(Message.model, Message.sender).where(STREAMING))
+        writing = self.db.execute(select(Message.model, Message.sender).where(STREAMING, mine()))
         names.update(model for model, sender in writing if sender == Sender.LLM)
         return sorted(names, key=lambda name: (name is None, name or ""))
 

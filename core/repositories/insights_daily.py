@@ -42,6 +42,7 @@ from core.repositories.insights import (
     local_day,
     outcome_of,
 )
+from core.repositories.scope import owner_value
 from core.rollups import ANSWER_BUCKETS, CHAT_REACH
 
 SLOT: Final = 900  # seconds in a slot of answer_buckets (migration 0014)
@@ -111,7 +112,9 @@ class DailyAggregates:
         if scope == AnswerScope():
             c = CHAT_REACH.c
             row = self.db.execute(
-                select(func.count(case((c.answers > 0, 1))), func.sum(c.questions))
+                select(func.count(case((c.answers > 0, 1))), func.sum(c.questions)).where(
+                    c.owner_id == owner_value()
+                )
             ).one()
             return int(row[0]), int(row[1] or 0)
         questions = (
@@ -128,7 +131,7 @@ class DailyAggregates:
     # --- the rollup ---------------------------------------------------------------------------
     def _where(self, scope: AnswerScope) -> list[ColumnElement[bool]]:
         b = ANSWER_BUCKETS.c
-        where: list[ColumnElement[bool]] = []
+        where: list[ColumnElement[bool]] = [b.owner_id == owner_value()]  # the owner's range
         if scope.start is not None:
             where.append(b.slot >= _slot(scope.start))
         if scope.end is not None:

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from sqlalchemy import and_, func, or_, select
 from sqlalchemy.orm import Session
 
+from core.repositories.scope import owner_value
 from core.rollups import ANSWER_MEASURES, MEASURE_SCALES
 
 
@@ -64,7 +65,7 @@ def bins(db: Session, measure: str, models: Sequence[str | None]) -> Bins:
     total = func.sum(m.answers)
     query = (
         select(m.bin, total)
-        .where(m.measure == measure, or_(*named))
+        .where(m.owner_id == owner_value(), m.measure == measure, or_(*named))
         .group_by(m.bin)
         .having(total > 0)
         .order_by(m.bin)

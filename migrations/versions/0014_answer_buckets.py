@@ -1,46 +1,63 @@
-"""Insights rollups, kept by triggers on ``messages``: ``answer_buckets`` (the finished answers
-per quarter hour and model), ``answer_measures`` (a histogram of each model's measures),
+"""Insights rollups, kept by triggers on ``messages``: ``answer_buckets`` (the finished answers per
+quarter hour and model), ``answer_measures`` (a histogram of each model's measures),
 ``answered_questions`` and ``chat_reach`` (chats and questions reached).
 
 The Insights page's biggest question — per day, model and outcome: answers, tokens, how many carry
 each measure — read every answer (0.26 s per 200,000 messages on SQLite, growing with the history).
-This table holds the same sums per **slot** (a quarter hour: ``floor(unix seconds / 900)`` of the
-answer's UTC time) and ``model`` (``''`` with ``model_known`` false for answers without one: a key
-column cannot be NULL and still be unique): the answers by outcome (``complete``, ``length``,
-``stopped``, ``error``, as :func:`core.repositories.insights.outcome_of`; columns rather than a
-key, which makes a few times fewer rows), ``tokens_in``, ``tokens_out``, and the answers carrying
-a speed, a first-token time, a length, and both a prompt size and a first-token time (the
-scatter's points). A quarter hour because every time zone in use is a whole number of quarter
-hours from UTC and changes its clocks on a quarter hour: a reader's day, in any zone, is a run of
-whole slots, so per-day sums from slots are exact.
+This table holds the same sums per owner, **slot** (a quarter hour: ``floor(unix seconds / 900)`` of
+the answer's UTC time) and ``model`` (``''`` with ``model_known`` false for answers without one: a
+key column cannot be NULL and still be unique): the answers by outcome (``complete``, ``length``,
+``stopped``, ``error``, as :func:`core.repositories.insights.outcome_of`; columns rather than a key,
+which makes a few times fewer rows), ``tokens_in``, ``tokens_out``, and the answers carrying a
+speed, a first-token time, a length, and both a prompt size and a first-token time (the scatter's
+points). A quarter hour because every time zone in use is a whole number of quarter hours from UTC
+and changes its clocks on a quarter hour: a reader's day, in any zone, is a run of whole slots, so
+per-day sums from slots are exact.
 
 **Kept by the database.** Triggers add an answer's row when it is inserted finished or leaves
-``streaming``, take it away when it is deleted (a version, a chat: the cascade fires them too) and
-move it when a counted column changes (model, status, finish reason, tokens, measures, time): every
-writer — the chat, the workers, import, Compare, deletes — keeps the rollup right without knowing
-about it. SQLite: six triggers (insert, delete, update; for the sums and for the histogram) with
-upserts; PostgreSQL: one PL/pgSQL function (``charla_answer_buckets``) on one row trigger. Slots whose answers were all deleted keep a row of
-zeros (the readers skip them). An answer being written (``streaming``) is not counted, as on the
-page. The table is filled here from the existing answers, in one ``GROUP BY``.
+``streaming``, take it away when it is deleted and move it when a counted column changes (model,
+status, finish reason, tokens, measures, time): every writer — the chat, the workers, import,
+Compare, deletes — keeps the rollups right without knowing about them. SQLite: six triggers (insert,
+delete, update; for the sums and for the histogram); PostgreSQL: one PL/pgSQL function
+(``charla_answer_buckets``) on one row trigger. An answer being written is not counted, as on the
+page. Rows whose answers all went stay as zeros (the readers skip them). Filled here from the
+existing answers, in one ``GROUP BY`` each.
 
-**The percentiles' histogram**, ``answer_measures``: per measure (``tps``, ``ttft``, ``length``),
-model and *bin* of values (``floor(value * scale)``, scales 4, 64 and 1/4: powers of two, so the
-product is exact and a bin begins exactly at ``bin / scale``), how many answers have that value.
-It counts every answer carrying the measure, as the percentile walks do
+**The owner** (the answer's chat's, a primary-key probe in each statement) leads every key: one
+person's Insights never count another's answers. Two triggers on ``chats`` keep it right: before a
+chat is deleted its messages are deleted (while the chat, and so its owner, is still there to read;
+a cascade runs after it is gone), and when a chat changes hands (``users claim-local``) its answers
+move to the new owner's rows.
+
+**No deadlock on PostgreSQL**, where writers run at once: each statement applies a row's change as
+deltas grouped by key and **in key order** (``INSERT ... SELECT ... GROUP BY ... ORDER BY ... ON
+CONFLICT DO UPDATE``; an update's old and new halves merged when they share a row, nothing written
+when they cancel), and the tables are always written in one order (``answer_buckets``,
+``answer_measures``, ``answered_questions``, ``chat_reach``). Every trigger thus locks the shared
+rows it needs in one global order: two sessions saving answers may wait for each other, never in a
+cycle (tests/test_rollup_concurrency.py forces the interleaving that deadlocked when an update took
+its old row out before putting its new one in). SQLite has one writer at a time.
+
+**The percentiles' histogram**, ``answer_measures``: per owner, measure (``tps``, ``ttft``,
+``length``), model and *bin* of values (``floor(value * scale)``, scales 4, 64 and 1/4: powers of
+two, so the product is exact and a bin begins exactly at ``bin / scale``), how many answers have
+that value. It counts every answer carrying the measure, as the percentile walks do
 (:mod:`core.repositories.insights_ranks`, which explains its use). Same triggers, same upserts.
 
-**"Chats and questions reached"** cannot be summed per slot (a question is one however many
-answers it has). Over the whole history (the page's first view) it is a sum over chats:
-``answered_questions`` holds each question's finished answers and ``chat_reach`` each chat's
-finished answers and the questions among them that have some; the same triggers move a question
-in or out of its chat's count when its first answer comes or its last goes (a version deleted, a
-message spliced out: ``parent_id`` is followed too). With a period or models it stays a pass over
-the answers; ``ix_answers_reach`` (chat, question, then what the filters read; answers only) lets
-it group question by question in index order instead of sorting every answer twice for
+**"Chats and questions reached"** cannot be summed per slot (a question is one however many answers
+it has). Over the whole history (the page's first view) it is a sum over chats:
+``answered_questions`` holds each question's finished answers and ``chat_reach`` each chat's (with
+its owner) finished answers and the questions among them that have some; the same triggers move a
+question in or out of its chat's count when its first answer comes or its last goes (a version
+deleted, a message spliced out: ``parent_id`` is followed too). With a period or models it stays a
+pass over the answers; ``ix_answers_reach`` (chat, question, then what the filters read; answers
+only) lets it group question by question in index order instead of sorting every answer twice for
 ``count(DISTINCT ...)``.
 
 SQLite: ``WITHOUT ROWID`` (the key is the table's order: a period is one range), and nothing in
 ``messages`` or ``chats`` is rebuilt (a batch copy would drop migration 0008's search triggers).
+
+
 
 Revision ID: 0014
 Revises: 0013
@@ -63,10 +80,14 @@ SLOT_SECONDS = 900
 OUTCOMES = ("complete", "length", "stopped", "error")  # answers by how they ended
 SUMS = (*OUTCOMES, "tokens_in", "tokens_out", "with_speed", "with_ttft", "with_length",
         "with_points")  # fmt: skip
-KEY = ("slot", "model", "model_known")
+KEY = ("owner_id", "slot", "model", "model_known")
+MEASURE_KEY = ("owner_id", "measure", "model", "model_known", "bin")
+REACH_KEY = ("owner_id", "chat_id")
 # What a message changes in the rollup when one of these changes.
 COUNTED = ("sender", "status", "model", "finish_reason", "prompt_tokens", "completion_tokens",
            "time_to_first_token", "tokens_per_second", "created_at", "chat_id", "parent_id")  # fmt: skip
+# The rows a trigger changes: (the message's pseudo-row, "" to add it or "-" to take it away).
+Change = Sequence[tuple[str, str]]
 
 
 def _slot(row: str, dialect: str) -> str:
@@ -103,46 +124,84 @@ def _sums(row: str) -> list[str]:
     ]
 
 
-def _add(row: str, sign: str, dialect: str) -> str:
-    """The upsert that adds (``sign`` "") or takes away ("-") the message ``row`` when it is a
-    finished answer. (The WHERE also lets SQLite parse an upsert from a SELECT as one.)"""
-    values = _key(row, dialect) + [f"{sign}({value})" for value in _sums(row)]
-    updates = ", ".join(f"{s} = answer_buckets.{s} + excluded.{s}" for s in SUMS)
-    return (
-        f"INSERT INTO answer_buckets ({', '.join(KEY + SUMS)}) SELECT {', '.join(values)}"
-        f" WHERE {_counted(row)} ON CONFLICT ({', '.join(KEY)}) DO UPDATE SET {updates}"
-    )
-
-
-def _add_reach(row: str, sign: str) -> list[str]:
-    """The statements that add (``sign`` "") or take away ("-") the finished answer ``row`` in
-    ``answered_questions`` and ``chat_reach``: a chat's question counts while it has answers."""
-    answered = f"{_counted(row)} AND {row}.parent_id IS NOT NULL"
-    now = "1" if sign == "" else "0"  # a question's answers after this one came or went
-    return [
-        "INSERT INTO chat_reach (chat_id, answers, questions)"
-        f" SELECT {row}.chat_id, {sign}1, 0 WHERE {_counted(row)} ON CONFLICT (chat_id)"
-        " DO UPDATE SET answers = chat_reach.answers + excluded.answers",
-        "INSERT INTO answered_questions (question_id, answers)"
-        f" SELECT {row}.parent_id, {sign}1 WHERE {answered} ON CONFLICT (question_id)"
-        " DO UPDATE SET answers = answered_questions.answers + excluded.answers",
-        f"UPDATE chat_reach SET questions = questions {sign or '+'} 1"
-        f" WHERE chat_id = {row}.chat_id AND {answered} AND (SELECT answers FROM"
-        f" answered_questions WHERE question_id = {row}.parent_id) = {now}",
-    ]
-
-
 def _counted(row: str) -> str:
     return f"{row}.sender = 'llm' AND {row}.status <> 'streaming'"
 
 
+def _answered(row: str) -> str:
+    return f"{_counted(row)} AND {row}.parent_id IS NOT NULL"
+
+
+def _named(values: Sequence[str], names: Sequence[str]) -> str:
+    return ", ".join(f"{value} AS {name}" for value, name in zip(values, names, strict=True))
+
+
+def _of_owner(row: str, values: Sequence[str], names: Sequence[str], where: str) -> str:
+    """One half of a change: ``row``'s values under the owner of its chat (none once the chat
+    is gone: the chats' delete trigger takes the messages away first)."""
+    return (
+        f"SELECT chats.owner_id AS owner_id, {_named(values, names)} FROM chats"
+        f" WHERE chats.id = {row}.chat_id AND {where}"
+    )
+
+
+def _apply(table: str, key: Sequence[str], values: Sequence[str], halves: list[str]) -> str:
+    """The upsert that adds ``halves`` (SELECTs of ``key`` + ``values``) to ``table``: summed by
+    key, rows that cancel left out, and **in key order** — every trigger locks the rows it
+    writes in the same order (module docstring: no deadlock on PostgreSQL)."""
+    keys = ", ".join(key)
+    changed = " OR ".join(f"sum(d.{v}) <> 0" for v in values)
+    updates = ", ".join(f"{v} = {table}.{v} + excluded.{v}" for v in values)
+    # "WHERE true": SQLite parses an upsert from a SELECT only with a WHERE.
+    return (
+        f"INSERT INTO {table} ({keys}, {', '.join(values)})"
+        f" SELECT {', '.join(f'd.{k}' for k in key)}, {', '.join(f'sum(d.{v})' for v in values)}"
+        f" FROM ({' UNION ALL '.join(halves)}) AS d WHERE true GROUP BY {keys}"
+        f" HAVING {changed} ORDER BY {keys} ON CONFLICT ({keys}) DO UPDATE SET {updates}"
+    )
+
+
+def _buckets(change: Change, dialect: str) -> str:
+    names = [*KEY[1:], *SUMS]
+    halves = [
+        _of_owner(row, _key(row, dialect) + [f"{sign}({v})" for v in _sums(row)], names,
+                  _counted(row))
+        for row, sign in change
+    ]  # fmt: skip
+    return _apply("answer_buckets", KEY, SUMS, halves)
+
+
+def _reach(change: Change) -> list[str]:
+    """``answered_questions`` (a question's finished answers), then ``chat_reach`` (a chat's
+    finished answers, and its questions: one more when a question's first answer came, one
+    fewer when its last went; nothing when an update keeps the answer on its question)."""
+    asked = [f"SELECT {row}.parent_id AS question_id, {sign}1 AS answers WHERE {_answered(row)}"
+             for row, sign in change]  # fmt: skip
+    halves = []
+    for row, sign in change:
+        kept = [f"({_answered(o)} AND {o}.parent_id = {row}.parent_id)"
+                for o, _ in change if o != row]  # fmt: skip
+        now = "1" if sign == "" else "0"  # its question's answers after this one came or went
+        moved = (
+            f"CASE WHEN {_answered(row)} {''.join(f'AND NOT {k} ' for k in kept)}AND (SELECT"
+            f" answers FROM answered_questions WHERE question_id = {row}.parent_id) = {now}"
+            f" THEN {sign}1 ELSE 0 END"
+        )
+        halves.append(_of_owner(row, [f"{row}.chat_id", f"{sign}1", moved],
+                                ["chat_id", "answers", "questions"], _counted(row)))  # fmt: skip
+    return [
+        _apply("answered_questions", ("question_id",), ("answers",), asked),
+        _apply("chat_reach", REACH_KEY, ("answers", "questions"), halves),
+    ]
+
+
 def _fill(dialect: str) -> str:
-    key = _key("messages", dialect)
+    key = ["chats.owner_id", *_key("messages", dialect)]
     sums = [f"sum({value})" for value in _sums("messages")]
     return (
         f"INSERT INTO answer_buckets ({', '.join(KEY + SUMS)})"
-        f" SELECT {', '.join(key + sums)} FROM messages WHERE {_counted('messages')}"
-        f" GROUP BY {', '.join(key)}"
+        f" SELECT {', '.join(key + sums)} FROM messages JOIN chats ON chats.id = messages.chat_id"
+        f" WHERE {_counted('messages')} GROUP BY {', '.join(key)}"
     )
 
 
@@ -150,7 +209,8 @@ def _fill(dialect: str) -> str:
 # ``x * scale`` is exact and a bin's lower edge, ``bin / scale``, is exactly where it begins).
 MEASURES = {"tps": ("tokens_per_second", "4"), "ttft": ("time_to_first_token", "64"),
             "length": ("completion_tokens", "0.25")}  # fmt: skip
-MEASURED = ("sender", "model", "tokens_per_second", "time_to_first_token", "completion_tokens")
+MEASURED = ("sender", "model", "tokens_per_second", "time_to_first_token", "completion_tokens",
+            "chat_id")  # fmt: skip
 
 
 def _bin(value: str, scale: str, dialect: str) -> str:
@@ -170,33 +230,57 @@ def _has(row: str, measure: str) -> str:
     return f"{row}.sender = 'llm' AND {row}.{MEASURES[measure][0]} IS NOT NULL"
 
 
-def _add_measures(row: str, sign: str, dialect: str) -> list[str]:
-    """The upserts that add or take away ``row``'s measures in ``answer_measures``."""
-    return [
-        "INSERT INTO answer_measures (measure, model, model_known, bin, answers)"
-        f" SELECT {', '.join(_measure_key(row, measure, dialect))}, {sign}1"
-        f" WHERE {_has(row, measure)} ON CONFLICT (measure, model, model_known, bin)"
-        " DO UPDATE SET answers = answer_measures.answers + excluded.answers"
-        for measure in MEASURES
-    ]
+def _measures(change: Change, dialect: str) -> str:
+    """The upsert that adds or takes away the change's measures in ``answer_measures``."""
+    halves = [
+        _of_owner(row, [*_measure_key(row, measure, dialect), f"{sign}1"],
+                  [*MEASURE_KEY[1:], "answers"], _has(row, measure))
+        for row, sign in change for measure in MEASURES
+    ]  # fmt: skip
+    return _apply("answer_measures", MEASURE_KEY, ("answers",), halves)
 
 
 def _fill_measures(dialect: str) -> list[str]:
     statements = []
     for measure in MEASURES:
-        key = _measure_key("messages", measure, dialect)
+        key = ["chats.owner_id", *_measure_key("messages", measure, dialect)]
         statements.append(
-            "INSERT INTO answer_measures (measure, model, model_known, bin, answers)"
-            f" SELECT {', '.join(key)}, count(*) FROM messages WHERE {_has('messages', measure)}"
-            f" GROUP BY {', '.join(key[1:])}"
+            f"INSERT INTO answer_measures ({', '.join(MEASURE_KEY)}, answers)"
+            f" SELECT {', '.join(key)}, count(*) FROM messages JOIN chats"
+            f" ON chats.id = messages.chat_id WHERE {_has('messages', measure)}"
+            f" GROUP BY {', '.join(key[:1] + key[2:])}"
         )
     return statements
+
+
+def _moved(dialect: str) -> list[str]:
+    """A chat changes hands: its answers move from ``OLD.owner_id``'s rows to ``NEW.owner_id``'s
+    (grouped and in key order, as every change)."""
+    buckets, measures = [], []
+    where = "FROM messages WHERE messages.chat_id = OLD.id AND"
+    for owner, sign in (("OLD", "-"), ("NEW", "")):
+        values = _key("messages", dialect) + [f"{sign}({v})" for v in _sums("messages")]
+        named = _named(values, [*KEY[1:], *SUMS])
+        buckets.append(
+            f"SELECT {owner}.owner_id AS owner_id, {named} {where} {_counted('messages')}"
+        )
+        for measure in MEASURES:
+            named = _named(_measure_key("messages", measure, dialect), MEASURE_KEY[1:])
+            measures.append(f"SELECT {owner}.owner_id AS owner_id, {named}, {sign}1 AS answers"
+                            f" {where} {_has('messages', measure)}")  # fmt: skip
+    return [
+        _apply("answer_buckets", KEY, SUMS, buckets),
+        _apply("answer_measures", MEASURE_KEY, ("answers",), measures),
+        "UPDATE chat_reach SET owner_id = NEW.owner_id"
+        " WHERE owner_id = OLD.owner_id AND chat_id = OLD.id",
+    ]
 
 
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
     op.create_table(
         "answer_buckets",
+        sa.Column("owner_id", sa.Integer(), nullable=False),
         sa.Column("slot", sa.BigInteger(), nullable=False),
         sa.Column("model", sa.String(300), nullable=False),
         sa.Column("model_known", sa.Boolean(), nullable=False),
@@ -207,12 +291,13 @@ def upgrade() -> None:
     op.execute(_fill(dialect))
     op.create_table(
         "answer_measures",
+        sa.Column("owner_id", sa.Integer(), nullable=False),
         sa.Column("measure", sa.String(8), nullable=False),
         sa.Column("model", sa.String(300), nullable=False),
         sa.Column("model_known", sa.Boolean(), nullable=False),
         sa.Column("bin", sa.BigInteger(), nullable=False),
         sa.Column("answers", sa.BigInteger(), nullable=False),
-        sa.PrimaryKeyConstraint("measure", "model", "model_known", "bin", name="pk_answer_measures"),
+        sa.PrimaryKeyConstraint(*MEASURE_KEY, name="pk_answer_measures"),
         sqlite_with_rowid=False,
     )
     for statement in _fill_measures(dialect):
@@ -224,9 +309,12 @@ def upgrade() -> None:
     )
     op.create_table(
         "chat_reach",
-        sa.Column("chat_id", sa.Integer(), primary_key=True, autoincrement=False),
+        sa.Column("owner_id", sa.Integer(), nullable=False),
+        sa.Column("chat_id", sa.Integer(), nullable=False),
         sa.Column("answers", sa.BigInteger(), nullable=False),
         sa.Column("questions", sa.BigInteger(), nullable=False),
+        sa.PrimaryKeyConstraint(*REACH_KEY, name="pk_chat_reach"),
+        sqlite_with_rowid=False,
     )
     counted = _counted("messages")
     op.execute(
@@ -234,8 +322,9 @@ def upgrade() -> None:
         f" FROM messages WHERE {counted} AND parent_id IS NOT NULL GROUP BY parent_id"
     )
     op.execute(
-        "INSERT INTO chat_reach (chat_id, answers, questions) SELECT chat_id, count(*),"
-        f" count(DISTINCT parent_id) FROM messages WHERE {counted} GROUP BY chat_id"
+        "INSERT INTO chat_reach (owner_id, chat_id, answers, questions) SELECT chats.owner_id,"
+        " messages.chat_id, count(*), count(DISTINCT messages.parent_id) FROM messages JOIN chats"
+        f" ON chats.id = messages.chat_id WHERE {counted} GROUP BY chats.owner_id, messages.chat_id"
     )
     # "Chats and questions reached" with filters: the answers in chat and question order (a
     # group per question, no sort), with what the filters read.
@@ -246,41 +335,50 @@ def upgrade() -> None:
         sqlite_where=sa.text("sender = 'llm'"),
         postgresql_where=sa.text("sender = 'llm'"),
     )
+    changes: dict[str, Change] = {
+        "insert": [("NEW", "")], "delete": [("OLD", "-")], "update": [("OLD", "-"), ("NEW", "")],
+    }  # fmt: skip
     if dialect == "sqlite":
-        columns = ", ".join(COUNTED)
-        for name, event, body in (
-            ("insert", "AFTER INSERT", [("NEW", "")]),
-            ("delete", "AFTER DELETE", [("OLD", "-")]),
-            ("update", f"AFTER UPDATE OF {columns}", [("OLD", "-"), ("NEW", "")]),
-        ):
-            statements = [
-                f"{sql};" for row, sign in body for sql in [_add(row, sign, dialect),
-                                                            *_add_reach(row, sign)]
-            ]  # fmt: skip
-            when = " OR ".join(f"({_counted(row)})" for row, _ in body)  # questions: nothing
+        for name, event in (("insert", "AFTER INSERT"), ("delete", "AFTER DELETE"),
+                            ("update", f"AFTER UPDATE OF {', '.join(COUNTED)}")):  # fmt: skip
+            change = changes[name]
+            statements = [_buckets(change, dialect), *_reach(change)]
+            when = " OR ".join(f"({_counted(row)})" for row, _ in change)  # questions: nothing
             op.execute(
                 f"CREATE TRIGGER answer_buckets_{name} {event} ON messages WHEN {when}"
-                f" BEGIN {' '.join(statements)} END"
+                f" BEGIN {' '.join(f'{sql};' for sql in statements)} END"
             )
-        for name, event, body in (
-            ("insert", "AFTER INSERT", [("NEW", "")]),
-            ("delete", "AFTER DELETE", [("OLD", "-")]),
-            ("update", f"AFTER UPDATE OF {', '.join(MEASURED)}", [("OLD", "-"), ("NEW", "")]),
-        ):
-            statements = [f"{sql};" for row, sign in body for sql in _add_measures(row, sign, dialect)]
-            when = " OR ".join(f"{row}.sender = 'llm'" for row, _ in body)
+        for name, event in (("insert", "AFTER INSERT"), ("delete", "AFTER DELETE"),
+                            ("update", f"AFTER UPDATE OF {', '.join(MEASURED)}")):  # fmt: skip
+            change = changes[name]
+            when = " OR ".join(f"{row}.sender = 'llm'" for row, _ in change)
             op.execute(
                 f"CREATE TRIGGER answer_measures_{name} {event} ON messages WHEN {when}"
-                f" BEGIN {' '.join(statements)} END"
+                f" BEGIN {_measures(change, dialect)}; END"
             )
+        op.execute(
+            "CREATE TRIGGER rollups_chat_delete BEFORE DELETE ON chats"
+            " BEGIN DELETE FROM messages WHERE chat_id = OLD.id; END"
+        )
+        op.execute(
+            "CREATE TRIGGER rollups_chat_owner AFTER UPDATE OF owner_id ON chats"
+            " WHEN OLD.owner_id IS NOT NEW.owner_id"
+            f" BEGIN {' '.join(f'{sql};' for sql in _moved(dialect))} END"
+        )
         return
-    old_measures = "; ".join(_add_measures("OLD", "-", dialect) + _add_reach("OLD", "-"))
-    new_measures = "; ".join(_add_measures("NEW", "", dialect) + _add_reach("NEW", ""))
+
+    def body(change: Change) -> str:
+        return "; ".join([_buckets(change, dialect), _measures(change, dialect), *_reach(change)])
+
+    # One row trigger; each operation's statements in the tables' order (the docstring's lock
+    # order): an update's old and new rows together.
     op.execute(
         "CREATE FUNCTION charla_answer_buckets() RETURNS trigger LANGUAGE plpgsql AS $$\n"
         "BEGIN\n"
-        f"  IF TG_OP <> 'INSERT' THEN {_add('OLD', '-', dialect)}; {old_measures}; END IF;\n"
-        f"  IF TG_OP <> 'DELETE' THEN {_add('NEW', '', dialect)}; {new_measures}; END IF;\n"
+        f"  IF TG_OP = 'INSERT' THEN {body(changes['insert'])};\n"
+        f"  ELSIF TG_OP = 'DELETE' THEN {body(changes['delete'])};\n"
+        f"  ELSE {body(changes['update'])};\n"
+        "  END IF;\n"
         "  RETURN NULL;\n"
         "END\n"
         "$$"
@@ -288,6 +386,26 @@ def upgrade() -> None:
     op.execute(
         "CREATE TRIGGER answer_buckets_sync AFTER INSERT OR DELETE OR UPDATE OF"
         f" {', '.join(COUNTED)} ON messages FOR EACH ROW EXECUTE FUNCTION charla_answer_buckets()"
+    )
+    op.execute(
+        "CREATE FUNCTION charla_chat_rollups() RETURNS trigger LANGUAGE plpgsql AS $$\n"
+        "BEGIN\n"
+        "  IF TG_OP = 'DELETE' THEN\n"
+        "    DELETE FROM messages WHERE chat_id = OLD.id;\n"
+        "    RETURN OLD;\n"
+        "  END IF;\n"
+        f"  {'; '.join(_moved(dialect))};\n"
+        "  RETURN NULL;\n"
+        "END\n"
+        "$$"
+    )
+    op.execute(
+        "CREATE TRIGGER rollups_chat_delete BEFORE DELETE ON chats"
+        " FOR EACH ROW EXECUTE FUNCTION charla_chat_rollups()"
+    )
+    op.execute(
+        "CREATE TRIGGER rollups_chat_owner AFTER UPDATE OF owner_id ON chats FOR EACH ROW"
+        " WHEN (OLD.owner_id IS DISTINCT FROM NEW.owner_id) EXECUTE FUNCTION charla_chat_rollups()"
     )
 
 
@@ -297,9 +415,14 @@ def downgrade() -> None:
         for name in ("insert", "delete", "update"):
             op.execute(f"DROP TRIGGER IF EXISTS answer_buckets_{name}")
             op.execute(f"DROP TRIGGER IF EXISTS answer_measures_{name}")
+        op.execute("DROP TRIGGER IF EXISTS rollups_chat_delete")
+        op.execute("DROP TRIGGER IF EXISTS rollups_chat_owner")
     else:
         op.execute("DROP TRIGGER IF EXISTS answer_buckets_sync ON messages")
         op.execute("DROP FUNCTION IF EXISTS charla_answer_buckets()")
+        op.execute("DROP TRIGGER IF EXISTS rollups_chat_delete ON chats")
+        op.execute("DROP TRIGGER IF EXISTS rollups_chat_owner ON chats")
+        op.execute("DROP FUNCTION IF EXISTS charla_chat_rollups()")
     op.drop_table("chat_reach")
     op.drop_table("answered_questions")
     op.drop_table("answer_measures")
