@@ -36,7 +36,10 @@ when they cancel), and the tables are always written in one order (``answer_buck
 ``answer_measures``, ``answered_questions``, ``chat_reach``). Every trigger thus locks the shared
 rows it needs in one global order: two sessions saving answers may wait for each other, never in a
 cycle (tests/test_rollup_concurrency.py forces the interleaving that deadlocked when an update took
-its old row out before putting its new one in). SQLite has one writer at a time.
+its old row out before putting its new one in). SQLite has one writer at a time. Left: one
+statement changing many answers (a chat deleted) runs the trigger row by row, so two of those of
+one person at the same moment could still cross; PostgreSQL then stops one with an error (never a
+hang), and different people never share a row (the owner leads every key).
 
 **The percentiles' histogram**, ``answer_measures``: per owner, measure (``tps``, ``ttft``,
 ``length``), model and *bin* of values (``floor(value * scale)``, scales 4, 64 and 1/4: powers of
