@@ -1,10 +1,17 @@
-"""The Insights page's six charts: Altair specs over the small frames of an
+"""The Insights page's six charts: Vega-Lite specs over the small rows of an
 :class:`~core.services.insights.Overview`, each with a one-line reading of what it shows.
 
-Each builder returns ``(chart, reading)``; pandas only shapes the few hundred aggregated rows the
-database returned. Every chart has a point selection named :data:`PICK` over fields that say what
-was clicked (a day key, a model, an outcome, an answer id): :mod:`ui.insights_view` turns the
-latest click into a :class:`~core.services.insights.Narrow` and lists the answers behind it.
+Each builder returns ``(spec, reading)``: the spec is written as the dict Streamlit's
+``st.vega_lite_chart`` takes (Vega-Lite, the grammar Altair writes too), its data inline. Building
+them through Altair objects and ``to_dict`` cost more than every query of the page together
+(about 140 ms of a first view at a million messages: Altair infers and validates each encoding
+against the schema on every build); the dicts cost a few milliseconds. What Altair's validation
+guarded is checked once by the tests instead: every builder's spec, for histories of every shape,
+against the Vega-Lite schema Altair ships (tests/ui/test_insights_specs.py).
+
+Every chart has a point selection named :data:`PICK` over fields that say what was clicked (a day
+key, a model, an outcome, an answer id): :mod:`ui.insights_view` turns the latest click into a
+:class:`~core.services.insights.Narrow` and lists the answers behind it.
 
 Models keep one colour in every chart (one scale, one domain). With 2,000 marks or fewer
 Streamlit draws Vega charts as SVG: each bar and point is an element with an accessible label,
@@ -20,18 +27,22 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any, Final
 
-import altair as alt
 import pandas as pd
+from altair import SCHEMA_URL
 
 from core.i18n import t
-from core.services.insights import ERROR, OUTCOMES, UNKNOWN_MODEL, Overview
+from core.services.insights import ERROR, OUTCOMES, SPEED_PS, UNKNOWN_MODEL, Overview
 
 PICK: Final = "pick"  # the selection parameter of every chart
 HEIGHT: Final = 260
 OUTCOME_COLORS: Final = {"complete": "#4c9a5f", "length": "#e0a030", "stopped": "#9a9a9a",
                          "error": "#d1495b"}  # fmt: skip
 
-Chart = Any  # an Altair chart (the stubs type every kind differently)
+Spec = dict[str, Any]  # a Vega-Lite spec, or a part of one
+# Marks of what the latest click picked stay opaque; the others dim.
+PICKED: Final = {"condition": {"param": PICK, "value": 1.0}, "value": 0.35}
+PICKED_VIEW: Final = "picked"  # the layer holding the selection in a layered chart
+CONFIG: Final = {"view": {"continuousWidth": 300, "continuousHeight": 300}}  # Altair's default
 
 
 def model_label(model: str, lang: str) -> str:
@@ -46,144 +57,157 @@ def _models(view: Overview, lang: str) -> list[str]:
     return [model_label(m.model, lang) for m in view.models]
 
 
-def _model_color(view: Overview, lang: str, title: str) -> Any:
-    return alt.Color("model_label:N", title=title, scale=alt.Scale(domain=_models(view, lang)))
+def _q(name: str, **more: Any) -> Spec:
+    return {"field": name, "type": "quantitative", **more}
 
 
-def _picked(pick: Any) -> Any:
-    return alt.condition(pick, alt.value(1.0), alt.value(0.35))
+def _n(name: str, **more: Any) -> Spec:
+    return {"field": name, "type": "nominal", **more}
 
 
-def activity(view: Overview, lang: str) -> tuple[Chart, str]:
+def _day(lang: str) -> Spec:
+    return {"field": "day", "type": "temporal", "timeUnit": "yearmonthdate",
+            "title": t("insights.axis_day", lang)}  # fmt: skip
+
+
+def _model_color(view: Overview, lang: str, **more: Any) -> Spec:
+    return _n("model_label", scale={"domain": _models(view, lang)}, **more)
+
+
+def _chart(rows: list[Spec], picks: list[str], height: int = HEIGHT, **spec: Any) -> Spec:
+    """A chart of ``rows`` (inline data) whose marks dim unless picked by the selection
+    :data:`PICK` over ``picks``. A single view carries its ``encoding`` (opacity added); a
+    ``layer`` names the view that holds the selection (:data:`PICKED_VIEW`)."""
+    pick: Spec = {"name": PICK, "select": {"type": "point", "fields": picks}}
+    if "layer" in spec:
+        pick["views"] = [PICKED_VIEW]
+    else:
+        spec["encoding"] = {**spec["encoding"], "opacity": PICKED}
+    return {"$schema": SCHEMA_URL, "config": CONFIG, "data": {"values": rows}, **spec,
+            "height": height, "params": [pick]}  # fmt: skip
+
+
+def activity(view: Overview, lang: str) -> tuple[Spec, str]:
     """Answers per day, stacked by model."""
-    frame = pd.DataFrame(
-        [(d.day.isoformat(), d.model, model_label(d.model, lang), d.answers) for d in view.days],
-        columns=["day", "model", "model_label", "answers"],
-    )
-    pick = alt.selection_point(name=PICK, fields=["day", "model"])
-    chart = (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X("yearmonthdate(day):T", title=t("insights.axis_day", lang)),
-            y=alt.Y("answers:Q", title=t("insights.axis_answers", lang), stack=True),
-            color=_model_color(view, lang, t("insights.axis_model", lang)),
-            opacity=_picked(pick),
-            tooltip=[
-                alt.Tooltip("day:N", title=t("insights.axis_day", lang)),
-                alt.Tooltip("model_label:N", title=t("insights.axis_model", lang)),
-                alt.Tooltip("answers:Q", title=t("insights.axis_answers", lang)),
-            ],
-        )
-        .add_params(pick)
-        .properties(height=HEIGHT)
-    )
-    per_day = frame.groupby("day")["answers"].sum()
+    rows: list[Spec] = [
+        {"day": d.day.isoformat(), "model": d.model, "model_label": model_label(d.model, lang),
+         "answers": d.answers}
+        for d in view.days
+    ]  # fmt: skip
+    model, answers = t("insights.axis_model", lang), t("insights.axis_answers", lang)
+    chart = _chart(
+        rows,
+        ["day", "model"],
+        mark={"type": "bar"},
+        encoding={
+            "x": _day(lang),
+            "y": _q("answers", title=answers, stack=True),
+            "color": _model_color(view, lang, title=model),
+            "tooltip": [_n("day", title=t("insights.axis_day", lang)),
+                        _n("model_label", title=model), _q("answers", title=answers)],
+        },
+    )  # fmt: skip
+    per_day: dict[str, int] = {}
+    for row in rows:
+        per_day[row["day"]] = per_day.get(row["day"], 0) + row["answers"]
+    busiest = max(sorted(per_day), key=per_day.__getitem__)  # the first of equals
     reading = t(
         "insights.read_activity",
         lang,
-        answers=int(per_day.sum()),
+        answers=sum(per_day.values()),
         days=len(per_day),
-        day=str(per_day.idxmax()),
-        count=int(per_day.max()),
+        day=busiest,
+        count=per_day[busiest],
     )
     return chart, reading
 
 
-def speed(view: Overview, lang: str) -> tuple[Chart, str] | None:
+def speed(view: Overview, lang: str) -> tuple[Spec, str] | None:
     """Tokens per second per model: the middle half as a box, 5th to 95th percentile as a line,
     the median marked and labelled."""
-    rows = [
-        (m.model, model_label(m.model, lang), *(m.speed[p] for p in (0.05, 0.25, 0.5, 0.75, 0.95)))
+    names = ("p5", "p25", "p50", "p75", "p95")
+    rows: list[Spec] = [
+        {"model": m.model, "model_label": model_label(m.model, lang),
+         **{name: m.speed[p] for name, p in zip(names, SPEED_PS, strict=True)},
+         "median": number(m.speed[0.5])}
         for m in view.models
         if m.speed is not None
-    ]
+    ]  # fmt: skip
     if not rows:
         return None
-    frame = pd.DataFrame(rows, columns=["model", "model_label", "p5", "p25", "p50", "p75", "p95"])
-    frame["median"] = frame["p50"].map(number)
-    pick = alt.selection_point(name=PICK, fields=["model"])
-    x = alt.X("model_label:N", title=t("insights.axis_model", lang), sort=_models(view, lang))
-    axis = t("insights.axis_speed", lang)
-    base = alt.Chart(frame).encode(x=x)
-    whiskers = base.mark_rule().encode(y=alt.Y("p5:Q", title=axis), y2="p95:Q")
-    box = (
-        base.mark_bar(size=36)
-        .encode(
-            y="p25:Q",
-            y2="p75:Q",
-            color=alt.Color(
-                "model_label:N", legend=None, scale=alt.Scale(domain=_models(view, lang))
-            ),
-            opacity=_picked(pick),
-            tooltip=[alt.Tooltip(c, format=",.1f") for c in ("p5", "p25", "p50", "p75", "p95")],
-        )
-        .add_params(pick)
-    )
-    median = base.mark_tick(color="black", size=36, thickness=2).encode(y="p50:Q")
-    label = base.mark_text(dx=26, align="left").encode(y="p50:Q", text="median:N")
-    chart = alt.layer(whiskers, box, median, label).properties(height=HEIGHT)
-    ordered = frame.sort_values("p50")
-    fast, slow = ordered.iloc[-1], ordered.iloc[0]
-    if len(frame) == 1:
+    x = _n("model_label", title=t("insights.axis_model", lang), sort=_models(view, lang))
+    box = {
+        "name": PICKED_VIEW,
+        "mark": {"type": "bar", "size": 36},
+        "encoding": {"x": x, "y": _q("p25"), "y2": {"field": "p75"},
+                     "color": _model_color(view, lang, legend=None), "opacity": PICKED,
+                     "tooltip": [_q(name, format=",.1f") for name in names]},
+    }  # fmt: skip
+    chart = _chart(rows, ["model"], layer=[
+        {"mark": {"type": "rule"}, "encoding": {
+            "x": x, "y": _q("p5", title=t("insights.axis_speed", lang)), "y2": {"field": "p95"}}},
+        box,
+        {"mark": {"type": "tick", "color": "black", "size": 36, "thickness": 2},
+         "encoding": {"x": x, "y": _q("p50")}},
+        {"mark": {"type": "text", "align": "left", "dx": 26},
+         "encoding": {"x": x, "y": _q("p50"), "text": _n("median")}},
+    ])  # fmt: skip
+    slow = min(rows, key=lambda r: r["p50"])
+    fast = max(rows, key=lambda r: r["p50"])
+    if len(rows) == 1:
         reading = t(
             "insights.read_speed_one",
             lang,
-            model=fast.model_label,
-            value=number(fast.p50),
-            low=number(fast.p25),
-            high=number(fast.p75),
+            model=fast["model_label"],
+            value=number(fast["p50"]),
+            low=number(fast["p25"]),
+            high=number(fast["p75"]),
         )
     else:
         reading = t(
             "insights.read_speed",
             lang,
-            fast=fast.model_label,
-            fast_value=number(fast.p50),
-            slow=slow.model_label,
-            slow_value=number(slow.p50),
+            fast=fast["model_label"],
+            fast_value=number(fast["p50"]),
+            slow=slow["model_label"],
+            slow_value=number(slow["p50"]),
         )
     return chart, reading
 
 
-def first_token(view: Overview, lang: str) -> tuple[Chart, str] | None:
+def first_token(view: Overview, lang: str) -> tuple[Spec, str] | None:
     """Time to first token per model: the median and the 95th percentile side by side."""
-    rows = [
-        (m.model, model_label(m.model, lang), name, m.ttft[p])
+    rows: list[Spec] = [
+        {"model": m.model, "model_label": model_label(m.model, lang), "percentile": name,
+         "seconds": m.ttft[p]}
         for m in view.models
         if m.ttft is not None
         for name, p in (("p50", 0.5), ("p95", 0.95))
-    ]
+    ]  # fmt: skip
     if not rows:
         return None
-    frame = pd.DataFrame(rows, columns=["model", "model_label", "percentile", "seconds"])
-    pick = alt.selection_point(name=PICK, fields=["model"])
-    chart = (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X(
-                "model_label:N", title=t("insights.axis_model", lang), sort=_models(view, lang)
-            ),
-            xOffset="percentile:N",
-            y=alt.Y("seconds:Q", title=t("insights.axis_ttft", lang)),
-            color=alt.Color("percentile:N", title=t("insights.axis_percentile", lang)),
-            opacity=_picked(pick),
-            tooltip=["model_label:N", "percentile:N", alt.Tooltip("seconds:Q", format=",.2f")],
-        )
-        .add_params(pick)
-        .properties(height=HEIGHT)
+    chart = _chart(
+        rows,
+        ["model"],
+        mark={"type": "bar"},
+        encoding={
+            "x": _n("model_label", title=t("insights.axis_model", lang), sort=_models(view, lang)),
+            "xOffset": _n("percentile"),
+            "y": _q("seconds", title=t("insights.axis_ttft", lang)),
+            "color": _n("percentile", title=t("insights.axis_percentile", lang)),
+            "tooltip": [_n("model_label"), _n("percentile"), _q("seconds", format=",.2f")],
+        },
     )
-    medians = frame[frame.percentile == "p50"].set_index("model_label")["seconds"]
-    best = str(medians.idxmin())
-    p95 = frame[(frame.model_label == best) & (frame.percentile == "p95")]["seconds"].iloc[0]
+    p50 = {r["model_label"]: r["seconds"] for r in rows if r["percentile"] == "p50"}
+    p95 = {r["model_label"]: r["seconds"] for r in rows if r["percentile"] == "p95"}
+    best = min(p50, key=lambda label: p50[label])
     reading = t(
-        "insights.read_ttft", lang, model=best, p50=number(medians[best], 2), p95=number(p95, 2)
+        "insights.read_ttft", lang, model=best, p50=number(p50[best], 2), p95=number(p95[best], 2)
     )
     return chart, reading
 
 
-def tokens(view: Overview, lang: str) -> tuple[Chart, str]:
+def tokens(view: Overview, lang: str) -> tuple[Spec, str]:
     """Tokens read (the prompts) and written (the answers) per day."""
     days: dict[str, list[int]] = {}
     for d in view.days:
@@ -191,23 +215,18 @@ def tokens(view: Overview, lang: str) -> tuple[Chart, str]:
         sums[0] += d.tokens_in
         sums[1] += d.tokens_out
     labels = (t("insights.direction_in", lang), t("insights.direction_out", lang))
-    frame = pd.DataFrame(
-        [(day, labels[i], sums[i]) for day, sums in days.items() for i in (0, 1)],
-        columns=["day", "direction", "tokens"],
-    )
-    pick = alt.selection_point(name=PICK, fields=["day"])
-    chart = (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            x=alt.X("yearmonthdate(day):T", title=t("insights.axis_day", lang)),
-            y=alt.Y("tokens:Q", title=t("insights.axis_tokens", lang), stack=True),
-            color=alt.Color("direction:N", title="", scale=alt.Scale(domain=list(labels))),
-            opacity=_picked(pick),
-            tooltip=["day:N", "direction:N", alt.Tooltip("tokens:Q", format=",")],
-        )
-        .add_params(pick)
-        .properties(height=HEIGHT)
+    rows: list[Spec] = [{"day": day, "direction": labels[i], "tokens": sums[i]}
+            for day, sums in days.items() for i in (0, 1)]  # fmt: skip
+    chart = _chart(
+        rows,
+        ["day"],
+        mark={"type": "bar"},
+        encoding={
+            "x": _day(lang),
+            "y": _q("tokens", title=t("insights.axis_tokens", lang), stack=True),
+            "color": _n("direction", title="", scale={"domain": list(labels)}),
+            "tooltip": [_n("day"), _n("direction"), _q("tokens", format=",")],
+        },
     )
     ratio = view.tokens_in / view.tokens_out if view.tokens_out else 0.0
     reading = t(
@@ -220,34 +239,28 @@ def tokens(view: Overview, lang: str) -> tuple[Chart, str]:
     return chart, reading
 
 
-def outcomes(view: Overview, lang: str) -> tuple[Chart, str]:
+def outcomes(view: Overview, lang: str) -> tuple[Spec, str]:
     """How each model's answers ended: complete, cut at the limit, stopped, error."""
     names = {o: t(f"insights.outcome_{o}", lang) for o in OUTCOMES}
-    frame = pd.DataFrame(
-        [
-            (m.model, model_label(m.model, lang), o, names[o], n)
-            for m in view.models
-            for o, n in m.outcomes.items()
-            if n
-        ],
-        columns=["model", "model_label", "outcome", "outcome_label", "answers"],
-    )
-    pick = alt.selection_point(name=PICK, fields=["model", "outcome"])
-    scale = alt.Scale(domain=[names[o] for o in OUTCOMES], range=list(OUTCOME_COLORS.values()))
-    chart = (
-        alt.Chart(frame)
-        .mark_bar()
-        .encode(
-            y=alt.Y(
-                "model_label:N", title=t("insights.axis_model", lang), sort=_models(view, lang)
-            ),
-            x=alt.X("answers:Q", title=t("insights.axis_answers", lang), stack=True),
-            color=alt.Color("outcome_label:N", title=t("insights.axis_outcome", lang), scale=scale),
-            opacity=_picked(pick),
-            tooltip=["model_label:N", "outcome_label:N", "answers:Q"],
-        )
-        .add_params(pick)
-        .properties(height=max(120, 48 * len(view.models)))
+    rows: list[Spec] = [
+        {"model": m.model, "model_label": model_label(m.model, lang), "outcome": o,
+         "outcome_label": names[o], "answers": n}
+        for m in view.models
+        for o, n in m.outcomes.items()
+        if n
+    ]  # fmt: skip
+    scale = {"domain": [names[o] for o in OUTCOMES], "range": list(OUTCOME_COLORS.values())}
+    chart = _chart(
+        rows,
+        ["model", "outcome"],
+        max(120, 48 * len(view.models)),
+        mark={"type": "bar"},
+        encoding={
+            "y": _n("model_label", title=t("insights.axis_model", lang), sort=_models(view, lang)),
+            "x": _q("answers", title=t("insights.axis_answers", lang), stack=True),
+            "color": _n("outcome_label", title=t("insights.axis_outcome", lang), scale=scale),
+            "tooltip": [_n("model_label"), _n("outcome_label"), _q("answers")],
+        },
     )
     share = f"{view.outcome_total('complete') / view.answers:.0%}"
     worst = max(view.models, key=lambda m: (m.error_rate, m.answers))
@@ -282,39 +295,30 @@ def _slowdown(frame: pd.DataFrame) -> tuple[str, float] | None:
     return label, factor
 
 
-def context(view: Overview, lang: str) -> tuple[Chart, str] | None:
+def context(view: Overview, lang: str) -> tuple[Spec, str] | None:
     """Prompt size against time to first token, one point per answer, coloured by model."""
     if not view.points:
         return None
-    frame = pd.DataFrame(
-        [
-            (p.id, p.chat_title, p.model or UNKNOWN_MODEL, p.prompt_tokens, p.time_to_first_token)
-            for p in view.points
-        ],
-        columns=["id", "chat", "model", "prompt", "ttft"],
-    )
-    frame["model_label"] = frame["model"].map(lambda m: model_label(m, lang))
-    pick = alt.selection_point(name=PICK, fields=["id"])
-    chart = (
-        alt.Chart(frame)
-        .mark_circle(size=42)
-        .encode(
-            x=alt.X("prompt:Q", title=t("insights.axis_prompt", lang)),
-            y=alt.Y("ttft:Q", title=t("insights.axis_ttft", lang)),
-            color=_model_color(view, lang, t("insights.axis_model", lang)),
-            opacity=_picked(pick),
-            tooltip=[
-                alt.Tooltip("chat:N", title=t("insights.tooltip_chat", lang)),
-                "model_label:N",
-                alt.Tooltip("prompt:Q", format=","),
-                alt.Tooltip("ttft:Q", format=",.2f"),
-            ],
-        )
-        .add_params(pick)
-        .properties(height=HEIGHT)
-    )
-    shown, total = len(frame), view.points_total
-    slowest = _slowdown(frame)
+    rows: list[Spec] = [
+        {"id": p.id, "chat": p.chat_title, "model": p.model or UNKNOWN_MODEL,
+         "prompt": p.prompt_tokens, "ttft": p.time_to_first_token,
+         "model_label": model_label(p.model or UNKNOWN_MODEL, lang)}
+        for p in view.points
+    ]  # fmt: skip
+    chart = _chart(
+        rows,
+        ["id"],
+        mark={"type": "circle", "size": 42},
+        encoding={
+            "x": _q("prompt", title=t("insights.axis_prompt", lang)),
+            "y": _q("ttft", title=t("insights.axis_ttft", lang)),
+            "color": _model_color(view, lang, title=t("insights.axis_model", lang)),
+            "tooltip": [_n("chat", title=t("insights.tooltip_chat", lang)), _n("model_label"),
+                        _q("prompt", format=","), _q("ttft", format=",.2f")],
+        },
+    )  # fmt: skip
+    shown, total = len(rows), view.points_total
+    slowest = _slowdown(pd.DataFrame(rows, columns=["model_label", "prompt", "ttft"]))
     if slowest is None:
         reading = t("insights.read_context_flat", lang, shown=shown, total=total)
     else:
@@ -345,9 +349,8 @@ KEPT: Final = 8
 
 
 def build_all(view: Overview, lang: str) -> list[Built]:
-    """Every chart of ``view`` in ``lang``, built once per overview: building the frames and
-    Altair's validated specs costs about as much as the rest of the page, and an overview is
-    reused (:func:`core.services.insights.overview`) until the history changes."""
+    """Every chart of ``view`` in ``lang``, built once per overview (it is reused,
+    :func:`core.services.insights.overview`, until the history changes)."""
     key = (id(view), view.computed_at, lang)
     with _built_lock:
         found = _built.get(key)
@@ -357,7 +360,7 @@ def build_all(view: Overview, lang: str) -> list[Built]:
     for name, title, builder in BUILDERS:
         result = builder(view, lang)
         if result is not None:
-            made.append(Built(name, title, result[0].to_dict(), result[1]))
+            made.append(Built(name, title, result[0], result[1]))
     with _built_lock:
         _built[key] = made
         while len(_built) > KEPT:
