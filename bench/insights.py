@@ -15,6 +15,10 @@ models with their own speeds, first-token times that grow with the prompt, 3 % e
   as a tag filter still does; the percentiles as the page reads them: from the histogram),
   against a same-run baseline: ``SELECT count(*)`` over the same rows (every finished answer), so
   the ratio says how many plain counts of the answers each aggregation costs on this machine.
+- what the rollups' triggers (migration 0014) cost the writes: an answer saved as the chat saves
+  one (inserted ``streaming``, then finished with its figures, one write transaction each),
+  :data:`SAVES` of them, with the triggers and with them switched off, in alternating rounds
+  (SQLite: dropped and created again from their own SQL; PostgreSQL: ``DISABLE TRIGGER``).
 """
 
 from __future__ import annotations
@@ -245,6 +249,67 @@ def measure_page(runs: int) -> tuple[float, float, float]:
     return first, rerun, changed
 
 
+SAVES = 200  # answers per round of the write cost
+ROLLUP_TRIGGERS = ("answer_buckets_insert", "answer_buckets_delete", "answer_buckets_update",
+                   "answer_measures_insert", "answer_measures_delete", "answer_measures_update",
+                   "rollups_chat_delete", "rollups_chat_owner")  # fmt: skip
+
+
+def _save_seconds(saves: int) -> float:
+    """Seconds per answer saved as the chat saves one (two write transactions)."""
+    from core.conf.db import session_scope
+    from core.repositories.messages import MessageRepository
+
+    rng = random.Random(3)
+    start = time.perf_counter()
+    for _ in range(saves):
+        with session_scope(write=True) as db:
+            answer = MessageRepository(db).create_message(
+                1, "llm", "", status="streaming", model="qwen3-8b"
+            )
+        with session_scope(write=True) as db:
+            MessageRepository(db).update_message(
+                answer.id, content="an answer", status="complete", finish_reason="stop",
+                prompt_tokens=rng.randrange(20, 4000), completion_tokens=rng.randrange(1, 900),
+                time_to_first_token=rng.uniform(0.1, 2), tokens_per_second=rng.uniform(10, 80),
+            )  # fmt: skip
+    return (time.perf_counter() - start) / saves
+
+
+def _rollup_triggers(engine: Engine, on: bool) -> None:
+    """Switch the rollups' triggers off (or on again)."""
+    with engine.begin() as connection:
+        if engine.dialect.name == "postgresql":
+            action = "ENABLE" if on else "DISABLE"
+            connection.execute(text(f"ALTER TABLE messages {action} TRIGGER answer_buckets_sync"))
+            return
+        if on:
+            for sql in _SQLITE_TRIGGERS.values():
+                connection.execute(text(sql))
+            return
+        rows = connection.execute(
+            text("SELECT name, sql FROM sqlite_master WHERE type = 'trigger'")
+        ).all()
+        _SQLITE_TRIGGERS.update({n: sql for n, sql in rows if n in ROLLUP_TRIGGERS})
+        for name in _SQLITE_TRIGGERS:
+            connection.execute(text(f"DROP TRIGGER {name}"))
+
+
+_SQLITE_TRIGGERS: dict[str, str] = {}
+
+
+def measure_writes(engine: Engine, rounds: int = 3) -> tuple[float, float]:
+    """(with, without) the rollups' triggers: medians of seconds per saved answer."""
+    found: dict[bool, list[float]] = {True: [], False: []}
+    _save_seconds(20)  # warm
+    for _ in range(rounds):
+        for on in (True, False):
+            _rollup_triggers(engine, on)
+            found[on].append(_save_seconds(SAVES))
+    _rollup_triggers(engine, True)
+    return median(found[True]), median(found[False])
+
+
 def _backend(name: str, url: str, messages: int, runs: int) -> list[Metric]:
     from core.conf import db as conf_db
     from core.conf.settings import reset_settings
@@ -261,6 +326,7 @@ def _backend(name: str, url: str, messages: int, runs: int) -> list[Metric]:
     try:
         steps = measure_aggregations(runs)
         first, rerun, changed = measure_page(runs)
+        saved, unsaved = measure_writes(engine)
     finally:
         conf_db.reset()
     group, ms = f"6 insights: {name} @{messages:,} messages", 1000
@@ -275,6 +341,17 @@ def _backend(name: str, url: str, messages: int, runs: int) -> list[Metric]:
             target="< 300",
         ),
     ]
+    metrics.append(
+        Metric(
+            group,
+            "cost per saved answer, rollup triggers (insert + finish)",
+            saved * ms,
+            "ms",
+            unsaved * ms,
+            "triggers off",
+            note=f"{SAVES} answers a round, medians of 3 alternating rounds",
+        )
+    )
     baseline_name, baseline = next(iter(steps.items()))
     metrics.append(Metric(group, baseline_name, baseline * ms, "ms"))
     for step, value in list(steps.items())[1:]:
