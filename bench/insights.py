@@ -310,6 +310,24 @@ def measure_writes(engine: Engine, rounds: int = 3) -> tuple[float, float]:
     return median(found[True]), median(found[False])
 
 
+def streaming_with_and_without_rollups(quick: bool, rounds: int = 2) -> list[Metric]:
+    """The streaming suite's chat service ratio to the floor (d), with the rollup triggers and
+    with them dropped (SQLite; ``python -m bench.insights --streaming``)."""
+    from bench import streaming
+
+    on, off = streaming.with_and_without(lambda e: _rollup_triggers(e, False), quick, rounds)
+    return [
+        Metric(
+            "6 insights: streaming path (SQLite)",
+            "(d) chat service ÷ floor, with the rollup triggers",
+            on,
+            "×",
+            target=">= 0.8",
+            note=f"triggers dropped: {off:.2f}× (medians of {rounds} alternating runs)",
+        )
+    ]
+
+
 def _backend(name: str, url: str, messages: int, runs: int) -> list[Metric]:
     from core.conf import db as conf_db
     from core.conf.settings import reset_settings
@@ -399,7 +417,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m bench.insights")
     parser.add_argument("--messages", type=int, default=FULL, help="history size (messages)")
     parser.add_argument("--no-postgres", action="store_true", help="SQLite only")
+    parser.add_argument(
+        "--streaming", action="store_true", help="only the streaming path with / without triggers"
+    )
     args = parser.parse_args(argv)
+    if args.streaming:
+        print(table(streaming_with_and_without_rollups(quick=False)))
+        return 0
     print(table(run(messages=args.messages, postgres=not args.no_postgres)))
     return 0
 

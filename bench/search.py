@@ -216,24 +216,8 @@ def _bench_backend(name: str, url: str, size: int) -> list[Metric]:
 def streaming_with_and_without_index(quick: bool, rounds: int = 2) -> list[Metric]:
     """The streaming suite's (d) ratio to the floor, with the index and without it."""
     from bench import streaming
-    from core.conf import db as conf_db
 
-    migrate = conf_db.init_db
-
-    def without_index(engine: Engine | None = None) -> None:
-        migrate(engine)
-        _drop_index(conf_db.get_engine())
-
-    ratios: dict[str, list[float]] = {"with": [], "without": []}
-    try:
-        for _ in range(rounds):
-            for label in ratios:
-                conf_db.init_db = migrate if label == "with" else without_index
-                found = {m.name: m for m in streaming.run(quick=quick)}
-                ratios[label].append(found["(d) Charla chat service + SQLite"].ratio or 0.0)
-    finally:
-        conf_db.init_db = migrate
-    with_index, without = median(ratios["with"]), median(ratios["without"])
+    with_index, without = streaming.with_and_without(_drop_index, quick, rounds)
     return [
         Metric(
             "search: streaming path (SQLite)",

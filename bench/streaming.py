@@ -24,9 +24,11 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from sqlalchemy import Engine
 
 from bench.common import Metric, interleaved, median, stream_direct
 
+SERVICE = "(d) Charla chat service + SQLite"  # the metric with_and_without() reads
 MESSAGES = [{"role": "user", "content": "Count to a big number, please."}]
 MODELS_JSON = json.dumps({"object": "list", "data": [{"id": "bench", "object": "model"}]}).encode()
 
@@ -265,7 +267,7 @@ def run(quick: bool = False) -> list[Metric]:
         ),
         Metric(
             group,
-            "(d) Charla chat service + SQLite",
+            SERVICE,
             median(rates["service"]),
             "chunks/s",
             floor_rate,
@@ -288,3 +290,29 @@ def run(quick: bool = False) -> list[Metric]:
             target="< 2",
         ),
     ]
+
+
+def with_and_without(
+    switch_off: Callable[[Engine], None], quick: bool, rounds: int = 2
+) -> tuple[float, float]:
+    """The chat service's ratio to the floor (d) on the database as migrated, and with
+    ``switch_off(engine)`` applied after each migration (an index, triggers): medians of
+    ``rounds`` alternating runs of this suite, so what was switched off shows apart from noise."""
+    from core.conf import db as conf_db
+
+    migrate = conf_db.init_db
+
+    def switched(engine: Engine | None = None) -> None:
+        migrate(engine)
+        switch_off(conf_db.get_engine())
+
+    ratios: dict[bool, list[float]] = {True: [], False: []}
+    try:
+        for _ in range(rounds):
+            for on in (True, False):
+                conf_db.init_db = migrate if on else switched
+                found = {m.name: m for m in run(quick=quick)}
+                ratios[on].append(found[SERVICE].ratio or 0.0)
+    finally:
+        conf_db.init_db = migrate
+    return median(ratios[True]), median(ratios[False])
