@@ -41,7 +41,7 @@ ANSWER_MEASURES = Table(
     Column("answers", BigInteger, nullable=False), sqlite_with_rowid=False,
 )  # fmt: skip
 # Powers of two: value * scale is exact, and bin / scale is exactly where a bin begins.
-MEASURE_SCALES: dict[str, float] = {"tps": 4.0, "ttft": 64.0, "length": 0.25}
+MEASURE_SCALES: dict[str, float] = {"tps": 16.0, "ttft": 256.0, "length": 1.0}  # migration 0014
 # "Chats and questions reached" of the whole history: a question's finished answers, and a chat's
 # finished answers and the questions they answer.
 ANSWERED_QUESTIONS = Table(

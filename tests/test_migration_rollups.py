@@ -112,15 +112,15 @@ def test_0014_fills_the_insights_rollup_from_old_answers_and_goes_back(engine: E
             return {(*r[:3], bool(r[3]), r[4]): r[5] for r in db.execute(query) if r[5]}
 
     # Every answer's measures, streaming or not (as the percentiles' walks read them), binned:
-    # tokens/s by 1/4, first token by 1/64 s, length by 4 tokens.
-    mine = {("tps", "qwen3-8b", True, 160): 1, ("tps", "qwen3-8b", True, 164): 1,
-            ("tps", "qwen3-8b", True, 36): 1, ("ttft", "qwen3-8b", True, 32): 1,
-            ("ttft", "", False, 16): 1, ("ttft", "qwen3-8b", True, 6): 1,
-            ("length", "qwen3-8b", True, 5): 1, ("length", "qwen3-8b", True, 10): 1,
-            ("length", "", False, 2): 1, ("length", "qwen3-8b", True, 2): 1}  # fmt: skip
+    # tokens/s by 1/16, first token by 1/256 s, length by 1 token.
+    mine = {("tps", "qwen3-8b", True, 640): 1, ("tps", "qwen3-8b", True, 656): 1,
+            ("tps", "qwen3-8b", True, 144): 1, ("ttft", "qwen3-8b", True, 128): 1,
+            ("ttft", "", False, 64): 1, ("ttft", "qwen3-8b", True, 25): 1,
+            ("length", "qwen3-8b", True, 20): 1, ("length", "qwen3-8b", True, 40): 1,
+            ("length", "", False, 8): 1, ("length", "qwen3-8b", True, 9): 1}  # fmt: skip
     measures = {(me, *key): n for key, n in mine.items()}
-    measures |= {(other, "tps", "qwen3-8b", True, 160): 1, (other, "ttft", "qwen3-8b", True, 32): 1,
-                 (other, "length", "qwen3-8b", True, 3): 1}  # fmt: skip
+    measures |= {(other, "tps", "qwen3-8b", True, 640): 1, (other, "ttft", "qwen3-8b", True, 128): 1,
+                 (other, "length", "qwen3-8b", True, 12): 1}  # fmt: skip
 
     def reach() -> tuple[list[Any], list[Any]]:
         with engine.connect() as db:
@@ -146,10 +146,10 @@ def test_0014_fills_the_insights_rollup_from_old_answers_and_goes_back(engine: E
         db.execute(text("UPDATE chats SET owner_id = :me WHERE id = 2"), {"me": me})
     del expected[(other, slot, "qwen3-8b", True)]
     expected[(me, slot, "qwen3-8b", True)] = (2, 1, 0, 0, 51, 72, 3, 2, 3, 2)
-    for key in (("tps", "qwen3-8b", True, 160), ("ttft", "qwen3-8b", True, 32)):
+    for key in (("tps", "qwen3-8b", True, 640), ("ttft", "qwen3-8b", True, 128)):
         measures[(me, *key)] = 2
     measures = {k: n for k, n in measures.items() if k[0] == me} | {
-        (me, "length", "qwen3-8b", True, 3): 1
+        (me, "length", "qwen3-8b", True, 12): 1
     }
     assert rollup() == expected
     assert histogram() == measures

@@ -108,8 +108,8 @@ class Session(threading.Thread):
 
 def test_two_sessions_moving_answers_across_each_others_rows_do_not_deadlock(dsn: str) -> None:
     holder = psycopg.connect(dsn)
-    held = holder.execute(  # answer 2's speed (10 tokens/s: bin 40)
-        "SELECT answers FROM answer_measures WHERE measure = 'tps' AND model = 'm' AND bin = 40"
+    held = holder.execute(  # answer 2's speed (10 tokens/s: bin 160)
+        "SELECT answers FROM answer_measures WHERE measure = 'tps' AND model = 'm' AND bin = 160"
         " FOR UPDATE"
     ).fetchone()
     assert held == (1,)
@@ -139,4 +139,4 @@ def test_two_sessions_moving_answers_across_each_others_rows_do_not_deadlock(dsn
         ("2026-01-02 10:00:00", 1, 1),  # answer 3 now
         ("2026-01-02 10:15:00", 1, 1),  # answer 2 now
     ]
-    assert speeds == [(80, 1), (120, 1)]  # 20 and 30 tokens/s
+    assert speeds == [(320, 1), (480, 1)]  # 20 and 30 tokens/s

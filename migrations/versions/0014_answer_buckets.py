@@ -42,7 +42,7 @@ one person at the same moment could still cross; PostgreSQL then stops one with 
 hang), and different people never share a row (the owner leads every key).
 
 **The percentiles' histogram**, ``answer_measures``: per owner, measure (``tps``, ``ttft``,
-``length``), model and *bin* of values (``floor(value * scale)``, scales 4, 64 and 1/4: powers of
+``length``), model and *bin* of values (``floor(value * scale)``, scales 16, 256 and 1: powers of
 two, so the product is exact and a bin begins exactly at ``bin / scale``), how many answers have
 that value. It counts every answer carrying the measure, as the percentile walks do
 (:mod:`core.repositories.insights_ranks`, which explains its use). Same triggers, same upserts.
@@ -210,8 +210,10 @@ def _fill(dialect: str) -> str:
 
 # The percentile histogram: each measure's column and the width of its bins (a power of two, so
 # ``x * scale`` is exact and a bin's lower edge, ``bin / scale``, is exactly where it begins).
-MEASURES = {"tps": ("tokens_per_second", "4"), "ttft": ("time_to_first_token", "64"),
-            "length": ("completion_tokens", "0.25")}  # fmt: skip
+# Fine enough that a bin holds a few hundred answers at a million messages: the walk that
+# starts there probes each answer's chat for its owner.
+MEASURES = {"tps": ("tokens_per_second", "16"), "ttft": ("time_to_first_token", "256"),
+            "length": ("completion_tokens", "1")}  # fmt: skip
 MEASURED = ("sender", "model", "tokens_per_second", "time_to_first_token", "completion_tokens",
             "chat_id")  # fmt: skip
 
