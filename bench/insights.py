@@ -184,7 +184,12 @@ def measure_aggregations(runs: int) -> dict[str, float]:
             "baseline: SELECT count(*) of the answers": lambda: db.execute(
                 text("SELECT count(*) FROM messages WHERE sender = 'llm' AND status <> 'streaming'")
             ).scalar(),
-            "per day, model, outcome (from the rollup)": lambda: sums.from_rollup(scope, shift),
+            "per day, model, outcome (from the rollup: hours)": lambda: sums.from_rollup(
+                scope, shift
+            ),
+            "per day, model, outcome (quarter hours: a zone off the hour)": lambda: (
+                sums.from_rollup(scope, shift, 900)
+            ),
             "per day, model, outcome (raw GROUP BY: a tag filter)": lambda: sums.from_answers(
                 scope, shift
             ),

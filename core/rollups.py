@@ -15,8 +15,8 @@ from sqlalchemy import BigInteger, Boolean, Column, Index, Integer, String, Tabl
 
 from core.models import ANSWERS, Base, Message
 
-# Per owner (the chat's), quarter hour (slot: UTC seconds // 900) and model ('' with model_known
-# false: none). The owner comes first in every key: one person's figures are one range.
+# Per owner (the chat's), quarter hour or hour (slot) and model ('' with model_known false:
+# none). The owner comes first in every key: one person's figures are one range.
 ROLLUP_SUMS: Final = ("complete", "length", "stopped", "error", "tokens_in", "tokens_out",
                       "with_speed", "with_ttft", "with_length", "with_points")  # fmt: skip
 
@@ -30,10 +30,16 @@ def _model_key() -> list[Column[object]]:
             Column("model_known", Boolean, primary_key=True)]  # fmt: skip
 
 
-ANSWER_BUCKETS = Table(
-    "answer_buckets", Base.metadata, _owner(), Column("slot", BigInteger, primary_key=True),
-    *_model_key(), *[Column(n, BigInteger, nullable=False) for n in ROLLUP_SUMS], sqlite_with_rowid=False,
-)  # fmt: skip
+def _sums_table(name: str) -> Table:
+    return Table(
+        name, Base.metadata, _owner(), Column("slot", BigInteger, primary_key=True),
+        *_model_key(), *[Column(n, BigInteger, nullable=False) for n in ROLLUP_SUMS],
+        sqlite_with_rowid=False,
+    )  # fmt: skip
+
+
+ANSWER_BUCKETS = _sums_table("answer_buckets")  # slot: UTC seconds // 900
+ANSWER_HOURS = _sums_table("answer_hours")  # the same sums per hour (slot: UTC seconds // 3600)
 # Per owner, measure, model and bin of values (floor(value * MEASURE_SCALES[measure])): the percentiles.
 ANSWER_MEASURES = Table(
     "answer_measures", Base.metadata, _owner(), Column("measure", String(8), primary_key=True),

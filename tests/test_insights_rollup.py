@@ -15,7 +15,7 @@ from datetime import UTC, date, datetime, timedelta, timezone
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import delete, select, update
+from sqlalchemy import Table, delete, select, update
 
 from core.conf.db import session_scope
 from core.identity import Identity, acting_as
@@ -26,6 +26,7 @@ from core.repositories.insights_daily import DailyAggregates, served
 from core.repositories.messages import MessageRepository
 from core.rollups import (
     ANSWER_BUCKETS,
+    ANSWER_HOURS,
     ANSWER_MEASURES,
     ANSWERED_QUESTIONS,
     CHAT_REACH,
@@ -48,12 +49,18 @@ def _answers() -> list[tuple[int, Message]]:
         return [(owner, m) for owner, m in db.execute(query.where(Message.sender == "llm"))]
 
 
-def _recount() -> dict[tuple[Any, ...], Sums]:
-    """The rollup as it must be: the finished answers, summed per owner and quarter hour."""
+def _recount(width: int = 900) -> dict[tuple[Any, ...], Sums]:
+    """The rollup as it must be: the finished answers, summed per owner and slot of ``width``
+    seconds (a quarter hour, an hour)."""
     found: dict[tuple[Any, ...], list[int]] = defaultdict(lambda: [0] * 10)
     for owner, m in _answers():
         if m.status != "streaming":
-            key = (owner, int(m.created_at.timestamp()) // 900, m.model or "", m.model is not None)
+            key = (
+                owner,
+                int(m.created_at.timestamp()) // width,
+                m.model or "",
+                m.model is not None,
+            )
             sums = found[key]
             sums[OUTCOMES.index(outcome_of(m.status, m.finish_reason))] += 1
             for i, value in enumerate((
@@ -66,8 +73,8 @@ def _recount() -> dict[tuple[Any, ...], Sums]:
     return {key: tuple(sums) for key, sums in found.items()}
 
 
-def _rollup() -> dict[tuple[Any, ...], Sums]:
-    b = ANSWER_BUCKETS.c
+def _rollup(table: Table = ANSWER_BUCKETS) -> dict[tuple[Any, ...], Sums]:
+    b = table.c
     with session_scope() as db:
         rows = db.execute(
             select(b.owner_id, b.slot, b.model, b.model_known, b.complete, b.length, b.stopped, b.error,
@@ -130,7 +137,12 @@ def _recount_reach() -> tuple[dict[tuple[int, int], tuple[int, int]], dict[int, 
 
 
 def _both_exact() -> bool:
-    return _rollup() == _recount() and _histogram() == _rebin() and _reach() == _recount_reach()
+    return (
+        _rollup() == _recount()
+        and _rollup(ANSWER_HOURS) == _recount(3600)
+        and _histogram() == _rebin()
+        and _reach() == _recount_reach()
+    )
 
 
 def test_the_migration_fills_the_rollup_and_every_write_keeps_it_exact(db: str) -> None:
@@ -175,22 +187,25 @@ def _scope(first: date | None, last: date | None, zone: Any, models: Any = ()) -
 def test_the_rollup_gives_the_raw_figures_in_any_zone_period_and_models(db: str) -> None:
     fill()
     kathmandu = ZoneInfo("Asia/Kathmandu")  # +05:45
-    cases = [
-        (ZONE, _scope(None, None, ZONE)),
-        (ZONE, _scope(date(2026, 4, 3), date(2026, 4, 7), ZONE)),  # Auckland's clocks go back
-        (ZONE, _scope(date(2026, 4, 5), None, ZONE, ("beta-3b", None))),
-        (UTC, _scope(date(2026, 4, 1), date(2026, 4, 1), UTC, (MODELS[0],))),
-        (kathmandu, _scope(None, date(2026, 4, 2), kathmandu)),
-        (ZoneInfo("America/St_Johns"), _scope(None, None, ZoneInfo("America/St_Johns"))),
+    st_johns = ZoneInfo("America/St_Johns")  # -03:30 / -02:30
+    cases = [  # the zone, the scope, the coarsest rollup that answers it exactly
+        (ZONE, _scope(None, None, ZONE), 3600),
+        (ZONE, _scope(date(2026, 4, 3), date(2026, 4, 7), ZONE), 3600),  # clocks go back
+        (ZONE, _scope(date(2026, 4, 5), None, ZONE, ("beta-3b", None)), 3600),
+        (UTC, _scope(date(2026, 4, 1), date(2026, 4, 1), UTC, (MODELS[0],)), 3600),
+        (kathmandu, _scope(None, date(2026, 4, 2), kathmandu), 900),
+        (st_johns, _scope(None, None, st_johns), 900),
     ]
     with session_scope() as s:
         sums = DailyAggregates(s)
-        for zone, scope in cases:
+        for zone, scope, width in cases:
             shift = day_shift(zone, START - timedelta(days=2), START + timedelta(days=20))
-            assert served(scope, shift), zone
-            rolled, raw = sums.from_rollup(scope, shift), sums.from_answers(scope, shift)
-            assert rolled.rows, (zone, scope)
-            assert rolled == raw, (zone, scope)
+            assert served(scope, shift) == width, zone
+            raw = sums.from_answers(scope, shift)
+            for narrower in {width, 900}:  # the hours, and the quarter hours too
+                rolled = sums.from_rollup(scope, shift, narrower)
+                assert rolled.rows, (zone, scope)
+                assert rolled == raw, (zone, scope, narrower)
             assert sums.daily(scope, shift) == raw
 
 

@@ -99,10 +99,19 @@ def test_0014_fills_the_insights_rollup_from_old_answers_and_goes_back(engine: E
     )
 
     def rollup() -> dict[tuple[Any, ...], tuple[int, ...]]:
+        """answer_buckets, after checking that answer_hours holds the same sums per hour."""
         with engine.connect() as db:
             found = db.execute(buckets).all()
+            hours = db.execute(text(buckets.text.replace("answer_buckets", "answer_hours"))).all()
         kept = {(r[0], r[1], r[2], bool(r[3])): tuple(int(v) for v in r[4:]) for r in found}
-        return {key: sums for key, sums in kept.items() if any(sums)}
+        kept = {key: sums for key, sums in kept.items() if any(sums)}
+        per_hour: dict[tuple[Any, ...], list[int]] = {}
+        for (owner, slot, *model), sums in kept.items():
+            summed = per_hour.setdefault((owner, slot // 4, *model), [0] * len(sums))
+            summed[:] = [a + b for a, b in zip(summed, sums, strict=True)]
+        in_hours = {(r[0], r[1], r[2], bool(r[3])): [int(v) for v in r[4:]] for r in hours}
+        assert {k: v for k, v in in_hours.items() if any(v)} == per_hour
+        return kept
 
     def histogram() -> dict[tuple[Any, ...], int]:
         query = text(
@@ -156,7 +165,13 @@ def test_0014_fills_the_insights_rollup_from_old_answers_and_goes_back(engine: E
     assert reach() == ([(me, 1, 4, 1), (me, 2, 1, 1)], [(1, 4), (7, 1)])
 
     command.downgrade(config, "0013")
-    rollups = {"answer_buckets", "answer_measures", "answered_questions", "chat_reach"}
+    rollups = {
+        "answer_buckets",
+        "answer_hours",
+        "answer_measures",
+        "answered_questions",
+        "chat_reach",
+    }
     assert not rollups & set(inspect(engine).get_table_names())
     assert REACH_INDEX.name not in {ix["name"] for ix in inspect(engine).get_indexes("messages")}
     assert _triggers(engine) == triggers  # the rollup's went, the search index's stay

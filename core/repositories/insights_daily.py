@@ -3,18 +3,20 @@ and out, how many answers carry each measure — answered from the rollup when i
 answers themselves otherwise, with the same result either way.
 
 **From the rollup** (``answer_buckets``, migration 0014, kept by triggers on ``messages``): the
-finished answers summed per quarter-hour *slot* of UTC time, model and outcome. A reader's day is
-a run of whole slots whenever their zone's offsets, its changes of clocks and the filter's ends
-fall on quarter hours — true of every zone in use — so summing slots by
+finished answers summed per owner, quarter-hour *slot* of UTC time, model and outcome. A reader's
+day is a run of whole slots whenever their zone's offsets, its changes of clocks and the filter's
+ends fall on quarter hours — true of every zone in use — so summing slots by
 ``(slot * 900 + offset) // 86400`` (the offset of the slot's segment, as :func:`local_day` shifts
 each answer) gives exactly the raw query's figures, reading a row per busy quarter hour instead
-of a row per answer. :func:`served` says when it applies: not for a tag filter (tags belong to
-chats; the rollup does not know them), an outcome or a single answer (the drill-down), or a zone
-off the quarter hour (a historical local mean time); those take the raw path.
+of a row per answer. When they all fall on whole hours (most zones), ``answer_hours`` — the same
+sums per hour — gives the same days from four times fewer rows. :func:`served` says which applies:
+none for a tag filter (tags belong to chats; the rollup does not know them), an outcome or a
+single answer (the drill-down), or a zone off the quarter hour (a historical local mean time);
+those take the raw path.
 
 The latest answer per model (the table's "last used") is no sum: the rollup gives the last busy
-slot of each model, and the answers of that quarter hour alone (a short range of
-``ix_answers_time``) give its time.
+slot of each model, and the answers of that slot alone (a short range of ``ix_answers_time``) give
+its time.
 
 "Chats and questions reached" (:meth:`DailyAggregates.reach`) lives here too: over the whole
 history a sum of ``chat_reach`` (same migration), otherwise a pass over ``ix_answers_reach``.
@@ -43,9 +45,11 @@ from core.repositories.insights import (
     outcome_of,
 )
 from core.repositories.scope import owner_value
-from core.rollups import ANSWER_BUCKETS, CHAT_REACH
+from core.rollups import ANSWER_BUCKETS, ANSWER_HOURS, CHAT_REACH
 
 SLOT: Final = 900  # seconds in a slot of answer_buckets (migration 0014)
+HOUR: Final = 3600  # answer_hours: the same sums, per hour
+TABLES: Final = {HOUR: ANSWER_HOURS, SLOT: ANSWER_BUCKETS}  # the coarsest first
 DAY: Final = 86_400
 EPOCH: Final = date(1970, 1, 1)
 MEASURED: Final = ("tps", "ttft", "length", "points")  # "points": a prompt size and a first token
@@ -76,20 +80,27 @@ class Daily:
         return sum(row.counts[measure] for row in self.rows)
 
 
-def _on_slot(moment: datetime) -> bool:
-    return moment.microsecond == 0 and int(moment.timestamp()) % SLOT == 0
+def _on_slot(moment: datetime, width: int) -> bool:
+    return moment.microsecond == 0 and int(moment.timestamp()) % width == 0
 
 
-def served(scope: AnswerScope, shift: DayShift) -> bool:
-    """Whether the rollup answers ``scope`` in the days ``shift`` describes exactly."""
+def served(scope: AnswerScope, shift: DayShift) -> int:
+    """The width (seconds) of the coarsest rollup that answers ``scope`` in the days ``shift``
+    describes exactly: an hour when the zone's offsets, its changes of clocks and the period's
+    ends fall on whole hours, else a quarter hour when they fall on quarter hours; 0: none."""
     if scope.tags or scope.outcome is not None or scope.answer_id is not None:
-        return False
+        return 0
     edges = [m for m in (scope.start, scope.end) if m is not None] + list(shift.changes)
-    return all(map(_on_slot, edges)) and all(offset % SLOT == 0 for offset in shift.offsets)
+    for width in TABLES:
+        if all(_on_slot(edge, width) for edge in edges) and not any(
+            offset % width for offset in shift.offsets
+        ):
+            return width
+    return 0
 
 
-def _slot(moment: datetime) -> int:
-    return int(moment.timestamp()) // SLOT
+def _slot(moment: datetime, width: int) -> int:
+    return int(moment.timestamp()) // width
 
 
 class DailyAggregates:
@@ -129,33 +140,36 @@ class DailyAggregates:
         return int(row[0]), int(row[1])
 
     # --- the rollup ---------------------------------------------------------------------------
-    def _where(self, scope: AnswerScope) -> list[ColumnElement[bool]]:
-        b = ANSWER_BUCKETS.c
+    def _where(self, scope: AnswerScope, width: int) -> list[ColumnElement[bool]]:
+        b = TABLES[width].c
         where: list[ColumnElement[bool]] = [b.owner_id == owner_value()]  # the owner's range
         if scope.start is not None:
-            where.append(b.slot >= _slot(scope.start))
+            where.append(b.slot >= _slot(scope.start, width))
         if scope.end is not None:
-            where.append(b.slot < _slot(scope.end))
+            where.append(b.slot < _slot(scope.end, width))
         if scope.models:
             named = [~b.model_known if m is None else and_(b.model_known, b.model == m)
                      for m in scope.models]  # fmt: skip
             where.append(or_(*named))
         return where
 
-    def from_rollup(self, scope: AnswerScope, shift: DayShift) -> Daily:
-        b = ANSWER_BUCKETS.c
-        where = self._where(scope)
+    def from_rollup(self, scope: AnswerScope, shift: DayShift, width: int = 0) -> Daily:
+        """The per-day sums from the rollup of ``width`` seconds (0: the coarsest that
+        :func:`served` allows)."""
+        width = width or served(scope, shift)
+        b = TABLES[width].c
+        where = self._where(scope, width)
         offset: Any = literal(shift.offsets[0])
         if len(shift.offsets) > 1:
             whens = [
-                (b.slot < _slot(at), off)
+                (b.slot < _slot(at, width), off)
                 for at, off in zip(shift.changes, shift.offsets, strict=False)
             ]
             offset = case(*whens, else_=shift.offsets[-1])
         # Grouped outside the subquery, as the raw path (PostgreSQL and repeated parameters).
         answers = b.complete + b.length + b.stopped + b.error
         slots = select(
-            ((b.slot * SLOT + offset) // DAY).label("day"),
+            ((b.slot * width + offset) // DAY).label("day"),
             b.slot, b.model, b.model_known, b.complete, b.length, b.stopped, b.error,
             b.tokens_in, b.tokens_out, b.with_speed, b.with_ttft, b.with_length, b.with_points,
             answers.label("answers"),
@@ -185,14 +199,14 @@ class DailyAggregates:
             rows.append(DailyRow(day_value, stored, outcomes, values[4], values[5], counts))
             last_slots[stored] = max(int(last), last_slots.get(stored, 0))
         rows.sort(key=lambda r: (r.day, r.model is None, r.model or ""))
-        return Daily(rows, self._last_used(last_slots))
+        return Daily(rows, self._last_used(last_slots, width))
 
-    def _last_used(self, slots: dict[str | None, int]) -> dict[str | None, datetime]:
-        """Each model's latest answer, read in its last busy quarter hour (``slots``)."""
+    def _last_used(self, slots: dict[str | None, int], width: int) -> dict[str | None, datetime]:
+        """Each model's latest answer, read in its last busy slot (``slots``)."""
         found: dict[str | None, datetime] = {}
         for model, slot in slots.items():
-            begins = datetime.fromtimestamp(slot * SLOT, UTC)
-            last = AnswerScope(begins, begins + timedelta(seconds=SLOT), (model,))
+            begins = datetime.fromtimestamp(slot * width, UTC)
+            last = AnswerScope(begins, begins + timedelta(seconds=width), (model,))
             moment = self.db.scalar(select(func.max(Message.created_at)).where(*conditions(last)))
             if moment is not None:
                 found[model] = aware_utc(moment)

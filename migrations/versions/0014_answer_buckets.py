@@ -12,7 +12,9 @@ which makes a few times fewer rows), ``tokens_in``, ``tokens_out``, and the answ
 speed, a first-token time, a length, and both a prompt size and a first-token time (the scatter's
 points). A quarter hour because every time zone in use is a whole number of quarter hours from UTC
 and changes its clocks on a quarter hour: a reader's day, in any zone, is a run of whole slots, so
-per-day sums from slots are exact.
+per-day sums from slots are exact. ``answer_hours`` holds the same sums per hour: four times fewer
+rows for a reader whose zone is a whole number of hours from UTC over the period (most zones;
+India, Nepal or Newfoundland read the quarter hours).
 
 **Kept by the database.** Triggers add an answer's row when it is inserted finished or leaves
 ``streaming``, take it away when it is deleted and move it when a counted column changes (model,
@@ -33,13 +35,13 @@ move to the new owner's rows.
 deltas grouped by key and **in key order** (``INSERT ... SELECT ... GROUP BY ... ORDER BY ... ON
 CONFLICT DO UPDATE``; an update's old and new halves merged when they share a row, nothing written
 when they cancel), and the tables are always written in one order (``answer_buckets``,
-``answer_measures``, ``answered_questions``, ``chat_reach``). Every trigger thus locks the shared
-rows it needs in one global order: two sessions saving answers may wait for each other, never in a
-cycle (tests/test_rollup_concurrency.py forces the interleaving that deadlocked when an update took
-its old row out before putting its new one in). SQLite has one writer at a time. Left: one
-statement changing many answers (a chat deleted) runs the trigger row by row, so two of those of
-one person at the same moment could still cross; PostgreSQL then stops one with an error (never a
-hang), and different people never share a row (the owner leads every key).
+``answer_hours``, ``answer_measures``, ``answered_questions``, ``chat_reach``). Every trigger thus
+locks the shared rows it needs in one global order: two sessions saving answers may wait for each
+other, never in a cycle (tests/test_rollup_concurrency.py forces the interleaving that deadlocked
+when an update took its old row out before putting its new one in). SQLite has one writer at a time.
+Left: one statement changing many answers (a chat deleted) runs the trigger row by row, so two of
+those of one person at the same moment could still cross; PostgreSQL then stops one with an error
+(never a hang), and different people never share a row (the owner leads every key).
 
 **The percentiles' histogram**, ``answer_measures``: per owner, measure (``tps``, ``ttft``,
 ``length``), model and *bin* of values (``floor(value * scale)``, scales 16, 256 and 1: powers of
@@ -80,6 +82,9 @@ branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
 SLOT_SECONDS = 900
+# The same sums per hour: a reader whose zone is a whole number of hours from UTC (most) has
+# four times fewer rows to read.
+WIDTHS = {"answer_buckets": SLOT_SECONDS, "answer_hours": 3600}
 OUTCOMES = ("complete", "length", "stopped", "error")  # answers by how they ended
 SUMS = (*OUTCOMES, "tokens_in", "tokens_out", "with_speed", "with_ttft", "with_length",
         "with_points")  # fmt: skip
@@ -93,10 +98,10 @@ COUNTED = ("sender", "status", "model", "finish_reason", "prompt_tokens", "compl
 Change = Sequence[tuple[str, str]]
 
 
-def _slot(row: str, dialect: str) -> str:
+def _slot(row: str, dialect: str, width: int = SLOT_SECONDS) -> str:
     if dialect == "sqlite":  # created_at is stored as naive UTC text
-        return f"CAST(strftime('%s', {row}.created_at) AS INTEGER) / {SLOT_SECONDS}"
-    return f"CAST(floor(extract(epoch FROM {row}.created_at) / {SLOT_SECONDS}) AS bigint)"
+        return f"CAST(strftime('%s', {row}.created_at) AS INTEGER) / {width}"
+    return f"CAST(floor(extract(epoch FROM {row}.created_at) / {width}) AS bigint)"
 
 
 def _outcome(row: str) -> str:
@@ -110,8 +115,8 @@ def _set(column: str) -> str:
     return f"CASE WHEN {column} IS NULL THEN 0 ELSE 1 END"
 
 
-def _key(row: str, dialect: str) -> list[str]:
-    return [_slot(row, dialect), f"coalesce({row}.model, '')", f"{row}.model IS NOT NULL"]
+def _key(row: str, dialect: str, width: int = SLOT_SECONDS) -> list[str]:
+    return [_slot(row, dialect, width), f"coalesce({row}.model, '')", f"{row}.model IS NOT NULL"]
 
 
 def _sums(row: str) -> list[str]:
@@ -164,14 +169,17 @@ def _apply(table: str, key: Sequence[str], values: Sequence[str], halves: list[s
     )
 
 
-def _buckets(change: Change, dialect: str) -> str:
+def _buckets(change: Change, dialect: str) -> list[str]:
+    """The upserts of ``answer_buckets`` and then ``answer_hours``."""
     names = [*KEY[1:], *SUMS]
-    halves = [
-        _of_owner(row, _key(row, dialect) + [f"{sign}({v})" for v in _sums(row)], names,
-                  _counted(row))
-        for row, sign in change
+    return [
+        _apply(table, KEY, SUMS, [
+            _of_owner(row, _key(row, dialect, width) + [f"{sign}({v})" for v in _sums(row)],
+                      names, _counted(row))
+            for row, sign in change
+        ])
+        for table, width in WIDTHS.items()
     ]  # fmt: skip
-    return _apply("answer_buckets", KEY, SUMS, halves)
 
 
 def _reach(change: Change) -> list[str]:
@@ -198,11 +206,11 @@ def _reach(change: Change) -> list[str]:
     ]
 
 
-def _fill(dialect: str) -> str:
-    key = ["chats.owner_id", *_key("messages", dialect)]
+def _fill(dialect: str, table: str) -> str:
+    key = ["chats.owner_id", *_key("messages", dialect, WIDTHS[table])]
     sums = [f"sum({value})" for value in _sums("messages")]
     return (
-        f"INSERT INTO answer_buckets ({', '.join(KEY + SUMS)})"
+        f"INSERT INTO {table} ({', '.join(KEY + SUMS)})"
         f" SELECT {', '.join(key + sums)} FROM messages JOIN chats ON chats.id = messages.chat_id"
         f" WHERE {_counted('messages')} GROUP BY {', '.join(key)}"
     )
@@ -261,20 +269,21 @@ def _fill_measures(dialect: str) -> list[str]:
 def _moved(dialect: str) -> list[str]:
     """A chat changes hands: its answers move from ``OLD.owner_id``'s rows to ``NEW.owner_id``'s
     (grouped and in key order, as every change)."""
-    buckets, measures = [], []
+    buckets: dict[str, list[str]] = {table: [] for table in WIDTHS}
+    measures = []
     where = "FROM messages WHERE messages.chat_id = OLD.id AND"
     for owner, sign in (("OLD", "-"), ("NEW", "")):
-        values = _key("messages", dialect) + [f"{sign}({v})" for v in _sums("messages")]
-        named = _named(values, [*KEY[1:], *SUMS])
-        buckets.append(
-            f"SELECT {owner}.owner_id AS owner_id, {named} {where} {_counted('messages')}"
-        )
+        for table, width in WIDTHS.items():
+            values = _key("messages", dialect, width) + [f"{sign}({v})" for v in _sums("messages")]
+            named = _named(values, [*KEY[1:], *SUMS])
+            buckets[table].append(f"SELECT {owner}.owner_id AS owner_id, {named} {where}"
+                                  f" {_counted('messages')}")  # fmt: skip
         for measure in MEASURES:
             named = _named(_measure_key("messages", measure, dialect), MEASURE_KEY[1:])
             measures.append(f"SELECT {owner}.owner_id AS owner_id, {named}, {sign}1 AS answers"
                             f" {where} {_has('messages', measure)}")  # fmt: skip
     return [
-        _apply("answer_buckets", KEY, SUMS, buckets),
+        *[_apply(table, KEY, SUMS, halves) for table, halves in buckets.items()],
         _apply("answer_measures", MEASURE_KEY, ("answers",), measures),
         "UPDATE chat_reach SET owner_id = NEW.owner_id"
         " WHERE owner_id = OLD.owner_id AND chat_id = OLD.id",
@@ -283,17 +292,18 @@ def _moved(dialect: str) -> list[str]:
 
 def upgrade() -> None:
     dialect = op.get_bind().dialect.name
-    op.create_table(
-        "answer_buckets",
-        sa.Column("owner_id", sa.Integer(), nullable=False),
-        sa.Column("slot", sa.BigInteger(), nullable=False),
-        sa.Column("model", sa.String(300), nullable=False),
-        sa.Column("model_known", sa.Boolean(), nullable=False),
-        *[sa.Column(name, sa.BigInteger(), nullable=False) for name in SUMS],
-        sa.PrimaryKeyConstraint(*KEY, name="pk_answer_buckets"),
-        sqlite_with_rowid=False,
-    )
-    op.execute(_fill(dialect))
+    for table in WIDTHS:  # slot: UTC seconds // the table's width
+        op.create_table(
+            table,
+            sa.Column("owner_id", sa.Integer(), nullable=False),
+            sa.Column("slot", sa.BigInteger(), nullable=False),
+            sa.Column("model", sa.String(300), nullable=False),
+            sa.Column("model_known", sa.Boolean(), nullable=False),
+            *[sa.Column(name, sa.BigInteger(), nullable=False) for name in SUMS],
+            sa.PrimaryKeyConstraint(*KEY, name=f"pk_{table}"),
+            sqlite_with_rowid=False,
+        )
+        op.execute(_fill(dialect, table))
     op.create_table(
         "answer_measures",
         sa.Column("owner_id", sa.Integer(), nullable=False),
@@ -347,7 +357,7 @@ def upgrade() -> None:
         for name, event in (("insert", "AFTER INSERT"), ("delete", "AFTER DELETE"),
                             ("update", f"AFTER UPDATE OF {', '.join(COUNTED)}")):  # fmt: skip
             change = changes[name]
-            statements = [_buckets(change, dialect), *_reach(change)]
+            statements = [*_buckets(change, dialect), *_reach(change)]
             when = " OR ".join(f"({_counted(row)})" for row, _ in change)  # questions: nothing
             op.execute(
                 f"CREATE TRIGGER answer_buckets_{name} {event} ON messages WHEN {when}"
@@ -373,7 +383,7 @@ def upgrade() -> None:
         return
 
     def body(change: Change) -> str:
-        return "; ".join([_buckets(change, dialect), _measures(change, dialect), *_reach(change)])
+        return "; ".join([*_buckets(change, dialect), _measures(change, dialect), *_reach(change)])
 
     # One row trigger; each operation's statements in the tables' order (the docstring's lock
     # order): an update's old and new rows together.
@@ -431,4 +441,5 @@ def downgrade() -> None:
     op.drop_table("chat_reach")
     op.drop_table("answered_questions")
     op.drop_table("answer_measures")
+    op.drop_table("answer_hours")
     op.drop_table("answer_buckets")
