@@ -45,6 +45,7 @@ from sqlalchemy.orm import Session
 
 from core.models import Chat, Message, UTCDateTime
 from core.repositories.scope import my_chats, owner_id
+from core.repositories.search_terms import expansions
 from core.search.query import Query, fts5_match
 
 MARK = "\x01"  # what highlight() puts before each match, counted in SQL
@@ -237,7 +238,8 @@ class SearchRepository:
         conditions = "".join(f" AND {condition}" for condition in where)
         if self.dialect == "sqlite":
             statement = self._sqlite_candidates(flt, chats, conditions)
-            binds.append(bindparam("q", fts5_match(query)))
+            expanded = expansions(self.db, query.include + query.exclude)
+            binds.append(bindparam("q", fts5_match(query, expanded)))
         else:
             plan_with_values(self.db)
             tsquery, params = pg_tsquery(query)
