@@ -5,6 +5,10 @@ The expansion must match exactly what FTS5's own prefix query matches: new messa
 changed by a progressive save or ``update_message``, exclusions, phrases ending in a prefix,
 words FTS5 folds differently from Python ("Straße"), and a prefix with too many words (FTS5's
 own query). The property test compares the two on random texts and prefixes.
+
+Also here: PostgreSQL's search reads id ranges newest first, choosing how to read each from the
+last (:meth:`core.repositories.search.SearchRepository._postgres_candidates`); tiny ranges make
+every stage run, and the results must not change.
 """
 
 from __future__ import annotations
@@ -15,10 +19,13 @@ from hypothesis import strategies as st
 from sqlalchemy import text
 
 from core.conf.db import session_scope
+from core.repositories import search as search_repository
 from core.repositories import search_terms
 from core.repositories.messages import MessageRepository
 from core.search.query import fts5_match, parse
+from core.services import search as search_service
 from core.services.answers import AnswerWriter
+from core.services.search import search_messages
 from tests.test_search import chat, found
 
 
@@ -116,3 +123,31 @@ def test_an_expanded_prefix_matches_exactly_what_fts5s_prefix_matches(
     finally:
         search_terms.MAX_WORDS = original
     assert results[limit] == results[0]
+
+
+@pytest.mark.parametrize(("recent", "walk", "window"), [(4, 1000, 5), (4, 6, 5), (1, 0, 3)])
+def test_the_newest_matches_are_found_whichever_id_ranges_are_walked(
+    db: str, monkeypatch: pytest.MonkeyPatch, recent: int, walk: int, window: int
+) -> None:
+    """PostgreSQL reads id ranges newest first (core.repositories.search._postgres_candidates):
+    with tiny ranges every stage runs, and the page and total must be those of one big range."""
+    texts = [
+        "kiwi apple" if n % 3 == 0 else "local privacy rules" if n % 4 == 0 else "pear"
+        for n in range(60)
+    ]
+    chat("Fruit", *texts)
+    queries = ("kiwi", '"local privacy"', "priv*", "pear -kiwi", "kiwi apple")
+
+    def pages() -> list[tuple[list[int], int, bool]]:
+        result = []
+        for query in queries:
+            page = search_messages(query, limit=100)
+            result.append(([hit.message_id for hit in page.hits], page.total, page.estimated))
+        return result
+
+    monkeypatch.setattr(search_service, "RANK_WINDOW", window)
+    whole = pages()
+    monkeypatch.setattr(search_repository, "RECENT_ROWS", recent)
+    monkeypatch.setattr(search_repository, "WALK_ROWS", walk)
+    assert pages() == whole
+    assert all(len(ids) == window for ids, _, _ in whole)  # every query had more than a window
