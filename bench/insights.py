@@ -15,7 +15,7 @@ models with their own speeds, first-token times that grow with the prompt, 3 % e
   as a tag filter still does; the percentiles as the page reads them: from the histogram),
   against a same-run baseline: ``SELECT count(*)`` over the same rows (every finished answer), so
   the ratio says how many plain counts of the answers each aggregation costs on this machine.
-- what the rollups' triggers (migration 0014) cost the writes: an answer saved as the chat saves
+- what the rollups' triggers (migration 0015) cost the writes: an answer saved as the chat saves
   one (inserted ``streaming``, then finished with its figures, one write transaction each),
   :data:`SAVES` of them, with the triggers and with them switched off, in alternating rounds
   (SQLite: dropped and created again from their own SQL; PostgreSQL: ``DISABLE TRIGGER``).

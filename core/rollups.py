@@ -1,4 +1,4 @@
-"""The Insights rollups: tables that triggers on ``messages`` keep (migration 0014 explains them
+"""The Insights rollups: tables that triggers on ``messages`` keep (migration 0015 explains them
 and creates the triggers); nothing in Python writes them, :mod:`core.repositories.insights_daily`
 and :mod:`core.repositories.insights_ranks` read them.
 
@@ -47,7 +47,7 @@ ANSWER_MEASURES = Table(
     Column("answers", BigInteger, nullable=False), sqlite_with_rowid=False,
 )  # fmt: skip
 # Powers of two: value * scale is exact, and bin / scale is exactly where a bin begins.
-MEASURE_SCALES: dict[str, float] = {"tps": 16.0, "ttft": 256.0, "length": 1.0}  # migration 0014
+MEASURE_SCALES: dict[str, float] = {"tps": 16.0, "ttft": 256.0, "length": 1.0}  # migration 0015
 # "Chats and questions reached" of the whole history: a question's finished answers, and a chat's
 # finished answers and the questions they answer.
 ANSWERED_QUESTIONS = Table(

@@ -1,4 +1,4 @@
-"""The Insights rollup (``answer_buckets``, migration 0014) on SQLite and PostgreSQL: after every
+"""The Insights rollup (``answer_buckets``, migration 0015) on SQLite and PostgreSQL: after every
 kind of write it holds exactly the sums of the answers in ``messages``, and the per-day figures it
 gives equal the raw pass over the answers for periods, models and zones (across midnight, across a
 change of clocks, a zone 5:45 from UTC); where it cannot be exact it is not used.

@@ -1,6 +1,6 @@
-"""Migration 0014 (the Insights rollups) on a database with data, on SQLite and PostgreSQL: the
+"""Migration 0015 (the Insights rollups) on a database with data, on SQLite and PostgreSQL: the
 rollups are filled from the answers already there, per owner; the triggers follow later writes
-(a chat changing hands too); going back drops only what 0014 made (0008's search triggers stay)."""
+(a chat changing hands too); going back drops only what 0015 made (0008's search triggers stay)."""
 
 from __future__ import annotations
 
@@ -24,14 +24,14 @@ def engine(db_url: str) -> Iterator[Engine]:
     engine.dispose()
 
 
-def test_0014_fills_the_insights_rollup_from_old_answers_and_goes_back(engine: Engine) -> None:
-    """A database at 0013 with a chat (a question, answers of two models and of none, an error,
-    one still streaming) and another person's chat: 0014 sums the finished answers per owner,
+def test_0015_fills_the_insights_rollup_from_old_answers_and_goes_back(engine: Engine) -> None:
+    """A database at 0014 with a chat (a question, answers of two models and of none, an error,
+    one still streaming) and another person's chat: 0015 sums the finished answers per owner,
     quarter hour and model, and its triggers follow later writes (the other chat changing
     hands too); down again, the table and its triggers go, the messages and the search triggers
     stay; up again, the sums are rebuilt."""
     config = _alembic_config(engine)
-    command.upgrade(config, "0013")
+    command.upgrade(config, "0014")
     triggers = _triggers(engine)
     with engine.begin() as db:
         db.execute(
@@ -137,7 +137,7 @@ def test_0014_fills_the_insights_rollup_from_old_answers_and_goes_back(engine: E
             asked = db.execute(text("SELECT * FROM answered_questions ORDER BY 1")).all()
         return [tuple(r) for r in chats], [tuple(r) for r in asked]
 
-    command.upgrade(config, "0014")
+    command.upgrade(config, "0015")
     assert REACH_INDEX.name in {ix["name"] for ix in inspect(engine).get_indexes("messages")}
     assert rollup() == expected
     assert histogram() == measures
@@ -164,7 +164,7 @@ def test_0014_fills_the_insights_rollup_from_old_answers_and_goes_back(engine: E
     assert histogram() == measures
     assert reach() == ([(me, 1, 4, 1), (me, 2, 1, 1)], [(1, 4), (7, 1)])
 
-    command.downgrade(config, "0013")
+    command.downgrade(config, "0014")
     rollups = {
         "answer_buckets",
         "answer_hours",

@@ -1,11 +1,11 @@
-"""Two sessions saving answers at once on the real PostgreSQL: the rollup triggers (migration 0014)
+"""Two sessions saving answers at once on the real PostgreSQL: the rollup triggers (migration 0015)
 lock the shared rows they change in one order, so the sessions wait for each other and never
 deadlock.
 
 The interleaving is forced, not hoped for. Alice's two answers of one model sit in two quarter
 hours, s1 and s2. A third session holds the histogram row of answer 1's speed. Session one moves
 answer 1 from s1 to s2 (and changes its speed); session two moves answer 2 from s2 to s1. With
-the order migration 0014 uses — each table in key order, one table after the other — session one
+the order migration 0015 uses — each table in key order, one table after the other — session one
 locks s1 and s2 and waits for the held row; session two waits for s1 behind it; once the row is
 let go both finish. Had the update taken its old row out before putting its new one in (s1, its
 speed, ..., then s2), session one would hold s1 while waiting, session two would hold s2 while

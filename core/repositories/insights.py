@@ -2,7 +2,7 @@
 
 Nothing here reads the messages' text, and nothing loads every answer into Python: each question
 is one statement over the answers' partial indexes (``core.models.INSIGHTS_INDEXES``, migration
-0009) or over the rollups that triggers keep beside them (migration 0014), and what comes back is
+0009) or over the rollups that triggers keep beside them (migration 0015), and what comes back is
 small — a row per day and model, a few values per model. The per-day sums live in
 :mod:`core.repositories.insights_daily` (the rollup ``answer_buckets``, or the raw pass).
 

@@ -2,7 +2,7 @@
 and out, how many answers carry each measure — answered from the rollup when it can be, from the
 answers themselves otherwise, with the same result either way.
 
-**From the rollup** (``answer_buckets``, migration 0014, kept by triggers on ``messages``): the
+**From the rollup** (``answer_buckets``, migration 0015, kept by triggers on ``messages``): the
 finished answers summed per owner, quarter-hour *slot* of UTC time, model and outcome. A reader's
 day is a run of whole slots whenever their zone's offsets, its changes of clocks and the filter's
 ends fall on quarter hours — true of every zone in use — so summing slots by
@@ -47,7 +47,7 @@ from core.repositories.insights import (
 from core.repositories.scope import owner_value
 from core.rollups import ANSWER_BUCKETS, ANSWER_HOURS, CHAT_REACH
 
-SLOT: Final = 900  # seconds in a slot of answer_buckets (migration 0014)
+SLOT: Final = 900  # seconds in a slot of answer_buckets (migration 0015)
 HOUR: Final = 3600  # answer_hours: the same sums, per hour
 TABLES: Final = {HOUR: ANSWER_HOURS, SLOT: ANSWER_BUCKETS}  # the coarsest first
 DAY: Final = 86_400
@@ -117,7 +117,7 @@ class DailyAggregates:
 
     def reach(self, scope: AnswerScope) -> tuple[int, int]:
         """(chats, questions) the answers in ``scope`` belong to and answer. Over the whole
-        history, a sum over ``chat_reach`` (kept by triggers, migration 0014); otherwise one pass
+        history, a sum over ``chat_reach`` (kept by triggers, migration 0015); otherwise one pass
         over ``ix_answers_reach`` (chat, question, ...) in its order, a group per question — no
         sort, unlike ``count(DISTINCT ...)``."""
         if scope == AnswerScope():

@@ -1,5 +1,5 @@
 """Where a percentile's walk starts: the histogram of each model's measures (``answer_measures``,
-migration 0014, kept by triggers on ``messages``).
+migration 0015, kept by triggers on ``messages``).
 
 A percentile of a model is the value at rank *k* of its answers ordered by the measure; the
 index ``(model, measure)`` gives that order, but reaching rank *k* walks *k* entries — half the

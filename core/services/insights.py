@@ -14,7 +14,7 @@ period (where summer time starts and ends), and the database shifts each answer 
 before taking the date. The date filter is in the same days (:func:`local_midnight`).
 
 **Fresh, not recomputed on every rerun.** The per-day sums, the percentiles, the chats and
-questions reached and the models offered read rollups that triggers keep (migration 0014), so the
+questions reached and the models offered read rollups that triggers keep (migration 0015), so the
 first view no longer grows with the history as it did (seconds at a million messages); with a
 period, models or tags some of them still read the answers, and building the charts costs about
 as much again (``make bench`` measures each step): too long for a page that reruns on every
