@@ -17,6 +17,7 @@ from core.i18n import error_text, t
 from core.schemas import ChatSummary
 from core.services import organise
 from ui import state
+from ui.widgets import submit_in_dialog
 
 PIN, UNPIN, ARCHIVE, UNARCHIVE, TAGS = "pin", "unpin", "archive", "unarchive", "tags"
 _DONE = {
@@ -73,13 +74,11 @@ def tags_dialog(summary: ChatSummary, lang: str, on_close: Callable[[], None]) -
                 help=t("organise.tags_help", lang),
             )
             if st.form_submit_button(t("organise.save", lang), icon=":material/sell:"):
-                try:
-                    _save_tags(summary.id, summary.tags, [str(name) for name in chosen])
-                except CharlaError as exc:
-                    st.warning(error_text(exc, lang))
-                else:
-                    on_close()
-                    state.flash(t("organise.tags_done", lang))
-                    st.rerun()
+                submit_in_dialog(
+                    lambda: _save_tags(summary.id, summary.tags, [str(name) for name in chosen]),
+                    lang,
+                    close=on_close,
+                    done=t("organise.tags_done", lang),
+                )
 
     st.dialog(t("organise.tags_title", lang), on_dismiss=on_close)(body)()
