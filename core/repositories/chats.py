@@ -1,9 +1,9 @@
 """``ChatRepository``: create, read, rename, delete chats and keep their settings.
 
 Titles are automatic until a person renames the chat (``title_by_user``): the first words of the
-first message (:meth:`ChatRepository.set_title_if_empty`), later perhaps a title the model wrote
-(:meth:`ChatRepository.replace_automatic_title`, see :mod:`core.services.titles`). Neither ever
-replaces a title a person chose.
+first message (the turn that sends it gives them: :meth:`.turns.TurnRepository.claim`), later
+perhaps a title the model wrote (:meth:`ChatRepository.replace_automatic_title`, see
+:mod:`core.services.titles`). Neither ever replaces a title a person chose.
 """
 
 from __future__ import annotations
@@ -193,16 +193,6 @@ class ChatRepository:
         chat.title_by_user = True
         self.db.flush()
         return to_summary(chat)
-
-    def set_title_if_empty(self, chat_id: int, title: str) -> None:
-        """Give an untitled chat ``title`` (one statement: safe if two turns race for it). The
-        title stays automatic."""
-        self.db.execute(
-            update(Chat)
-            .where(my_chat(chat_id), Chat.title == "")
-            .values(title=title[:MAX_TITLE_CHARS]),
-            execution_options=NO_SYNC,
-        )
 
     def replace_automatic_title(self, chat_id: int, title: str, *, expected: str) -> bool:
         """Set an automatic ``title`` (a model's text, made storable) if the chat's title is still
