@@ -24,8 +24,7 @@ from datetime import UTC, datetime, tzinfo
 
 import streamlit as st
 
-from core.errors import CharlaError
-from core.i18n import error_text, t
+from core.i18n import t
 from core.schemas import ChatSummary
 from core.services import chats as chat_service
 from ui import dates, organise, state
@@ -160,13 +159,9 @@ def chat_menu(summary: ChatSummary, lang: str) -> None:
 
 def _delete(chat_id: int, lang: str) -> None:
     st.session_state.pop(_CONFIRM_DELETE, None)
-    try:
-        chat_service.delete_chat(chat_id)
-    except CharlaError as exc:
-        state.flash(error_text(exc, lang), error=True)
-        return
-    state.select_chat(None)
-    state.flash(t("chat.deleted", lang))
+    if state.attempted(lambda: chat_service.delete_chat(chat_id), lang):
+        state.select_chat(None)
+        state.flash(t("chat.deleted", lang))
 
 
 def _cancel() -> None:

@@ -15,7 +15,7 @@ from collections.abc import Callable, Sequence
 import streamlit as st
 
 from core.errors import CharlaError
-from core.i18n import error_text, t
+from core.i18n import t
 from core.services import chats as chat_service
 from core.services import organise
 from ui import state
@@ -38,12 +38,8 @@ def _done(text: str) -> None:
 
 
 def _act(action: Callable[[], object], lang: str, done: str) -> None:
-    try:
-        action()
-    except CharlaError as exc:  # a chat deleted in another tab meanwhile
-        state.flash(error_text(exc, lang), error=True)
-        return
-    _done(done)
+    if state.attempted(action, lang):  # refused: a chat deleted in another tab meanwhile
+        _done(done)
 
 
 def _pin(ids: list[int], pinned: bool, lang: str) -> None:

@@ -12,8 +12,7 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from core.errors import CharlaError
-from core.i18n import error_text, t
+from core.i18n import t
 from core.schemas import ChatSummary
 from core.services import organise
 from ui import state
@@ -39,15 +38,12 @@ def label(item: str, lang: str) -> str:
 
 def apply(item: str, chat_id: int, lang: str) -> None:
     """Pin, unpin, archive or unarchive (from the menu's callback)."""
-    try:
-        if item in (PIN, UNPIN):
-            organise.set_pinned([chat_id], item == PIN)
-        else:
-            organise.set_archived([chat_id], item == ARCHIVE)
-    except CharlaError as exc:
-        state.flash(error_text(exc, lang), error=True)
-        return
-    state.flash(t(_DONE[item], lang))
+    if item in (PIN, UNPIN):
+        done = state.attempted(lambda: organise.set_pinned([chat_id], item == PIN), lang)
+    else:
+        done = state.attempted(lambda: organise.set_archived([chat_id], item == ARCHIVE), lang)
+    if done:
+        state.flash(t(_DONE[item], lang))
 
 
 def _save_tags(chat_id: int, before: Sequence[str], after: Sequence[str]) -> None:

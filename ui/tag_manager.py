@@ -10,8 +10,7 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.errors import CharlaError
-from core.i18n import error_text, t
+from core.i18n import t
 from core.services import organise
 from ui import state
 from ui.history_filters import forget_lists
@@ -32,14 +31,10 @@ def _rename(old: str, lang: str) -> None:
 
 def _delete(name: str, lang: str) -> None:
     st.session_state.pop(_CONFIRM, None)
-    try:
-        organise.delete_tag(name)
-    except CharlaError as exc:
-        state.flash(error_text(exc, lang), error=True)
-        return
-    st.session_state.pop(PICK, None)
-    forget_lists()
-    state.flash(t("organise.tag_deleted", lang, tag=name))
+    if state.attempted(lambda: organise.delete_tag(name), lang):
+        st.session_state.pop(PICK, None)
+        forget_lists()
+        state.flash(t("organise.tag_deleted", lang, tag=name))
 
 
 def tag_manager(lang: str) -> None:
