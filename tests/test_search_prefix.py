@@ -47,6 +47,8 @@ def test_a_prefix_finds_words_of_messages_written_after_the_last_search(db: str)
     }
     assert found("photoc*") == {"photocopies are grey"}
     assert found("leaves -photog*") == {"photosynthesis in leaves"}
+    assert found("LEAVES photog*") == found("photog* leaves") == {"photographs of leaves"}
+    assert found("photos* photog*") == set()  # both prefixes, each its own OR
     assert found('"of leav"*') == {"photographs of leaves"}
     assert found("photoz*") == set()
 
