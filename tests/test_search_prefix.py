@@ -122,7 +122,15 @@ def test_an_expanded_prefix_matches_exactly_what_fts5s_prefix_matches(
         results = {}
         for words in (limit, 0):  # 0: never expanded, FTS5's own prefix query
             search_terms.MAX_WORDS = words
-            results[words] = found(f"{prefix}*", chat_id=chat_id), found(f"-{prefix}* s*")
+            results[words] = [
+                found(query, chat_id=chat_id)
+                for query in (
+                    f"{prefix}*",
+                    f"-{prefix}* s*",  # excluded, beside another prefix
+                    f"salt {prefix}*",  # beside a word
+                    f'"sol {prefix}"*',  # the last word of a phrase
+                )
+            ]
     finally:
         search_terms.MAX_WORDS = original
     assert results[limit] == results[0]
