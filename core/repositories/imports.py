@@ -44,32 +44,18 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.models import Chat, Message, UTCDateTime
+from core.vocab import MESSAGE_FIELDS
 
 _CHATS = cast(Table, Chat.__table__)
 _MESSAGES = cast(Table, Message.__table__)
 
-# The columns of a message row handed to add_messages(), in this order.
+# The columns of a message row handed to add_messages(), in this order: the stored fields (as an
+# export has them), the depth the import computes after the parent, and the times.
+_PARENT_AT: Final = MESSAGE_FIELDS.index("parent_id") + 1
 MESSAGE_COLUMNS: Final = (
-    "id",
-    "chat_id",
-    "parent_id",
+    *MESSAGE_FIELDS[:_PARENT_AT],
     "depth",
-    "selected",
-    "sender",
-    "content",
-    "reasoning",
-    "status",
-    "error_code",
-    "error_params",
-    "error",
-    "model",
-    "params",
-    "prompt_tokens",
-    "completion_tokens",
-    "time_to_first_token",
-    "tokens_per_second",
-    "load_time",
-    "finish_reason",
+    *MESSAGE_FIELDS[_PARENT_AT:],
     "created_at",
     "shown_at",
 )
