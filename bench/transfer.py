@@ -35,46 +35,13 @@ from pathlib import Path
 from typing import Any
 
 from bench.common import Metric, median
+from bench.storage import WORDS as STORAGE_WORDS
 
 GROUP_IMPORT = "6 transfer: import"
 GROUP_EXPORT = "6 transfer: export"
 PER_CONVERSATION = 50
-WORDS = (
-    "the",
-    "model",
-    "answers",
-    "quickly",
-    "and",
-    "the",
-    "history",
-    "keeps",
-    "every",
-    "word",
-    "of",
-    "what",
-    "was",
-    "said",
-    "about",
-    "python",
-    "streams",
-    "tokens",
-    "context",
-    "reasoning",
-    "llama",
-    "studio",
-    "local",
-    "privacy",
-    "export",
-    "table",
-    "chart",
-    "data",
-    "canción",
-    "mañana",
-    "señal",
-    "数据",
-    "模型",
-    "😀",
-)
+# The storage benchmark's words, and some that JSON escapes or UTF-8 spells in several bytes.
+WORDS = (*STORAGE_WORDS, "canción", "mañana", "señal", "数据", "模型", "😀")
 
 # VmHWM is the child's own peak (see bench/storage.py for why not ru_maxrss).
 PEAK = """
