@@ -25,11 +25,13 @@ Reserving ids: on PostgreSQL, ``nextval`` of the ``messages`` sequence, as many 
 alongside any other writer). On SQLite, the ids after the highest one: the caller's write
 transaction (``BEGIN IMMEDIATE``) holds the database's only write lock until it commits, so no one
 else can take them meanwhile; ``messages.id`` is a plain ``INTEGER PRIMARY KEY`` (no
-``AUTOINCREMENT``), for which SQLite itself would choose exactly these.
+``AUTOINCREMENT``), for which SQLite itself would choose exactly these. The highest id is read
+once per repository (one per transaction: the import writes many conversations in one), then
+counted on.
 
 It works on a ``Connection`` (Core only, no ORM session: a session's bookkeeping is the largest
-cost of a small transaction), flushes nothing and never commits: the caller runs one transaction
-per conversation (:mod:`core.services.importers.load`).
+cost of a small transaction), flushes nothing and never commits: the caller runs the
+transaction, a savepoint per conversation (:mod:`core.services.importers.load`).
 """
 
 from __future__ import annotations
@@ -99,8 +101,12 @@ def _bulk_insert(dialect: Dialect) -> tuple[str, tuple[tuple[int, Processor], ..
 
 
 class ImportRepository:
+    """Used within one transaction (the ids it reserves on SQLite are only theirs until it ends;
+    a savepoint rolled back leaves a gap, which is fine: ids need only grow)."""
+
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        self._next_id: int | None = None  # SQLite: the next id to hand out, once known
 
     def native_exists(self, chat_id: int, created_at: datetime, owner_id: int) -> bool:
         """Whether this database made chat ``chat_id`` at ``created_at`` for ``owner_id`` (a
@@ -124,8 +130,11 @@ class ImportRepository:
             return []
         if self.connection.dialect.name == "postgresql":
             return sorted(self.connection.execute(_NEXT_IDS_PG, {"count": count}).scalars())
-        highest = int(self.connection.execute(_HIGHEST_ID).scalar_one())
-        return list(range(highest + 1, highest + 1 + count))
+        if self._next_id is None:
+            self._next_id = int(self.connection.execute(_HIGHEST_ID).scalar_one()) + 1
+        first = self._next_id
+        self._next_id += count
+        return list(range(first, first + count))
 
     def add_messages(self, rows: Sequence[list[Any]]) -> None:
         """Insert message rows (lists of :data:`MESSAGE_COLUMNS` values: ids, parents, depth and

@@ -138,7 +138,8 @@ class _Unpaired:
                 out, used = data[:ready], ready
             self._held = data[used:]
             if out or not chunk:
-                self._context = (self._context + out)[-_CONTEXT:]
+                tail = out if len(out) >= _CONTEXT else self._context + out
+                self._context = tail[-_CONTEXT:]
                 return out
 
     def _rewrite(self, data: bytes, ready: int, *, final: bool) -> tuple[bytes, int]:

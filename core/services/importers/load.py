@@ -46,7 +46,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final
 
-from sqlalchemy import Connection, RootTransaction
+from sqlalchemy import RootTransaction
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -115,14 +115,13 @@ def _prepare(conversation: Conversation, owner: int) -> tuple[list[list[Any]], d
 
 
 def _write(
-    connection: Connection,
+    repository: ImportRepository,
     conversation: Conversation,
     prepared: tuple[list[list[Any]], dict[str, Any]],
     owner: int,
 ) -> Stored | None:
-    """Write a prepared conversation in the caller's transaction (None: already here)."""
+    """Write a prepared conversation in the repository's transaction (None: already here)."""
     rows, chat = prepared
-    repository = ImportRepository(connection)
     home = _came_home(repository, conversation, owner)
     chat_id = None if home else repository.add_chat(chat)
     if chat_id is None:
@@ -137,7 +136,7 @@ def _write(
         # are created as ``owner``'s (core.repositories.tags).
         with (
             acting_as(owner),
-            Session(bind=connection, join_transaction_mode="rollback_only") as session,
+            Session(bind=repository.connection, join_transaction_mode="rollback_only") as session,
         ):
             _tag(TagRepository(session), chat_id, conversation.tags)
             for message_id, attachments in files:
@@ -152,7 +151,7 @@ def store(conversation: Conversation, owner: int | None = None) -> Stored | None
     owner = current_owner() if owner is None else owner
     prepared = _prepare(conversation, owner)
     with write_transaction() as connection:
-        return _write(connection, conversation, prepared, owner)
+        return _write(ImportRepository(connection), conversation, prepared, owner)
 
 
 def _tag(tags: TagRepository, chat_id: int, names: Iterable[str]) -> None:
@@ -211,7 +210,7 @@ class _Batch:
 
     def __init__(self, owner: int) -> None:
         self.owner = owner
-        self._connection: Connection | None = None
+        self._repository: ImportRepository | None = None
         self._transaction: RootTransaction | None = None
         self._rows = 0
         self._pending: list[tuple[_File, str, str, Stored]] = []
@@ -220,13 +219,14 @@ class _Batch:
         """Write ``conversation`` in a savepoint (errors propagate, and it is as if it was never
         written: InputError, or SQLAlchemyError after which the transaction goes on)."""
         prepared = _prepare(conversation, self.owner)
-        if self._connection is None:
+        if self._repository is None:
             engine = get_engine().execution_options(**{WRITE_OPTION: True})
-            self._connection = engine.connect()
-            self._transaction = self._connection.begin()
+            connection = engine.connect()
+            self._transaction = connection.begin()
+            self._repository = ImportRepository(connection)
         try:
-            with self._connection.begin_nested():
-                stored = _write(self._connection, conversation, prepared, self.owner)
+            with self._repository.connection.begin_nested():
+                stored = _write(self._repository, conversation, prepared, self.owner)
         except SQLAlchemyError:
             self.commit()  # the others so far go in; the next conversation starts afresh
             raise
@@ -239,11 +239,11 @@ class _Batch:
             self.commit()
 
     def commit(self) -> None:
-        connection, transaction = self._connection, self._transaction
-        if connection is None or transaction is None:
+        repository, transaction = self._repository, self._transaction
+        if repository is None or transaction is None:
             return
         pending, self._pending = self._pending, []
-        self._connection = self._transaction = None
+        self._repository, self._transaction = None, None
         self._rows = 0
         try:
             transaction.commit()
@@ -255,7 +255,7 @@ class _Batch:
                 file.chats += 1
                 file.messages += stored.messages
         finally:
-            connection.close()
+            repository.connection.close()
 
 
 def _import_document(

@@ -32,16 +32,15 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from dataclasses import replace
+from typing import Any, NamedTuple
 
 from core.services.importers.fields import mapping
 from core.services.importers.model import Turn
 from core.vocab import Sender, Status
 
 
-@dataclass(frozen=True)
-class Node:
+class Node(NamedTuple):  # a tuple: one is made for every message of an export
     key: str
     parent: str | None
     turn: Turn | None  # None: not chat text (its children move up)
