@@ -132,15 +132,18 @@ def _write(
     repository.add_messages(rows)
     files = [(ids[i], turn.attachments) for i, turn in enumerate(turns) if turn.attachments]
     if conversation.tags or files:
-        # Joins the caller's transaction (a savepoint's too) without ever ending it; the tags
-        # are created as ``owner``'s (core.repositories.tags).
+        # In a savepoint of its own inside the caller's transaction: its commit releases the
+        # savepoint, and a failed flush rolls back only that, never the conversations written
+        # before in the same transaction. The tags are ``owner``'s (core.repositories.tags).
+        connection = repository.connection
         with (
             acting_as(owner),
-            Session(bind=repository.connection, join_transaction_mode="rollback_only") as session,
+            Session(bind=connection, join_transaction_mode="create_savepoint") as session,
         ):
             _tag(TagRepository(session), chat_id, conversation.tags)
             for message_id, attachments in files:
                 attach_to_message(session, message_id, attachments)
+            session.commit()
     return Stored(chat_id, len(rows))
 
 
