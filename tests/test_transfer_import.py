@@ -338,3 +338,45 @@ def test_a_long_import_commits_as_it_goes(db: str, monkeypatch: pytest.MonkeyPat
     assert (report.chats, report.conversations) == (5, 5)
     assert commits == [2, 2, 1]  # two conversations reach 10 rows; the last one at the end
     assert [c["chat"].title for c in stored()] == [f"Copy {n}" for n in range(5)]
+
+
+def test_a_transaction_that_cannot_commit_counts_nothing_and_says_so(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a shared transaction held is only counted once it commits: if the commit fails, each
+    of its conversations is a problem, nothing is in the database, and importing again adds them."""
+    from sqlalchemy.engine import RootTransaction
+    from sqlalchemy.exc import OperationalError
+
+    from core.services.importers import load
+
+    real_commit, real_batch_commit = RootTransaction.commit, load._Batch.commit
+    failing = {"now": False, "on": True}
+
+    def commit(self: RootTransaction) -> None:
+        if failing["now"]:
+            raise OperationalError("COMMIT", {}, Exception("database or disk is full"))
+        real_commit(self)
+
+    def batch_commit(self: Any) -> None:  # only the batch's own commit fails
+        failing["now"] = failing["on"]
+        try:
+            real_batch_commit(self)
+        finally:
+            failing["now"] = False
+
+    monkeypatch.setattr(RootTransaction, "commit", commit)
+    monkeypatch.setattr(load._Batch, "commit", batch_commit)
+    upload = [("conversations.json", _numbered(3))]
+    report = import_uploads(upload)
+    assert (report.chats, report.messages, report.conversations) == (0, 0, 3)
+    assert [p.text() for p in report.problems] == [
+        f"conversations.json, conversation «Copy {n}»: could not be stored "
+        "(database or disk is full); skipped."
+        for n in range(3)
+    ]
+    assert stored() == []
+
+    failing["on"] = False
+    again = ok(import_uploads(upload))
+    assert (again.chats, again.duplicates) == (3, 0)
