@@ -109,7 +109,7 @@ class Base(DeclarativeBase):
     pass
 
 
-# The full-text index (migrations 0008, 0013: SQLite FTS5 tables, their shadow tables and triggers;
+# The full-text index (migrations 0008, 0013, 0014: SQLite FTS5 tables, their shadow tables and triggers;
 # PostgreSQL ``search_vector`` columns with GIN indexes) is beyond these declarations.
 SEARCH_OBJECTS: tuple[str, ...] = (
     "messages_fts",
@@ -118,6 +118,7 @@ SEARCH_OBJECTS: tuple[str, ...] = (
     "ix_messages_search",
 )
 SEARCH_OBJECTS += ("ix_chats_search", "message_files_fts", "ix_message_files_search")  # 0013: files
+SEARCH_OBJECTS += ("search_terms",)  # 0014: the index's words (SQLite)
 
 
 def exists_on(schema_object: Any, dialect: str) -> bool:

@@ -1,9 +1,9 @@
-"""Migration 0008 (search) on a database made by the previous schema (0007), with data, on SQLite
-and PostgreSQL: the upgrade indexes what is already stored (content, reasoning and titles, accents
-folded), the index then follows every write, and the downgrade removes every search object while
-keeping every row — and the upgrade after it builds the index again.
+"""Migrations 0008 (search) and 0014 (its words, for prefixes) on a database made by the previous
+schema, with data, on SQLite and PostgreSQL: the upgrade indexes what is already stored (content,
+reasoning and titles, accents folded), the index then follows every write, and the downgrade removes
+every search object while keeping every row — and the upgrade after it builds the index again.
 
-Rows are written with plain SQL in the columns 0007 had, never through today's repositories (which
+Rows are written with plain SQL in the columns the older schema had, never through today's repositories (which
 know later columns and tables); the search itself is asked through the service once the database is
 back at head, so later migrations are crossed on the way, as a real upgrade would.
 """
@@ -17,6 +17,7 @@ from core.conf import db as conf_db
 from core.conf.db import _alembic_config, session_scope
 from core.repositories.messages import MessageRepository
 from core.services.search import search_messages
+from tests.test_migrations import _triggers
 
 BEFORE = "0007"
 REVISION = "0008"
@@ -96,3 +97,58 @@ def test_upgrade_indexes_existing_rows_and_downgrade_removes_the_index(db_url: s
 
     command.upgrade(config, "head")  # up again: the index is rebuilt from the rows
     assert _found("indice") == {3} and _found("ahora") == {answer_id}
+
+
+def test_0014_lists_the_words_already_indexed_and_going_back_keeps_the_search_triggers(
+    db_url: str,
+) -> None:
+    """A database at 0013 with a message: after 0014 a prefix finds it (SQLite: through the
+    vocabulary filled from the index, then folded forward for a later edit); down again, only
+    0014's objects go and 0008's triggers and the rows stay. On PostgreSQL 0014 creates nothing."""
+    engine = conf_db.configure(db_url)
+    config = _alembic_config(engine)
+    command.upgrade(config, "0013")
+    triggers = _triggers(engine)
+    with engine.begin() as connection:
+        connection.execute(
+            text(
+                "INSERT INTO chats (id, title, created_at, last_activity, message_count,"
+                " own_settings, title_by_user, pinned, archived, owner_id)"
+                " VALUES (1, 'Old', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1,"
+                " false, false, false, false, (SELECT id FROM users WHERE issuer = 'local'))"
+            )
+        )
+        connection.execute(
+            text(
+                "INSERT INTO messages (id, chat_id, sender, content, reasoning, status,"
+                " created_at, depth, selected, stop_requested) VALUES (1, 1, 'user',"
+                " 'Fotosíntesis y glaciares', 'pensando', 'complete', CURRENT_TIMESTAMP, 0,"
+                " true, false)"
+            )
+        )
+
+    def found(query: str) -> set[int]:
+        return {hit.message_id for hit in search_messages(query).hits}
+
+    command.upgrade(config, "0014")
+    sqlite = engine.dialect.name == "sqlite"
+    if sqlite:
+        with engine.connect() as connection:
+            words = set(connection.execute(text("SELECT term FROM search_terms")).scalars())
+        assert words == {"fotosintesis", "y", "glaciares", "pensando"}
+    command.upgrade(config, "head")
+    assert found("FOTOSIN*") == found("pens*") == found('"y glac"*') == {1}
+    with engine.begin() as connection:  # a later change of the text is followed
+        connection.execute(text("UPDATE messages SET content = 'morrenas' WHERE id = 1"))
+    assert found("morr*") == {1} and found("glac*") == set()
+
+    command.downgrade(config, "0013")
+    assert _triggers(engine) == triggers
+    assert not {"search_terms", "search_terms_pending", "search_terms_state"} & set(
+        inspect(engine).get_table_names()
+    )
+    with engine.connect() as connection:
+        assert connection.execute(text("SELECT count(*) FROM messages")).scalar() == 1
+        if sqlite:  # the index itself is untouched
+            match = "SELECT rowid FROM messages_fts WHERE messages_fts MATCH '\"morr\" *'"
+            assert connection.execute(text(match)).scalars().all() == [1]

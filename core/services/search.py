@@ -42,6 +42,7 @@ from typing import TypedDict, Unpack
 
 from core.conf.db import session_scope
 from core.errors import InputError
+from core.repositories import search_terms
 from core.repositories.messages import MessageRepository
 from core.repositories.search import Candidate, HitRow, SearchFilters, SearchRepository
 from core.repositories.search_files import FileSearch, FileText
@@ -197,6 +198,19 @@ def _merge(own: list[Candidate], by_file: list[Candidate], limit: int) -> list[C
     return sorted(best.values(), key=lambda c: -c.id)[:limit]
 
 
+def _fold_vocabulary(parsed: Query) -> None:
+    """SQLite: before a prefix is expanded into words, add the words of messages written or
+    changed since the last search to the vocabulary (:mod:`core.repositories.search_terms`), in a
+    short write transaction of its own, and only when there is something to add."""
+    if not any(term.prefix for term in parsed.include + parsed.exclude):
+        return
+    with session_scope() as db:
+        if db.get_bind().dialect.name != "sqlite" or not search_terms.pending(db):
+            return
+    with session_scope(write=True) as db:
+        search_terms.fold_vocabulary(db)
+
+
 def search_messages(
     query: str, *, limit: int = 20, offset: int = 0, **filters: Unpack[FilterArgs]
 ) -> SearchPage:
@@ -214,6 +228,7 @@ def search_messages(
         return empty
     if not parsed.searchable:
         return empty
+    _fold_vocabulary(parsed)
     with session_scope() as db:
         repo = SearchRepository(db)
         files = FileSearch(db)

@@ -195,16 +195,16 @@ def test_html_in_an_answer_is_shown_as_text(
     tab.wait_for_selector(f"{ASSISTANT} [data-testid='stCaptionContainer']")
 
     answer = tab.locator(ASSISTANT).last
-    assert payload in answer.inner_text()
+    expect(answer).to_contain_text(payload, timeout=WAIT_MS)
     assert answer.locator("img").count() == 0
     assert tab.dialogs == []  # type: ignore[attr-defined]
     # The reasoning is in a collapsed "Thinking" expander, not in the answer text.
     expander = answer.locator('[data-testid="stExpander"]')
-    assert "Thinking" in expander.inner_text()
+    expect(expander).to_contain_text("Thinking", timeout=WAIT_MS)
     assert not expander.locator('[data-testid="stExpanderDetails"]').is_visible()
     assert "Considering markup." not in answer.inner_text()
     expander.get_by_text("Thinking").click()
-    assert "Considering markup." in expander.inner_text()
+    expect(expander).to_contain_text("Considering markup.", timeout=WAIT_MS)
 
 
 def test_stop_closes_the_stream_at_the_server(
@@ -225,7 +225,8 @@ def test_stop_closes_the_stream_at_the_server(
     assert answer["content"].startswith("tick tick tick")
     wait_for(lambda: fake_process.disconnects() >= 1, "the server to see the client hang up")
     wait_idle(tab)
-    assert "tick" in last_answer_text(tab)  # the partial answer stays on screen
+    # The partial answer stays on screen.
+    expect(tab.locator(ASSISTANT).last).to_contain_text("tick", timeout=WAIT_MS)
 
 
 def test_a_fresh_server_asks_for_the_password_even_on_a_page_url(

@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from core.conf import db as conf_db
 from core.schemas import ChatSettings
@@ -94,15 +95,17 @@ def test_two_models_answer_side_by_side_and_both_are_stored(
     columns = tab.locator(RESULT)
     assert columns.count() == 2
     for i, answer in enumerate(stored):
-        shown = columns.nth(i).locator(ASSISTANT).inner_text()
-        assert answer["content"].split()[0] in shown
-        assert "tok/s" in columns.nth(i).inner_text()
+        shown = columns.nth(i).locator(ASSISTANT)
+        expect(shown).to_contain_text(answer["content"].split()[0], timeout=WAIT_MS)
+        expect(columns.nth(i)).to_contain_text("tok/s", timeout=WAIT_MS)
 
     columns.nth(1).get_by_role("button", name="Keep this answer").click()
     tab.wait_for_url("**/?chat=*", timeout=WAIT_MS)
     tab.wait_for_selector(IDLE, timeout=WAIT_MS)
     bubbles = tab.locator(ASSISTANT)
     bubbles.first.wait_for(timeout=WAIT_MS)
-    assert stored[1]["content"].split()[0] in bubbles.last.inner_text()
-    assert "2 / 2" in tab.locator("body").inner_text()  # the other answer stays a version
+    expect(bubbles.last).to_contain_text(stored[1]["content"].split()[0], timeout=WAIT_MS)
+    expect(tab.locator("body")).to_contain_text(
+        "2 / 2", timeout=WAIT_MS
+    )  # the other answer stays a version
     assert _kind(db_path) == ["chat"]

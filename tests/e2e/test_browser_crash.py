@@ -16,12 +16,14 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from playwright.sync_api import expect
 
 from core.i18n import t
 from tests.e2e.helpers import (
     ASSISTANT,
     CAPTION,
     USER,
+    WAIT_MS,
     FakeServerProcess,
     answers,
     open_app,
@@ -73,7 +75,7 @@ def test_an_answer_cut_by_sigkill_is_shown_as_interrupted_after_a_restart(
     assert (answer["status"], answer["error_code"]) == ("stopped", "error.interrupted")
     assert answer["content"].startswith(saved)  # what had been saved is still there
     assert answer["content"] == "tick " * (len(answer["content"]) // 5)
-    assert answer["content"].strip() in " ".join(shown.inner_text().split())
-    assert QUESTION in tab.locator(USER).first.inner_text()
-    assert "being written" not in shown.inner_text()
+    expect(shown).to_contain_text(answer["content"].strip(), timeout=WAIT_MS)
+    expect(tab.locator(USER).first).to_contain_text(QUESTION, timeout=WAIT_MS)
+    expect(shown).not_to_contain_text("being written", timeout=WAIT_MS)
     assert integrity(db_path) == "ok"

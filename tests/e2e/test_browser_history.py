@@ -73,7 +73,7 @@ def test_history_lists_the_chat_and_downloads_its_rows_as_csv(
     tab.wait_for_selector(IDLE, timeout=WAIT_MS)
     shown = tab.locator('[data-testid="stChatMessage"]')
     expect(shown).to_have_count(2, timeout=WAIT_MS)  # the reader renders message by message
-    assert QUESTION in shown.nth(0).inner_text()
+    expect(shown.nth(0)).to_contain_text(QUESTION, timeout=WAIT_MS)
 
     safe = _download(tab, "Everything", tmp_path / "safe.csv")
     assert safe["message_id"].tolist() == [str(r["id"]) for r in stored]

@@ -16,6 +16,7 @@ from typing import Any
 
 import httpx
 import pytest
+from playwright.sync_api import expect
 
 from devtools.servers import PROJECT_ROOT
 from tests.e2e.helpers import (
@@ -23,6 +24,7 @@ from tests.e2e.helpers import (
     ASSISTANT,
     MESSAGE,
     USER,
+    WAIT_MS,
     FakeServerProcess,
     open_app,
     rows,
@@ -101,10 +103,9 @@ def test_markup_in_messages_and_answers_is_shown_as_text_and_runs_nothing(
     assert tab.dialogs == []
     # The markup is on screen as text, in both bubbles, and made no elements.
     shown = tab.locator(ASSISTANT).last
-    text = shown.inner_text()
-    assert SCRIPT in text and IMG in text
-    user_text = tab.locator(USER).first.inner_text()
-    assert USER_HTML in user_text
+    expect(shown).to_contain_text(SCRIPT, timeout=WAIT_MS)
+    expect(shown).to_contain_text(IMG, timeout=WAIT_MS)
+    expect(tab.locator(USER).first).to_contain_text(USER_HTML, timeout=WAIT_MS)
     messages = tab.locator(MESSAGE)
     for tag in ("script", "img", "b", "iframe", "object", "embed"):
         assert messages.locator(tag).count() == 0, f"a <{tag}> was rendered from a message"

@@ -20,6 +20,7 @@ from typing import Any
 import psutil
 import psycopg
 import pytest
+from playwright.sync_api import expect
 from sqlalchemy import text
 
 from core.conf.db import create_db_engine, init_db
@@ -32,6 +33,7 @@ from tests.e2e.helpers import (
     ASSISTANT,
     CHAT_INPUT,
     IDLE,
+    WAIT_MS,
     FakeServerProcess,
     new_tab,
     type_message,
@@ -98,7 +100,9 @@ def test_two_people_sign_in_and_each_sees_only_their_chats(
         ask(bob, "Bob writes a poem")
         assert sidebar_chats(alice) == ["Alice plans a trip"]
         assert sidebar_chats(bob) == ["Bob writes a poem"]
-        assert "Signed in as Bob" in bob.locator('[data-testid="stSidebar"]').inner_text()
+        expect(bob.locator('[data-testid="stSidebar"]')).to_contain_text(
+            "Signed in as Bob", timeout=WAIT_MS
+        )
         # Alice's chat by its URL, in Bob's browser: nothing of hers.
         alice_chat = alice.evaluate("() => new URL(location.href).searchParams.get('chat')")
         assert alice_chat
