@@ -74,6 +74,8 @@ def test_the_same_values_as_ijson_wherever_the_chunks_end(
         b"[NaN]",
         b"[-Infinity]",
         b'["\xff"]',
+        b'["a\tb"]',
+        b'["a\x01b"]',
         b'["\xc3"]',
     ],
 )

@@ -16,8 +16,7 @@ chunk holds all of it: the C parser does the work, and memory holds one chunk an
   numbers are ``int`` or ``float`` as with ``use_float=True``; a later duplicate key wins. One
   difference: an integer beyond 64 bits is read (``ijson`` refuses the file; the importers keep
   only numbers of the sizes they expect).
-  Control characters in strings are let through (``strict=False``), as ``json.loads`` of a whole
-  file would need them to be refused everywhere or nowhere.
+  A raw control character inside a string (a tab, a newline) is refused by both.
 - What is not JSON raises ``ValueError`` (:class:`json.JSONDecodeError` or
   :class:`UnicodeDecodeError`, both subclasses).
 """
@@ -43,7 +42,7 @@ def _no_constant(name: str) -> Any:
     raise json.JSONDecodeError(f"{name} is not JSON", name, 0)
 
 
-_DECODER: Final = json.JSONDecoder(strict=False, parse_constant=_no_constant)
+_DECODER: Final = json.JSONDecoder(parse_constant=_no_constant)
 
 
 class _Text:
