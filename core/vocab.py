@@ -11,6 +11,8 @@
   the settings page says "server default" instead of showing a number (what the page shows is what
   is sent). The seed's async API keeps its documented ``temperature=0.7`` default argument
   (:data:`SEED_TEMPERATURE`): that is what its callers pass explicitly.
+- :data:`MESSAGE_FIELDS`: a stored message's fields, listed once for the exports and the import
+  (which write and read them by position).
 - Timeouts and the number of past messages the seed sends (:data:`CONTEXT_LIMIT`).
 """
 
@@ -56,6 +58,32 @@ class EventKind(StrEnum):
 
 # The error code of an answer whose writing process died (see core.services.liveness).
 INTERRUPTED: Final = "error.interrupted"
+
+# --- stored messages --------------------------------------------------------------------------------
+# A message's stored fields, but the live ones (writer, stop flag), the derived depth and the times:
+# what a message of an export holds (core.services.export.records), and, with depth and the times,
+# what an import writes (core.repositories.imports).
+MESSAGE_FIELDS: Final = (
+    "id",
+    "chat_id",
+    "parent_id",
+    "selected",
+    "sender",
+    "content",
+    "reasoning",
+    "status",
+    "error_code",
+    "error_params",
+    "error",
+    "model",
+    "params",
+    "prompt_tokens",
+    "completion_tokens",
+    "time_to_first_token",
+    "tokens_per_second",
+    "load_time",
+    "finish_reason",
+)
 
 # --- generation settings ----------------------------------------------------------------------------
 OPTION_KEYS: Final = ("top_p", "top_k", "repeat_penalty", "seed", "stop")

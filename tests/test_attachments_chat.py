@@ -24,7 +24,6 @@ from core.services.attachments import (
     export_data,
     from_json,
     markdown_link,
-    messages_with_files_matching,
     prepare,
     prune_attachments,
     to_json,
@@ -32,6 +31,7 @@ from core.services.attachments import (
 from core.services.chat import ChatService
 from core.services.chats import delete_chat, new_chat, open_chat
 from core.services.context_view import context_fit
+from core.services.search import search_messages
 from devtools.servers import LlamaServer
 from tests.attachment_files import image_bytes, pdf_with_text
 from tests.fakes.fake_llm_server import FakeLLMServer, Reply
@@ -271,10 +271,10 @@ def test_exported_attachments_import_back_as_the_same_files(
         attach_to_message(s, message.id, restored)
     with session_scope() as s:
         assert AttachmentRepository(s).count() == 2
-        by_name = AttachmentRepository(s).matching_messages("p.png")
-    found = messages_with_files_matching("REVENUE")  # the PDF's text, any case
-    assert {(c, n) for c, _, n in found} == {(chat_id, "r.pdf"), (other, "r.pdf")}
-    assert {c for c, _, _ in by_name} == {chat_id, other}
+    # Search finds both messages by the files they carry: the same stored rows, linked twice.
+    found = search_messages("REVENUE").hits  # the PDF's text, any case
+    assert {(hit.chat_id, hit.in_file) for hit in found} == {(chat_id, "r.pdf"), (other, "r.pdf")}
+    assert {hit.chat_id for hit in search_messages("p.png").hits} == {chat_id, other}
     delete_chat(chat_id)
     with session_scope() as s:
         assert AttachmentRepository(s).count() == 2  # still carried by the imported chat

@@ -11,18 +11,7 @@ import pytest
 
 from core.cli import COMMANDS, main
 from core.cli import search as search_command
-from core.conf.db import session_scope
-from core.repositories.chats import ChatRepository
-from core.repositories.messages import MessageRepository
-
-
-def _chat(title: str, *texts: str) -> int:
-    with session_scope(write=True) as db:
-        chat_id = ChatRepository(db).create(title).id
-        for number, text in enumerate(texts):
-            sender = "llm" if number % 2 else "user"
-            MessageRepository(db).create_message(chat_id, sender, text, model="qwen3-8b")
-        return chat_id
+from tests.chat_rows import chat_with
 
 
 def test_search_is_a_registered_command() -> None:
@@ -32,8 +21,8 @@ def test_search_is_a_registered_command() -> None:
 def test_text_output_lists_hits_with_marked_snippets(
     db: str, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    chat_id = _chat("Cocina", "¿Cómo se hace la paella?", "La PAELLA lleva arroz y azafrán.")
-    _chat("Otra", "nada que ver")
+    chat_id = chat_with("Cocina", "¿Cómo se hace la paella?", "La PAELLA lleva arroz y azafrán.")
+    chat_with("Otra", "nada que ver")
     assert main(["search", "paella"]) == 0
     out = capsys.readouterr().out
     assert out.splitlines()[0] == "2 messages match"
@@ -42,8 +31,8 @@ def test_text_output_lists_hits_with_marked_snippets(
 
 
 def test_json_output_paging_and_one_chat(db: str, capsys: pytest.CaptureFixture[str]) -> None:
-    first = _chat("Uno", "kiwi one", "kiwi two")
-    _chat("Dos", "kiwi three")
+    first = chat_with("Uno", "kiwi one", "kiwi two")
+    chat_with("Dos", "kiwi three")
     assert main(["search", "kiwi", "--json", "--limit", "2"]) == 0
     page = json.loads(capsys.readouterr().out)
     assert page["total"] == 3 and not page["estimated"] and len(page["hits"]) == 2
@@ -68,14 +57,14 @@ def test_json_output_paging_and_one_chat(db: str, capsys: pytest.CaptureFixture[
 def test_no_match_or_odd_input_exits_1_with_a_sentence(
     db: str, capsys: pytest.CaptureFixture[str], query: str
 ) -> None:
-    _chat("Chat", "some words")
+    chat_with("Chat", "some words")
     assert main(["search", query]) == 1
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err.strip() and "Traceback" not in captured.err
 
 
 def test_runs_as_a_module(db: str) -> None:
-    _chat("Chat", "zanahoria")
+    chat_with("Chat", "zanahoria")
     done = subprocess.run(
         [sys.executable, "-m", "core.cli", "search", "ZANAHORIA", "--json"],
         capture_output=True,

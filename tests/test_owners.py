@@ -141,7 +141,7 @@ def alice_untouched(w: World) -> None:
         assert settings_service.saved_defaults().temperature == 0.3
         assert len(search.search_messages(SECRET).hits) == 2  # her question and answer
         assert store.attachment_data(w.attachment) is not None
-        assert [m for _, m, _ in store.messages_with_files_matching(SECRET)] == [w.question]
+        assert [hit.message_id for hit in search.search_messages("notes.txt").hits] == [w.question]
 
 
 def test_bob_finds_nothing_of_alices_chat(world: World) -> None:
@@ -208,7 +208,7 @@ def test_bob_finds_nothing_of_alices_chat(world: World) -> None:
         assert search.find_in_chat(w.chat, SECRET).hits == ()
         not_found(lambda: search.reveal(w.answer))
         assert store.attachment_data(w.attachment) is None
-        assert store.messages_with_files_matching(SECRET) == []
+        assert search.search_messages("notes.txt").hits == ()  # her file's name
         # admins only
         with pytest.raises(errors.AdminsOnly):
             users.usage()
@@ -298,8 +298,7 @@ COVERED = {
     "settings.saved_defaults", "settings.save_defaults", "settings.save_chat_settings",
     "settings.reset_chat_settings", "workers.follow", "workers.request_stop",
     "workers.chat_is_answering", "users.usage", "search.search_messages", "search.find_in_chat",
-    "search.reveal", "store.attachment_data", "store.messages_with_files_matching",
-    "store.prune_attachments", "csv_export.write_csv",
+    "search.reveal", "store.attachment_data", "store.prune_attachments", "csv_export.write_csv",
     # Checked in tests/test_owners_features.py (exports, import, Insights, Compare, presets).
     "records.chats_with_messages", "records.chats_with_files", "json_export.write_json",
     "markdown_export.write_markdown", "formats.write_export", "formats.export_file",

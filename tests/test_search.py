@@ -18,26 +18,13 @@ from sqlalchemy import update
 
 from core.conf.db import session_scope
 from core.models import Message
-from core.repositories.chats import ChatRepository
 from core.repositories.messages import MessageRepository
 from core.search.snippets import parts
 from core.services import chats, organise
 from core.services import search as search_service
 from core.services.answers import AnswerWriter
 from core.services.search import SearchPage, find_in_chat, search_messages
-
-
-def chat(title: str, *messages: str, model: str = "qwen3-8b") -> int:
-    """A chat whose messages alternate user / answer (answers by ``model``)."""
-    with session_scope(write=True) as db:
-        chat_id = ChatRepository(db).create(title).id
-        repo = MessageRepository(db)
-        for number, text in enumerate(messages):
-            if number % 2:
-                repo.create_message(chat_id, "llm", text, model=model)
-            else:
-                repo.create_message(chat_id, "user", text)
-    return chat_id
+from tests.chat_rows import chat_with
 
 
 def contents(page: SearchPage) -> list[str]:
@@ -56,8 +43,8 @@ def marked(snippet: str) -> list[str]:
 
 
 def test_accents_and_case_are_folded_both_ways(db: str) -> None:
-    chat("Biología", "¿Qué es la fotosíntesis?", "La FOTOSINTESIS convierte luz en azúcar.")
-    chat("Other", "Photosynthesis in English", "nothing to see")
+    chat_with("Biología", "¿Qué es la fotosíntesis?", "La FOTOSINTESIS convierte luz en azúcar.")
+    chat_with("Other", "Photosynthesis in English", "nothing to see")
     both = {"¿Qué es la fotosíntesis?", "La FOTOSINTESIS convierte luz en azúcar."}
     assert found("FOTOSINTESIS") == both
     assert found("fotosíntesis") == both
@@ -72,7 +59,7 @@ def test_accents_and_case_are_folded_both_ways(db: str) -> None:
 
 
 def test_words_phrases_prefixes_and_exclusions(db: str) -> None:
-    chat(
+    chat_with(
         "Animals",
         "the quick brown fox jumps",
         "a brown dog, quick as ever",
@@ -142,7 +129,7 @@ ODD = [
 
 @pytest.mark.parametrize("query", ODD)
 def test_odd_queries_give_results_or_nothing_never_an_error(db: str, query: str) -> None:
-    chat("Everything", "AND NEAR content e-mail don't DROP TABLE messages word 🎵 x", "b")
+    chat_with("Everything", "AND NEAR content e-mail don't DROP TABLE messages word 🎵 x", "b")
     page = search_messages(query)
     assert isinstance(page.total, int) and len(page.hits) <= page.total
     for hit in page.hits:
@@ -155,15 +142,15 @@ def test_odd_queries_give_results_or_nothing_never_an_error(db: str, query: str)
 @given(query=st.text(alphabet=st.characters(blacklist_categories=("Cs",)), max_size=60))
 def test_any_text_typed_is_a_query_that_never_fails(db: str, query: str) -> None:
     query = query.replace("\x00", "")
-    chat("Anything", "plain words here", "and an answer")
+    chat_with("Anything", "plain words here", "and an answer")
     page = search_messages(query)
     assert page.total >= len(page.hits)
     assert find_in_chat(1, query).total >= 0
 
 
 def test_filters_chat_sender_model_dates_tags_pinned_archived(db: str) -> None:
-    work = chat("Work", "paella recipe question", "paella answer", model="qwen3-8b")
-    home = chat("Home", "paella at home", "paella answer at home", model="smollm2")
+    work = chat_with("Work", "paella recipe question", "paella answer", model="qwen3-8b")
+    home = chat_with("Home", "paella at home", "paella answer at home", model="smollm2")
     organise.add_tag([work], "Recipes")
     organise.set_pinned([home])
     organise.set_archived([work])
@@ -204,9 +191,9 @@ def test_filters_chat_sender_model_dates_tags_pinned_archived(db: str) -> None:
 
 
 def test_archived_chats_are_found_and_flagged_deleted_ones_are_gone(db: str) -> None:
-    kept = chat("Kept", "zeppelin over the bay", "yes")
-    archived = chat("Archived", "zeppelin in the archive", "ok")
-    doomed = chat("Doomed", "zeppelin to delete", "ok")
+    kept = chat_with("Kept", "zeppelin over the bay", "yes")
+    archived = chat_with("Archived", "zeppelin in the archive", "ok")
+    doomed = chat_with("Doomed", "zeppelin to delete", "ok")
     organise.set_archived([archived])
     hits = {hit.chat_id: hit for hit in search_messages("zeppelin").hits}
     assert set(hits) == {kept, archived, doomed}
@@ -218,7 +205,7 @@ def test_archived_chats_are_found_and_flagged_deleted_ones_are_gone(db: str) -> 
 
 
 def test_every_version_is_found_and_a_deleted_version_is_gone(db: str) -> None:
-    chat_id = chat("Versions", "tell me about walruses", "first answer: tusks")
+    chat_id = chat_with("Versions", "tell me about walruses", "first answer: tusks")
     with session_scope(write=True) as dbs:
         repo = MessageRepository(dbs)
         question = repo.branch(chat_id)[0].id
@@ -233,7 +220,7 @@ def test_every_version_is_found_and_a_deleted_version_is_gone(db: str) -> None:
 
 
 def test_an_answer_is_found_while_it_streams_and_an_edit_replaces_its_words(db: str) -> None:
-    chat_id = chat("Live", "write about glaciers")
+    chat_id = chat_with("Live", "write about glaciers")
     with session_scope(write=True) as dbs:
         answer = MessageRepository(dbs).create_message(chat_id, "llm", "", status="streaming")
     writer = AnswerWriter(answer.id, save_interval=0)
@@ -250,8 +237,10 @@ def test_an_answer_is_found_while_it_streams_and_an_edit_replaces_its_words(db: 
 
 
 def test_titles_are_not_message_hits_but_find_in_chat_covers_one_chat(db: str) -> None:
-    one = chat("Lighthouse keeper", "the lamp", "a lighthouse lamp", "the lighthouse again", "ok")
-    chat("Elsewhere", "another lighthouse")
+    one = chat_with(
+        "Lighthouse keeper", "the lamp", "a lighthouse lamp", "the lighthouse again", "ok"
+    )
+    chat_with("Elsewhere", "another lighthouse")
     assert len(found("lighthouse")) == 3  # messages only: the title is found by History
     page = find_in_chat(one, "LIGHTHOUSE")
     assert {hit.chat_id for hit in page.hits} == {one} and page.total == 2
@@ -259,7 +248,7 @@ def test_titles_are_not_message_hits_but_find_in_chat_covers_one_chat(db: str) -
 
 def test_best_matches_first_then_newest(db: str) -> None:
     long_once = "kiwi " + "filler words that say nothing in particular " * 20
-    chat("Fruit", long_once, "kiwi kiwi kiwi, three kiwi", "a kiwi", "a kiwi")
+    chat_with("Fruit", long_once, "kiwi kiwi kiwi, three kiwi", "a kiwi", "a kiwi")
     page = search_messages("kiwi")
     assert contents(page) == [
         "kiwi kiwi kiwi, three kiwi",  # the most matches
@@ -274,7 +263,7 @@ def test_best_matches_first_then_newest(db: str) -> None:
 def test_paging_and_an_estimated_total_beyond_the_ranked_window(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    chat("Many", *[f"quokka number {i}" for i in range(30)])
+    chat_with("Many", *[f"quokka number {i}" for i in range(30)])
     first = search_messages("quokka", limit=12)
     assert (first.total, first.estimated, first.pages, len(first.hits)) == (30, False, 3, 12)
     third = search_messages("quokka", limit=12, offset=24)
@@ -291,7 +280,7 @@ def test_paging_and_an_estimated_total_beyond_the_ranked_window(
 
 
 def test_snippets_escape_the_marks_a_message_may_hold(db: str) -> None:
-    chat("Markdown", "use **bold** and a*b for the walrus \\ operator")
+    chat_with("Markdown", "use **bold** and a*b for the walrus \\ operator")
     (hit,) = search_messages("walrus").hits
     assert marked(hit.snippet) == ["walrus"]
     assert "".join(text for text, _ in parts(hit.snippet)) == (

@@ -26,7 +26,8 @@ from core.search.query import fts5_match, parse
 from core.services import search as search_service
 from core.services.answers import AnswerWriter
 from core.services.search import search_messages
-from tests.test_search import chat, found
+from tests.chat_rows import chat_with
+from tests.test_search import found
 
 
 def _vocabulary() -> set[str]:
@@ -35,9 +36,9 @@ def _vocabulary() -> set[str]:
 
 
 def test_a_prefix_finds_words_of_messages_written_after_the_last_search(db: str) -> None:
-    chat("Photos", "photosynthesis in leaves", "photographs of leaves")
+    chat_with("Photos", "photosynthesis in leaves", "photographs of leaves")
     assert found("photo*") == {"photosynthesis in leaves", "photographs of leaves"}
-    chat("Later", "a photon is light", "photocopies are grey")
+    chat_with("Later", "a photon is light", "photocopies are grey")
     assert found("photo*") == {
         "photosynthesis in leaves",
         "photographs of leaves",
@@ -46,12 +47,14 @@ def test_a_prefix_finds_words_of_messages_written_after_the_last_search(db: str)
     }
     assert found("photoc*") == {"photocopies are grey"}
     assert found("leaves -photog*") == {"photosynthesis in leaves"}
+    assert found("LEAVES photog*") == found("photog* leaves") == {"photographs of leaves"}
+    assert found("photos* photog*") == set()  # both prefixes, each its own OR
     assert found('"of leav"*') == {"photographs of leaves"}
     assert found("photoz*") == set()
 
 
 def test_a_prefix_follows_text_changed_while_streaming_and_by_an_edit(db: str) -> None:
-    chat_id = chat("Live", "write about glaciers")
+    chat_id = chat_with("Live", "write about glaciers")
     with session_scope(write=True) as dbs:
         answer = MessageRepository(dbs).create_message(chat_id, "llm", "", status="streaming")
     writer = AnswerWriter(answer.id, save_interval=0)
@@ -67,7 +70,7 @@ def test_a_prefix_follows_text_changed_while_streaming_and_by_an_edit(db: str) -
 
 
 def test_words_are_cut_and_folded_by_fts5_not_by_python(db: str) -> None:
-    chat("Deutsch", "Die Straße ist lang", "Fotosíntesis en ÉCOLE")
+    chat_with("Deutsch", "Die Straße ist lang", "Fotosíntesis en ÉCOLE")
     assert found("straß*") == {"Die Straße ist lang"}
     assert found("fotosin*") == found("FOTOSÍN*") == {"Fotosíntesis en ÉCOLE"}
     assert found("ecol*") == {"Fotosíntesis en ÉCOLE"}
@@ -76,7 +79,7 @@ def test_words_are_cut_and_folded_by_fts5_not_by_python(db: str) -> None:
 def test_a_prefix_with_more_words_than_the_limit_keeps_fts5s_own_query(
     db: str, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    chat("Many", "alpha alpine alps", "altitude", "almond")
+    chat_with("Many", "alpha alpine alps", "altitude", "almond")
     expected = {"alpha alpine alps", "altitude", "almond"}
     assert found("al*") == expected
     monkeypatch.setattr(search_terms, "MAX_WORDS", 2)  # "al" now starts too many words
@@ -85,7 +88,7 @@ def test_a_prefix_with_more_words_than_the_limit_keeps_fts5s_own_query(
 
 
 def test_the_vocabulary_is_folded_once_and_only_on_sqlite(db: str) -> None:
-    chat("Words", "unusual zymurgy")
+    chat_with("Words", "unusual zymurgy")
     found("zym*")
     if db.startswith("postgresql"):
         with session_scope() as dbs:
@@ -113,13 +116,21 @@ WORDS = st.sampled_from(["sol", "solar", "soleil", "sólido", "salt", "salto", "
 def test_an_expanded_prefix_matches_exactly_what_fts5s_prefix_matches(
     db: str, texts: list[str], prefix: str, limit: int
 ) -> None:
-    chat_id = chat("Property", *texts)
+    chat_id = chat_with("Property", *texts)
     original = search_terms.MAX_WORDS
     try:
         results = {}
         for words in (limit, 0):  # 0: never expanded, FTS5's own prefix query
             search_terms.MAX_WORDS = words
-            results[words] = found(f"{prefix}*", chat_id=chat_id), found(f"-{prefix}* s*")
+            results[words] = [
+                found(query, chat_id=chat_id)
+                for query in (
+                    f"{prefix}*",
+                    f"-{prefix}* s*",  # excluded, beside another prefix
+                    f"salt {prefix}*",  # beside a word
+                    f'"sol {prefix}"*',  # the last word of a phrase
+                )
+            ]
     finally:
         search_terms.MAX_WORDS = original
     assert results[limit] == results[0]
@@ -135,7 +146,7 @@ def test_the_newest_matches_are_found_whichever_id_ranges_are_walked(
         "kiwi apple" if n % 3 == 0 else "local privacy rules" if n % 4 == 0 else "pear"
         for n in range(60)
     ]
-    chat("Fruit", *texts)
+    chat_with("Fruit", *texts)
     queries = ("kiwi", '"local privacy"', "priv*", "pear -kiwi", "kiwi apple")
 
     def pages() -> list[tuple[list[int], int, bool]]:

@@ -72,8 +72,9 @@ def test_terms_are_capped_and_repeats_dropped() -> None:
 
 
 def test_fts5_expression_is_only_quoted_strings() -> None:
-    assert fts5_match(parse('a "b c" d* -e -"f g"')) == '"a" "b c" "d" * NOT "e" NOT "f g"'
-    assert fts5_match(parse("NEAR(x) AND y")) == '"NEAR(x)" "AND" "y"'
+    expression = fts5_match(parse('a "b c" d* -e -"f g"'))
+    assert expression == '"a" AND "b c" AND "d" * NOT "e" NOT "f g"'
+    assert fts5_match(parse("NEAR(x) AND y")) == '"NEAR(x)" AND "AND" AND "y"'
 
 
 def test_fold_and_words() -> None:
@@ -87,9 +88,9 @@ def test_fold_and_words() -> None:
 def test_parsing_anything_never_fails_and_builds_a_quoted_expression(typed: str) -> None:
     query = parse(typed)
     expression = fts5_match(query)
-    # Outside its quoted strings an expression holds only spaces, NOT and "*".
+    # Outside its quoted strings an expression holds only spaces, AND, NOT and "*".
     outside = re.sub(r'"(?:[^"]|"")*"', "", expression)
-    assert set(outside.replace("NOT", "")) <= {" ", "*"}
+    assert set(outside.replace("NOT", "").replace("AND", "")) <= {" ", "*"}
     for found in (*query.include, *query.exclude):
         assert found.tokens and all(found.tokens)
 

@@ -393,9 +393,8 @@ def test_the_engine_never_replaces_a_users_title(
     def chat_with_answer() -> int:
         with session_scope(write=True) as db_session:
             chats, messages = ChatRepository(db_session), MessageRepository(db_session)
-            chat_id = chats.create().id
+            chat_id = chats.create(title_from_message(QUESTION)).id  # automatic, as a turn does
             messages.create_message(chat_id, "user", QUESTION)
-            chats.set_title_if_empty(chat_id, title_from_message(QUESTION))
             messages.create_message(chat_id, "llm", ANSWER, model=llama_server.model)
             return chat_id
 

@@ -267,3 +267,116 @@ def test_a_broken_conversation_is_skipped_with_its_reason_and_the_rest_go_in(db:
         "conversations.json, conversation «Corrupted entry»: cannot be read (no 'mapping'); skipped."
     )
     assert "conversación «Corrupted entry»: no se puede leer" in problem.text("es")
+
+
+def _numbered(count: int) -> bytes:
+    """``count`` copies of the sample's first ChatGPT conversation, each its own conversation."""
+    first = json.loads(CHATGPT.read_text())[0]
+    copies = []
+    for number in range(count):
+        copy = json.loads(json.dumps(first))
+        copy["conversation_id"] = copy["id"] = f"copy-{number}"
+        copy["title"] = f"Copy {number}"
+        copies.append(copy)
+    return json.dumps(copies).encode()
+
+
+def test_a_conversation_the_database_refuses_is_undone_alone(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Conversations share a transaction, each in its own savepoint: a conversation whose
+    messages fail to go in leaves no chat row behind, the ones before and after it in the same
+    transaction go in, and importing the file again adds just that one."""
+    from sqlalchemy.exc import OperationalError
+
+    from core.repositories.imports import ImportRepository
+
+    real = ImportRepository.add_messages
+    failing = {"on": True}
+
+    def add_messages(self: ImportRepository, rows: Any) -> None:
+        real(self, rows)
+        chat_title = self.connection.execute(
+            select(Chat.title).where(Chat.id == rows[0][1])
+        ).scalar_one()
+        if failing["on"] and chat_title == "Copy 2":
+            raise OperationalError("INSERT INTO messages", {}, Exception("disk I/O error"))
+
+    monkeypatch.setattr(ImportRepository, "add_messages", add_messages)
+    upload = [("conversations.json", _numbered(5))]
+    report = import_uploads(upload)
+    assert (report.chats, report.conversations) == (4, 5)
+    (problem,) = report.problems
+    assert problem.text() == (
+        "conversations.json, conversation «Copy 2»: could not be stored (disk I/O error); skipped."
+    )
+    titles = [c["chat"].title for c in stored()]
+    assert titles == ["Copy 0", "Copy 1", "Copy 3", "Copy 4"]
+    assert all(len(c["messages"]) == report.messages // 4 for c in stored())
+
+    failing["on"] = False
+    again = ok(import_uploads(upload))
+    assert (again.chats, again.duplicates) == (1, 4)
+    assert sorted(c["chat"].title for c in stored()) == [f"Copy {n}" for n in range(5)]
+
+
+def test_a_long_import_commits_as_it_goes(db: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Every few thousand messages the shared transaction commits and a new one begins (here
+    every few conversations): what went in before stays in whatever comes after."""
+    from core.services.importers import load
+
+    monkeypatch.setattr(load, "BATCH_ROWS", 10)  # each copy: a chat and 5 messages
+    commits = []
+    real = load._Batch.commit
+
+    def commit(self: Any) -> None:
+        commits.append(len(self._pending))
+        real(self)
+
+    monkeypatch.setattr(load._Batch, "commit", commit)
+    report = ok(import_uploads([("conversations.json", _numbered(5))]))
+    assert (report.chats, report.conversations) == (5, 5)
+    assert commits == [2, 2, 1]  # two conversations reach 10 rows; the last one at the end
+    assert [c["chat"].title for c in stored()] == [f"Copy {n}" for n in range(5)]
+
+
+def test_a_transaction_that_cannot_commit_counts_nothing_and_says_so(
+    db: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """What a shared transaction held is only counted once it commits: if the commit fails, each
+    of its conversations is a problem, nothing is in the database, and importing again adds them."""
+    from sqlalchemy.engine import RootTransaction
+    from sqlalchemy.exc import OperationalError
+
+    from core.services.importers import load
+
+    real_commit, real_batch_commit = RootTransaction.commit, load._Batch.commit
+    failing = {"now": False, "on": True}
+
+    def commit(self: RootTransaction) -> None:
+        if failing["now"]:
+            raise OperationalError("COMMIT", {}, Exception("database or disk is full"))
+        real_commit(self)
+
+    def batch_commit(self: Any) -> None:  # only the batch's own commit fails
+        failing["now"] = failing["on"]
+        try:
+            real_batch_commit(self)
+        finally:
+            failing["now"] = False
+
+    monkeypatch.setattr(RootTransaction, "commit", commit)
+    monkeypatch.setattr(load._Batch, "commit", batch_commit)
+    upload = [("conversations.json", _numbered(3))]
+    report = import_uploads(upload)
+    assert (report.chats, report.messages, report.conversations) == (0, 0, 3)
+    assert [p.text() for p in report.problems] == [
+        f"conversations.json, conversation «Copy {n}»: could not be stored "
+        "(database or disk is full); skipped."
+        for n in range(3)
+    ]
+    assert stored() == []
+
+    failing["on"] = False
+    again = ok(import_uploads(upload))
+    assert (again.chats, again.duplicates) == (3, 0)

@@ -24,13 +24,12 @@ from datetime import UTC, datetime, tzinfo
 
 import streamlit as st
 
-from core.errors import CharlaError
-from core.i18n import error_text, t
+from core.i18n import t
 from core.schemas import ChatSummary
 from core.services import chats as chat_service
 from ui import dates, organise, state
 from ui.chat_settings import open_chat_settings
-from ui.widgets import confirm_delete
+from ui.widgets import confirm_delete, submit_in_dialog
 
 PAGE = 30  # chats listed per page
 LABEL_CHARS = 42  # longer titles are cut in the sidebar (the full title is the tooltip)
@@ -117,14 +116,12 @@ def _rename_dialog(chat_id: int, title: str, lang: str) -> None:
         with st.form(f"rename-{chat_id}", border=False):
             new_title = st.text_input(t("chat.rename_label", lang), value=title, max_chars=200)
             if st.form_submit_button(t("chat.rename", lang), icon=":material/edit:"):
-                try:
-                    chat_service.rename_chat(chat_id, new_title)
-                except CharlaError as exc:
-                    st.warning(error_text(exc, lang))
-                else:
-                    close_dialog()
-                    state.flash(t("chat.renamed", lang))
-                    st.rerun()
+                submit_in_dialog(
+                    lambda: chat_service.rename_chat(chat_id, new_title),
+                    lang,
+                    close=close_dialog,
+                    done=t("chat.renamed", lang),
+                )
 
     st.dialog(t("chat.rename_title", lang), on_dismiss=close_dialog)(body)()
 
@@ -162,13 +159,9 @@ def chat_menu(summary: ChatSummary, lang: str) -> None:
 
 def _delete(chat_id: int, lang: str) -> None:
     st.session_state.pop(_CONFIRM_DELETE, None)
-    try:
-        chat_service.delete_chat(chat_id)
-    except CharlaError as exc:
-        state.flash(error_text(exc, lang), error=True)
-        return
-    state.select_chat(None)
-    state.flash(t("chat.deleted", lang))
+    if state.attempted(lambda: chat_service.delete_chat(chat_id), lang):
+        state.select_chat(None)
+        state.flash(t("chat.deleted", lang))
 
 
 def _cancel() -> None:

@@ -15,11 +15,11 @@ from collections.abc import Callable, Sequence
 import streamlit as st
 
 from core.errors import CharlaError
-from core.i18n import error_text, t
+from core.i18n import t
 from core.services import chats as chat_service
 from core.services import organise
 from ui import state
-from ui.history_filters import forget_lists
+from ui.tag_form import Button, apply_name, buttons, name_box
 from ui.widgets import confirm_delete
 
 _CONFIRM = "hist.bulk_confirm"  # the ids a "Delete" asked about
@@ -38,12 +38,8 @@ def _done(text: str) -> None:
 
 
 def _act(action: Callable[[], object], lang: str, done: str) -> None:
-    try:
-        action()
-    except CharlaError as exc:  # a chat deleted in another tab meanwhile
-        state.flash(error_text(exc, lang), error=True)
-        return
-    _done(done)
+    if state.attempted(action, lang):  # refused: a chat deleted in another tab meanwhile
+        _done(done)
 
 
 def _pin(ids: list[int], pinned: bool, lang: str) -> None:
@@ -55,17 +51,9 @@ def _archive(ids: list[int], archived: bool, lang: str) -> None:
 
 
 def _tag(ids: list[int], lang: str) -> None:
-    name = (st.session_state.get(TAG) or "").strip()
-    if not name:
-        return
-    try:
-        stored = organise.add_tag(ids, name)
-    except CharlaError as exc:  # a name too long, or a chat gone
-        state.flash(error_text(exc, lang), error=True)
-        return
-    st.session_state[TAG] = ""
-    forget_lists()
-    _done(t("organise.tagged", lang, tag=stored))
+    stored = apply_name(TAG, lambda name: organise.add_tag(ids, name), lang)
+    if stored is not None:
+        _done(t("organise.tagged", lang, tag=stored))
 
 
 def _ask_delete(ids: list[int]) -> None:
@@ -104,38 +92,33 @@ def bulk_actions(ids: Sequence[int], lang: str) -> None:
         return
     with st.container(horizontal=True, vertical_alignment="bottom", key="hist-bulk", border=True):
         st.caption(t("organise.selected", lang, count=len(chosen)))
-        for key, label, icon, callback, value in (
-            ("pin", "organise.pin", ":material/keep:", _pin, True),
-            ("unpin", "organise.unpin", ":material/keep_off:", _pin, False),
-            ("archive", "organise.archive", ":material/archive:", _archive, True),
-            ("unarchive", "organise.unarchive", ":material/unarchive:", _archive, False),
-        ):
-            st.button(
-                t(label, lang),
-                key=f"hist.bulk.{key}",
-                icon=icon,
-                on_click=callback,
-                args=(chosen, value, lang),
-            )
-        st.text_input(
-            t("organise.tag_name", lang),
-            key=TAG,
-            max_chars=64,
-            width=180,
-            placeholder=t("organise.tag_name", lang),
-            label_visibility="collapsed",
+        buttons(
+            [
+                Button(f"hist.bulk.{key}", t(label, lang), icon, callback, (chosen, value, lang))
+                for key, label, icon, callback, value in (
+                    ("pin", "organise.pin", ":material/keep:", _pin, True),
+                    ("unpin", "organise.unpin", ":material/keep_off:", _pin, False),
+                    ("archive", "organise.archive", ":material/archive:", _archive, True),
+                    ("unarchive", "organise.unarchive", ":material/unarchive:", _archive, False),
+                )
+            ]
         )
-        st.button(
-            t("organise.add_tag", lang),
-            key="hist.bulk.tag",
-            icon=":material/sell:",
-            on_click=_tag,
-            args=(chosen, lang),
-        )
-        st.button(
-            t("organise.delete_selected", lang),
-            key="hist.bulk.delete",
-            icon=":material/delete:",
-            on_click=_ask_delete,
-            args=(chosen,),
+        name_box(TAG, t("organise.tag_name", lang), compact=True)
+        buttons(
+            [
+                Button(
+                    "hist.bulk.tag",
+                    t("organise.add_tag", lang),
+                    ":material/sell:",
+                    _tag,
+                    (chosen, lang),
+                ),
+                Button(
+                    "hist.bulk.delete",
+                    t("organise.delete_selected", lang),
+                    ":material/delete:",
+                    _ask_delete,
+                    (chosen,),
+                ),
+            ]
         )

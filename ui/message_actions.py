@@ -19,7 +19,7 @@ from typing import Any
 import streamlit as st
 
 from core.errors import CharlaError
-from core.i18n import error_text, t
+from core.i18n import t
 from core.schemas import MessageRecord
 from core.services import chats
 from core.services.chats import ChatView
@@ -34,10 +34,7 @@ _ICONS = {EDIT: ":material/edit:", REGENERATE: ":material/refresh:", DELETE: ":m
 
 
 def _switch(message_id: int, lang: str) -> None:
-    try:
-        chats.select_version(message_id)
-    except CharlaError as exc:  # deleted meanwhile, in another tab
-        state.flash(error_text(exc, lang), error=True)
+    state.attempted(lambda: chats.select_version(message_id), lang)  # gone in another tab?
 
 
 def _chosen(message_id: int, key: str) -> None:
@@ -52,12 +49,8 @@ def _chosen(message_id: int, key: str) -> None:
 
 def _delete(message_id: int, lang: str) -> None:
     st.session_state.pop(_CONFIRM, None)
-    try:
-        chats.delete_version(message_id)
-    except CharlaError as exc:
-        state.flash(error_text(exc, lang), error=True)
-        return
-    state.flash(t("msg.version_deleted", lang))
+    if state.attempted(lambda: chats.delete_version(message_id), lang):
+        state.flash(t("msg.version_deleted", lang))
 
 
 def _cancel_delete() -> None:

@@ -12,11 +12,11 @@ from collections.abc import Callable, Sequence
 
 import streamlit as st
 
-from core.errors import CharlaError
-from core.i18n import error_text, t
+from core.i18n import t
 from core.schemas import ChatSummary
 from core.services import organise
 from ui import state
+from ui.widgets import submit_in_dialog
 
 PIN, UNPIN, ARCHIVE, UNARCHIVE, TAGS = "pin", "unpin", "archive", "unarchive", "tags"
 _DONE = {
@@ -38,15 +38,12 @@ def label(item: str, lang: str) -> str:
 
 def apply(item: str, chat_id: int, lang: str) -> None:
     """Pin, unpin, archive or unarchive (from the menu's callback)."""
-    try:
-        if item in (PIN, UNPIN):
-            organise.set_pinned([chat_id], item == PIN)
-        else:
-            organise.set_archived([chat_id], item == ARCHIVE)
-    except CharlaError as exc:
-        state.flash(error_text(exc, lang), error=True)
-        return
-    state.flash(t(_DONE[item], lang))
+    if item in (PIN, UNPIN):
+        done = state.attempted(lambda: organise.set_pinned([chat_id], item == PIN), lang)
+    else:
+        done = state.attempted(lambda: organise.set_archived([chat_id], item == ARCHIVE), lang)
+    if done:
+        state.flash(t(_DONE[item], lang))
 
 
 def _save_tags(chat_id: int, before: Sequence[str], after: Sequence[str]) -> None:
@@ -73,13 +70,11 @@ def tags_dialog(summary: ChatSummary, lang: str, on_close: Callable[[], None]) -
                 help=t("organise.tags_help", lang),
             )
             if st.form_submit_button(t("organise.save", lang), icon=":material/sell:"):
-                try:
-                    _save_tags(summary.id, summary.tags, [str(name) for name in chosen])
-                except CharlaError as exc:
-                    st.warning(error_text(exc, lang))
-                else:
-                    on_close()
-                    state.flash(t("organise.tags_done", lang))
-                    st.rerun()
+                submit_in_dialog(
+                    lambda: _save_tags(summary.id, summary.tags, [str(name) for name in chosen]),
+                    lang,
+                    close=on_close,
+                    done=t("organise.tags_done", lang),
+                )
 
     st.dialog(t("organise.tags_title", lang), on_dismiss=on_close)(body)()

@@ -20,12 +20,14 @@ source of truth.
 from __future__ import annotations
 
 import contextlib
+from collections.abc import Callable
 
 import streamlit as st
 
 from core import bootstrap
 from core.conf.settings import Settings
-from core.errors import InputError
+from core.errors import CharlaError, InputError
+from core.i18n import error_text
 from core.services import chats, settings
 from core.services.chat import ChatService
 
@@ -108,6 +110,17 @@ def flash(text: str, *, error: bool = False) -> None:
     """A short confirmation (a toast) or an error (a red box) to show once, after the next rerun
     (drawn before ``st.rerun()`` it would be lost with the run that drew it)."""
     st.session_state[_FLASH] = (text, error)
+
+
+def attempted(action: Callable[[], object], lang: str) -> bool:
+    """Run a callback's ``action``; False when the core refused it (a chat or message gone in
+    another tab, a name too long), its sentence flashed in ``lang`` as an error."""
+    try:
+        action()
+    except CharlaError as exc:
+        flash(error_text(exc, lang), error=True)
+        return False
+    return True
 
 
 def show_flash() -> None:

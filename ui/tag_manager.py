@@ -10,11 +10,11 @@ from __future__ import annotations
 
 import streamlit as st
 
-from core.errors import CharlaError
-from core.i18n import error_text, t
+from core.i18n import t
 from core.services import organise
 from ui import state
 from ui.history_filters import forget_lists
+from ui.tag_form import Button, apply_name, buttons, name_box
 from ui.widgets import confirm_delete
 
 PICK = "hist.tags.pick"
@@ -23,30 +23,18 @@ _CONFIRM = "hist.tags.confirm"  # the tag a "Remove from every chat" asked about
 
 
 def _rename(old: str, lang: str) -> None:
-    new = (st.session_state.get(NEW_NAME) or "").strip()
-    if not new or new == old:
-        return
-    try:
-        stored = organise.rename_tag(old, new)
-    except CharlaError as exc:
-        state.flash(error_text(exc, lang), error=True)
-        return
-    st.session_state[NEW_NAME] = ""
-    st.session_state[PICK] = stored
-    forget_lists()
-    state.flash(t("organise.tag_renamed", lang, old=old, tag=stored))
+    stored = apply_name(NEW_NAME, lambda new: organise.rename_tag(old, new), lang, unchanged=old)
+    if stored is not None:
+        st.session_state[PICK] = stored
+        state.flash(t("organise.tag_renamed", lang, old=old, tag=stored))
 
 
 def _delete(name: str, lang: str) -> None:
     st.session_state.pop(_CONFIRM, None)
-    try:
-        organise.delete_tag(name)
-    except CharlaError as exc:
-        state.flash(error_text(exc, lang), error=True)
-        return
-    st.session_state.pop(PICK, None)
-    forget_lists()
-    state.flash(t("organise.tag_deleted", lang, tag=name))
+    if state.attempted(lambda: organise.delete_tag(name), lang):
+        st.session_state.pop(PICK, None)
+        forget_lists()
+        state.flash(t("organise.tag_deleted", lang, tag=name))
 
 
 def tag_manager(lang: str) -> None:
@@ -65,20 +53,24 @@ def tag_manager(lang: str) -> None:
         )
         if name is None:
             return
-        st.text_input(t("organise.new_name", lang), key=NEW_NAME, max_chars=64)
+        name_box(NEW_NAME, t("organise.new_name", lang))
         with st.container(horizontal=True):
-            st.button(
-                t("organise.rename_tag", lang),
-                key="hist.tags.rename",
-                icon=":material/edit:",
-                on_click=_rename,
-                args=(name, lang),
-            )
-            st.button(
-                t("organise.delete_tag", lang),
-                key="hist.tags.delete",
-                icon=":material/label_off:",
-                on_click=lambda: st.session_state.update({_CONFIRM: name}),
+            buttons(
+                [
+                    Button(
+                        "hist.tags.rename",
+                        t("organise.rename_tag", lang),
+                        ":material/edit:",
+                        _rename,
+                        (name, lang),
+                    ),
+                    Button(
+                        "hist.tags.delete",
+                        t("organise.delete_tag", lang),
+                        ":material/label_off:",
+                        lambda: st.session_state.update({_CONFIRM: name}),
+                    ),
+                ]
             )
         if st.session_state.get(_CONFIRM) == name:
             confirm_delete(

@@ -1,4 +1,5 @@
-"""Small controls the pages share, written once: "Show older" and a delete confirmation."""
+"""Small controls the pages share, written once: "Show older", a delete confirmation, and what a
+dialog's form does once submitted."""
 
 from __future__ import annotations
 
@@ -6,7 +7,9 @@ from collections.abc import Callable
 
 import streamlit as st
 
-from core.i18n import t
+from core.errors import CharlaError
+from core.i18n import error_text, t
+from ui import state
 
 
 def _grow(key: str, step: int) -> None:
@@ -49,6 +52,21 @@ def confirm_delete(
                 on_click=on_yes,
             )
             st.button(t("chat.cancel", lang), key=f"{key}-no", on_click=on_no)
+
+
+def submit_in_dialog(
+    action: Callable[[], object], lang: str, *, close: Callable[[], None], done: str
+) -> None:
+    """A dialog's form was submitted: run ``action``. Refused, its sentence shows in the dialog,
+    which stays open with what was typed; done, the dialog closes and ``done`` is flashed."""
+    try:
+        action()
+    except CharlaError as exc:
+        st.warning(error_text(exc, lang))
+    else:
+        close()
+        state.flash(done)
+        st.rerun()
 
 
 def dim_style() -> None:

@@ -18,7 +18,7 @@ from sqlalchemy import ColumnElement, delete, exists, func, select
 from sqlalchemy.orm import Session, aliased
 
 from core.models import Attachment, Chat, Message, MessageAttachment
-from core.repositories.scope import my_chats, my_messages
+from core.repositories.scope import my_chats
 from core.schemas import AttachmentRecord
 
 
@@ -223,24 +223,6 @@ class AttachmentRepository:
         linked = exists().where(MessageAttachment.attachment_id == Attachment.id)
         result = self.db.execute(delete(Attachment).where(~linked))
         return int(result.rowcount or 0)  # type: ignore[attr-defined]
-
-    def matching_messages(self, term: str, limit: int = 200) -> list[tuple[int, int, str]]:
-        """(chat id, message id, file name) of messages whose files' names or text contain
-        ``term`` (case-insensitive), newest first: for the History search."""
-        pattern = "%" + term.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        rows = self.db.execute(
-            select(Message.chat_id, MessageAttachment.message_id, MessageAttachment.name)
-            .join(Attachment, Attachment.id == MessageAttachment.attachment_id)
-            .join(Message, Message.id == MessageAttachment.message_id)
-            .where(
-                MessageAttachment.name.ilike(pattern, escape="\\")
-                | Attachment.text.ilike(pattern, escape="\\"),
-                my_messages(),
-            )
-            .order_by(MessageAttachment.message_id.desc())
-            .limit(limit)
-        ).all()
-        return [(int(chat_id), int(message_id), name) for chat_id, message_id, name in rows]
 
     def count(self) -> int:
         return self.db.scalar(select(func.count()).select_from(Attachment)) or 0

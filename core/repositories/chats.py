@@ -1,23 +1,23 @@
 """``ChatRepository``: create, read, rename, delete chats and keep their settings.
 
 Titles are automatic until a person renames the chat (``title_by_user``): the first words of the
-first message (:meth:`ChatRepository.set_title_if_empty`), later perhaps a title the model wrote
-(:meth:`ChatRepository.replace_automatic_title`, see :mod:`core.services.titles`). Neither ever
-replaces a title a person chose.
+first message (the turn that sends it gives them: :meth:`.turns.TurnRepository.claim`), later
+perhaps a title the model wrote (:meth:`ChatRepository.replace_automatic_title`, see
+:mod:`core.services.titles`). Neither ever replaces a title a person chose.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import delete, false, func, select, true, update
+from sqlalchemy import Row, bindparam, delete, false, func, select, true, update
 from sqlalchemy.orm import Session
 
 from core.errors import ChatNotFound, InputError
 from core.models import CHAT, Chat, Message, utcnow
 from core.repositories import NO_SYNC
-from core.repositories.messages import STREAMING
-from core.repositories.scope import my_chat, my_chats, owner_id
+from core.repositories.scope import BOUND_OWNER, my_chat, my_chats, owner_id, owner_param
+from core.repositories.statements import STREAMING
 from core.repositories.tags import TagRepository
 from core.repositories.validation import check_setting
 from core.schemas import ChatSettings, ChatSummary
@@ -36,7 +36,7 @@ def title_from_message(text: str, limit: int = DEFAULT_TITLE_CHARS) -> str:
     return cut.rstrip(" ,.;:") + "…"
 
 
-def _settings_of(chat: Chat) -> ChatSettings:
+def _settings_of(chat: Chat | Row[Any]) -> ChatSettings:
     return ChatSettings.from_json(
         {
             **(chat.options or {}),
@@ -46,6 +46,18 @@ def _settings_of(chat: Chat) -> ChatSettings:
             "max_tokens": chat.max_tokens,
         }
     )
+
+
+# A turn reads a chat's settings first, on the way to the answer's first token: built once
+# (core.repositories.statements says why).
+_OWN_SETTINGS = select(
+    Chat.own_settings,
+    Chat.model,
+    Chat.system_prompt,
+    Chat.temperature,
+    Chat.max_tokens,
+    Chat.options,
+).where(Chat.id == bindparam("chat_id"), Chat.owner_id == BOUND_OWNER)
 
 
 def to_summary(chat: Chat, tags: tuple[str, ...] = ()) -> ChatSummary:
@@ -122,6 +134,14 @@ class ChatRepository:
         chat = self._get(chat_id)
         return to_summary(chat, TagRepository(self.db).tags_of([chat_id]).get(chat_id, ()))
 
+    def own_settings(self, chat_id: int) -> ChatSettings | None:
+        """The chat's own settings; None when it follows the app defaults."""
+        params = {"chat_id": chat_id, "owner": owner_param()}
+        row = self.db.connection().execute(_OWN_SETTINGS, params).first()
+        if row is None:
+            raise ChatNotFound(chat_id)
+        return _settings_of(row) if row.own_settings else None
+
     def summaries(self, chats: list[Chat]) -> list[ChatSummary]:
         """Records of ``chats`` with their tags (one query for all of them)."""
         tags = TagRepository(self.db).tags_of([chat.id for chat in chats])
@@ -173,16 +193,6 @@ class ChatRepository:
         chat.title_by_user = True
         self.db.flush()
         return to_summary(chat)
-
-    def set_title_if_empty(self, chat_id: int, title: str) -> None:
-        """Give an untitled chat ``title`` (one statement: safe if two turns race for it). The
-        title stays automatic."""
-        self.db.execute(
-            update(Chat)
-            .where(my_chat(chat_id), Chat.title == "")
-            .values(title=title[:MAX_TITLE_CHARS]),
-            execution_options=NO_SYNC,
-        )
 
     def replace_automatic_title(self, chat_id: int, title: str, *, expected: str) -> bool:
         """Set an automatic ``title`` (a model's text, made storable) if the chat's title is still

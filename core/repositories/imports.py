@@ -25,11 +25,13 @@ Reserving ids: on PostgreSQL, ``nextval`` of the ``messages`` sequence, as many 
 alongside any other writer). On SQLite, the ids after the highest one: the caller's write
 transaction (``BEGIN IMMEDIATE``) holds the database's only write lock until it commits, so no one
 else can take them meanwhile; ``messages.id`` is a plain ``INTEGER PRIMARY KEY`` (no
-``AUTOINCREMENT``), for which SQLite itself would choose exactly these.
+``AUTOINCREMENT``), for which SQLite itself would choose exactly these. The highest id is read
+once per repository (one per transaction: the import writes many conversations in one), then
+counted on.
 
 It works on a ``Connection`` (Core only, no ORM session: a session's bookkeeping is the largest
-cost of a small transaction), flushes nothing and never commits: the caller runs one transaction
-per conversation (:mod:`core.services.importers.load`).
+cost of a small transaction), flushes nothing and never commits: the caller runs the
+transaction, a savepoint per conversation (:mod:`core.services.importers.load`).
 """
 
 from __future__ import annotations
@@ -44,32 +46,18 @@ from sqlalchemy.dialects.postgresql import insert as postgresql_insert
 from sqlalchemy.dialects.sqlite import insert as sqlite_insert
 
 from core.models import Chat, Message, UTCDateTime
+from core.vocab import MESSAGE_FIELDS
 
 _CHATS = cast(Table, Chat.__table__)
 _MESSAGES = cast(Table, Message.__table__)
 
-# The columns of a message row handed to add_messages(), in this order.
+# The columns of a message row handed to add_messages(), in this order: the stored fields (as an
+# export has them), the depth the import computes after the parent, and the times.
+_PARENT_AT: Final = MESSAGE_FIELDS.index("parent_id") + 1
 MESSAGE_COLUMNS: Final = (
-    "id",
-    "chat_id",
-    "parent_id",
+    *MESSAGE_FIELDS[:_PARENT_AT],
     "depth",
-    "selected",
-    "sender",
-    "content",
-    "reasoning",
-    "status",
-    "error_code",
-    "error_params",
-    "error",
-    "model",
-    "params",
-    "prompt_tokens",
-    "completion_tokens",
-    "time_to_first_token",
-    "tokens_per_second",
-    "load_time",
-    "finish_reason",
+    *MESSAGE_FIELDS[_PARENT_AT:],
     "created_at",
     "shown_at",
 )
@@ -113,8 +101,12 @@ def _bulk_insert(dialect: Dialect) -> tuple[str, tuple[tuple[int, Processor], ..
 
 
 class ImportRepository:
+    """Used within one transaction (the ids it reserves on SQLite are only theirs until it ends;
+    a savepoint rolled back leaves a gap, which is fine: ids need only grow)."""
+
     def __init__(self, connection: Connection) -> None:
         self.connection = connection
+        self._next_id: int | None = None  # SQLite: the next id to hand out, once known
 
     def native_exists(self, chat_id: int, created_at: datetime, owner_id: int) -> bool:
         """Whether this database made chat ``chat_id`` at ``created_at`` for ``owner_id`` (a
@@ -138,8 +130,11 @@ class ImportRepository:
             return []
         if self.connection.dialect.name == "postgresql":
             return sorted(self.connection.execute(_NEXT_IDS_PG, {"count": count}).scalars())
-        highest = int(self.connection.execute(_HIGHEST_ID).scalar_one())
-        return list(range(highest + 1, highest + 1 + count))
+        if self._next_id is None:
+            self._next_id = int(self.connection.execute(_HIGHEST_ID).scalar_one()) + 1
+        first = self._next_id
+        self._next_id += count
+        return list(range(first, first + count))
 
     def add_messages(self, rows: Sequence[list[Any]]) -> None:
         """Insert message rows (lists of :data:`MESSAGE_COLUMNS` values: ids, parents, depth and

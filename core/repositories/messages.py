@@ -15,17 +15,12 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import replace
 from datetime import datetime
-from typing import Any, Final, cast
+from typing import Any, Final
 
 from sqlalchemy import (
     LargeBinary,
-    Table,
-    bindparam,
     func,
-    insert,
-    or_,
     select,
-    text,
     true,
     update,
 )
@@ -33,41 +28,22 @@ from sqlalchemy import cast as sql_cast
 from sqlalchemy.orm import Session
 
 from core.errors import ChatNotFound, InputError, MessageNotFound
-from core.models import SENDERS, STATUSES, Chat, Message, UTCDateTime, utcnow
+from core.models import SENDERS, STATUSES, Chat, Message, utcnow
 from core.repositories import NO_SYNC
 from core.repositories.attachments import AttachmentRepository
-from core.repositories.scope import my_chat, my_chat_id, my_messages, owner_id
+from core.repositories.scope import my_chat, my_chat_id, my_messages, owner_param
+from core.repositories.statements import (
+    BUMP_CHAT,
+    INSERT_MESSAGE,
+    LEAF,
+    STREAMING,
+    STREAMING_IN_CHAT,
+    USABLE,
+)
 from core.repositories.versions import VersionRepository
 from core.schemas import MessageRecord
 from core.text import check_text
 from core.vocab import INTERRUPTED, Sender, Status
-
-# create_message() is on the path to every answer's first token, so its statements are built once,
-# with bind parameters, and run as Core statements: building and cache-keying a statement per
-# call, and the ORM unit of work, cost ten times what SQLite takes to run them.
-_CHATS = cast(Table, Chat.__table__)
-_MESSAGES = cast(Table, Message.__table__)
-_BUMP_CHAT = (
-    update(_CHATS)
-    .where(_CHATS.c.id == bindparam("chat_id"), _CHATS.c.owner_id == bindparam("owner"))
-    .values(
-        message_count=_CHATS.c.message_count + bindparam("delta"),
-        last_activity=bindparam("now", type_=UTCDateTime()),
-    )
-)
-# The selected leaf (the end of the selected branch): one step down ix_messages_branch.
-_LEAF = (
-    select(_MESSAGES.c.id, _MESSAGES.c.depth)
-    .where(_MESSAGES.c.chat_id == bindparam("chat_id"), _MESSAGES.c.selected == true())
-    .order_by(_MESSAGES.c.id.desc())
-    .limit(1)
-)
-_INSERT_MESSAGE = insert(_MESSAGES).returning(_MESSAGES.c.id)
-# Written out, not bound: a partial index (ix_messages_streaming) is used only for a query whose
-# condition is literally the index's own.
-STREAMING: Final = text("messages.status = 'streaming'")
-# What a request sends: messages with text, and user messages (one with files only has none).
-_USABLE: Final = or_(Message.content != "", Message.sender == Sender.USER.value)
 
 # Columns that update_message() may change.
 UPDATABLE: Final = frozenset(
@@ -144,6 +120,7 @@ class MessageRepository:
         reasoning: str = "",
         status: str = Status.COMPLETE,
         parent_id: int | _AtLeaf | None = AT_LEAF,
+        counted: bool = False,
         **fields: Any,
     ) -> MessageRecord:
         """Add a message to ``chat_id`` and flush (no commit). Returns its record, id included.
@@ -151,6 +128,7 @@ class MessageRepository:
         By default the message follows the end of the chat's selected branch. With ``parent_id``
         (``None``: a new first message) it becomes a new version after that message: the path to
         it is selected and what was selected below it is not (it stays, as another version).
+        ``counted``: the transaction's :meth:`TurnRepository.claim` proved, locked and counted.
         """
         if sender not in SENDERS:
             raise InputError("input.bad_sender", value=sender)
@@ -169,21 +147,18 @@ class MessageRepository:
             status=status,
         )
         now = utcnow()
-        # Bump the chat's denormalised counters in the same statement that proves it exists (and,
-        # on PostgreSQL, locks its row: writers of one chat's tree take turns).
         connection = self.db.connection()
-        bump = {"chat_id": chat_id, "owner": owner_id(self.db), "delta": 1, "now": now}
-        bumped = connection.execute(_BUMP_CHAT, bump)
-        if bumped.rowcount == 0:
+        bump = {"chat_id": chat_id, "owner": owner_param(), "delta": 1, "now": now}
+        if not counted and connection.execute(BUMP_CHAT, bump).rowcount == 0:
             raise ChatNotFound(chat_id)
         if isinstance(parent_id, _AtLeaf):
-            leaf = connection.execute(_LEAF, {"chat_id": chat_id}).first()
+            leaf = connection.execute(LEAF, {"chat_id": chat_id}).first()
             parent, depth = (leaf.id, leaf.depth + 1) if leaf else (None, 0)
         else:
             parent = parent_id
             depth = VersionRepository(self.db).select_path_to(chat_id, parent_id) + 1
         values.update(parent_id=parent, depth=depth, selected=True, created_at=now, shown_at=now)
-        message_id = connection.execute(_INSERT_MESSAGE, values).scalar_one()
+        message_id = connection.execute(INSERT_MESSAGE, values).scalar_one()
         values.pop("shown_at")
         return MessageRecord(id=message_id, **values)
 
@@ -206,7 +181,7 @@ class MessageRepository:
         with files and no text counts (its files are its content)."""
         rows = self.db.execute(
             select(Message.id, Message.sender, Message.content)
-            .where(Message.chat_id == my_chat_id(chat_id), Message.selected == true(), _USABLE)
+            .where(Message.chat_id == my_chat_id(chat_id), Message.selected == true(), USABLE)
             .order_by(Message.id.desc())
             .limit(limit)
         ).all()
@@ -241,7 +216,7 @@ class MessageRepository:
         """How many messages the selected branch has (the leaf's depth plus one)."""
         if not self._chat_exists(chat_id):
             return 0
-        leaf = self.db.connection().execute(_LEAF, {"chat_id": chat_id}).first()
+        leaf = self.db.connection().execute(LEAF, {"chat_id": chat_id}).first()
         return 0 if leaf is None else int(leaf.depth) + 1
 
     def branch_sizes(self, chat_id: int, limit: int) -> list[tuple[int, int]]:
@@ -256,7 +231,7 @@ class MessageRepository:
         )
         rows = self.db.execute(
             select(Message.id, size)
-            .where(Message.chat_id == my_chat_id(chat_id), Message.selected == true(), _USABLE)
+            .where(Message.chat_id == my_chat_id(chat_id), Message.selected == true(), USABLE)
             .order_by(Message.id.desc())
             .limit(limit)
         ).all()
@@ -355,10 +330,13 @@ class MessageRepository:
         self, chat_id: int | None = None
     ) -> list[tuple[int, str | None, datetime]]:
         """(id, writer, created_at) of answers still streaming: of my chat, else everyone's."""
-        query = select(Message.id, Message.writer, Message.created_at).where(STREAMING)
-        if chat_id is not None:
-            query = query.where(Message.chat_id == my_chat_id(chat_id))
-        return [(row.id, row.writer, row.created_at) for row in self.db.execute(query)]
+        if chat_id is None:
+            query = select(Message.id, Message.writer, Message.created_at).where(STREAMING)
+            rows = self.db.execute(query)
+        else:
+            params = {"chat_id": chat_id, "owner": owner_param()}
+            rows = self.db.connection().execute(STREAMING_IN_CHAT, params)
+        return [(row.id, row.writer, row.created_at) for row in rows]
 
     def request_stop(self, message_id: int) -> bool:
         """Ask whichever process writes this answer to stop it; False if it is not streaming."""

@@ -3,10 +3,13 @@ restarts, so a model whose server does not say its context is asked only once.""
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import Session
 
 from core.models import ModelFact, utcnow
+
+# Read on the way to every answer's first token (core.repositories.statements says why built once).
+_CONTEXT_LENGTH = select(ModelFact.context_length).where(ModelFact.model == bindparam("model"))
 
 
 class ModelFactRepository:
@@ -14,7 +17,7 @@ class ModelFactRepository:
         self.db = db
 
     def context_length(self, model: str) -> int | None:
-        return self.db.scalar(select(ModelFact.context_length).where(ModelFact.model == model))
+        return self.db.connection().execute(_CONTEXT_LENGTH, {"model": model}).scalar()
 
     def learn_context_length(self, model: str, context_length: int, source: str) -> None:
         """Remember ``context_length`` for ``model`` (``source``: where it was learnt)."""

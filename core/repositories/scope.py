@@ -10,15 +10,27 @@ else :class:`~core.errors.NotSignedIn` before any query runs. From it:
 - :func:`my_messages` — ``messages`` whose chat is mine: add it to every query on ``messages`` that
   starts from a message id (:func:`my_messages_apart` in a query that also joins ``chats``).
 
-:func:`owner_id` resolves the owner to an integer for the few prebuilt statements that bind it
-(``create_message``'s hot path) and for rows that store it (a new chat, a tag, a setting).
+:func:`owner_id` resolves the owner to an integer for rows that store it (a new chat, a tag, a
+setting). Statements built once (:mod:`core.repositories.statements`: the path to an answer's first
+token) compare ``owner_id`` with :data:`BOUND_OWNER` and bind :func:`owner_param` as ``owner``: the
+owner's id, or NULL for the local user, looked up in the same statement (no extra round trip).
 Repositories that other features add (search, export, insights, presets) take their conditions from
 here too.
 """
 
 from __future__ import annotations
 
-from sqlalchemy import ColumnElement, ScalarSelect, and_, exists, literal, select
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    ScalarSelect,
+    and_,
+    bindparam,
+    exists,
+    func,
+    literal,
+    select,
+)
 from sqlalchemy.orm import Session, aliased
 
 from core.conf.settings import get_settings
@@ -67,6 +79,19 @@ def owner_id(db: Session) -> int:
             found = user.id
         db.info[_LOCAL_INFO_KEY] = found
     return int(found)
+
+
+# The owner in a statement built once: the bound ``owner`` (owner_param()), else the local user.
+BOUND_OWNER: ColumnElement[int] = func.coalesce(bindparam("owner", type_=Integer), _LOCAL_USER)
+
+
+def owner_param() -> int | None:
+    """The ``owner`` parameter of :data:`BOUND_OWNER`: the current owner's id, or None for the
+    local user (single-user mode only; NotSignedIn otherwise, before any query runs)."""
+    owner = current_owner_id()
+    if owner is None and get_settings().auth != NONE:
+        raise NotSignedIn()
+    return owner
 
 
 def my_chats() -> ColumnElement[bool]:

@@ -198,7 +198,7 @@ def fts5_match(
     be read as FTS5 syntax (``AND``, ``NEAR``, ``col:``, parentheses): FTS5 tokenizes the string
     with the index's own tokenizer, and several words become a phrase. ``*`` after the string
     makes its last word a prefix. Terms are ANDed; each excluded term is ``NOT``-ed (``a NOT b``
-    binds tighter than the implicit AND, so ``"a" "b" NOT "c"`` is a AND b AND NOT c).
+    binds tighter than AND, so ``"a" AND "b" NOT "c"`` is a AND b AND NOT c).
 
     ``expanded`` gives, for a prefix term, the phrases it stands for (FTS5 words, see
     :mod:`core.repositories.search_terms`): the term is then their ``OR`` in parentheses, which
@@ -214,6 +214,7 @@ def fts5_match(
             return "(" + " OR ".join(quote(" ".join(words)) for words in expanded[term]) + ")"
         return quote(term.text) + " *" if term.prefix else quote(term.text)
 
-    include = " ".join(string(term) for term in query.include)
+    # An explicit AND: FTS5's implicit one joins phrases only, not a parenthesised OR.
+    include = " AND ".join(string(term) for term in query.include)
     exclude = "".join(f" NOT {string(term)}" for term in query.exclude)
     return include + exclude

@@ -22,8 +22,11 @@ from __future__ import annotations
 import logging
 import time
 from collections.abc import Sequence
+from contextlib import nullcontext
 from dataclasses import replace
 from typing import Any
+
+from sqlalchemy.orm import Session
 
 from core import errors
 from core.conf.db import session_scope
@@ -33,6 +36,7 @@ from core.repositories.app_settings import AppSettingsRepository
 from core.repositories.attachments import AttachmentRepository, ContextAttachment, NewAttachment
 from core.repositories.chats import ChatRepository, title_from_message
 from core.repositories.messages import AT_LEAF, MessageRepository
+from core.repositories.turns import TurnRepository
 from core.schemas import ChatSettings
 from core.services import models, titles
 from core.services.answers import SAVE_INTERVAL
@@ -75,15 +79,16 @@ class ChatService:
         return self._provider or get_provider()
 
     # --- settings -----------------------------------------------------------------------------
-    def app_defaults(self) -> ChatSettings:
+    def app_defaults(self, db: Session | None = None) -> ChatSettings:
         """The app defaults (settings page) over the configuration; cached for a moment because
-        every turn needs them. Saving settings calls :meth:`invalidate_defaults`."""
+        every turn needs them. Saving settings calls :meth:`invalidate_defaults`. ``db``: read
+        them, if need be, in that session rather than a new one."""
         owner = current_owner_id()  # defaults are personal: one cache entry per person
         cached = self._defaults_cache.get(owner)
         if cached is not None and time.monotonic() - cached[0] < DEFAULTS_TTL:
             return cached[1]
-        with session_scope() as db:
-            stored = AppSettingsRepository(db).generation_defaults()
+        with nullcontext(db) if db is not None else session_scope() as session:
+            stored = AppSettingsRepository(session).generation_defaults()
         base = ChatSettings(model=self.provider.model, system_prompt=DEFAULT_SYSTEM_PROMPT)
         defaults = stored.merged_over(base)
         self._defaults_cache[owner] = (time.monotonic(), defaults)
@@ -98,10 +103,10 @@ class ChatService:
         if chat_id is None:
             return self.app_defaults()
         with session_scope() as db:
-            chat = ChatRepository(db).get(chat_id)
-        if not chat.own_settings:
-            return self.app_defaults()
-        return replace(chat.settings, model=chat.settings.model or self.provider.model)
+            own = ChatRepository(db).own_settings(chat_id)
+            if own is None:
+                return self.app_defaults(db)
+        return replace(own, model=own.model or self.provider.model)
 
     # --- the turns ----------------------------------------------------------------------------
     def send(
@@ -130,7 +135,8 @@ class ChatService:
         branch), kept beside the old one. Given a user message, answers it again ("Retry")."""
         with session_scope() as db:
             repo = MessageRepository(db)
-            ChatRepository(db).get(chat_id)
+            if not ChatRepository(db).exists(chat_id):
+                raise errors.ChatNotFound(chat_id)
             target = repo.get(message_id) if message_id is not None else repo.last_message(chat_id)
         if target is None or target.chat_id != chat_id:
             raise errors.InputError("input.nothing_to_regenerate")
@@ -165,7 +171,8 @@ class ChatService:
     ) -> ChatReply:
         """Edit the last user message of the selected branch (see :meth:`edit`)."""
         with session_scope() as db:
-            ChatRepository(db).get(chat_id)
+            if not ChatRepository(db).exists(chat_id):
+                raise errors.ChatNotFound(chat_id)
             branch = MessageRepository(db).branch(chat_id, limit=2)
         last_user = next((m for m in reversed(branch) if m.sender == Sender.USER), None)
         if last_user is None:
@@ -189,31 +196,42 @@ class ChatService:
         the ones it had; otherwise ``question`` is the existing user message to answer again.
         Look-ups that may go over the network (the default model, its context length, whether it
         sees images) happen before the write transaction, so SQLite's write lock is never held
-        while the server answers; and every refusal comes before anything is stored.
+        while the server answers; and every refusal comes before anything is stored (a refusal
+        inside the transaction rolls it back).
+
+        Two transactions, as few statements as the turn needs (it is on the path to the first
+        token): a read of the chat's settings, then one write transaction that claims the chat
+        (:class:`~core.repositories.turns.TurnRepository`), writes the rows and reads the
+        context with its files in one statement.
         """
         settings = self.effective_settings(chat_id)  # ChatNotFound for a deleted chat
         model = settings.model or self.default_model()
         settings = replace(settings, model=model)
-        window = models.context_length(self.provider, model)
+        said = self.provider.context_length(model) if model else None
         vision = vision_support(self.provider, model)
         if vision is False and any(a.kind == "image" for a in attachments):
             raise errors.InputError("input.image_needs_vision", model=model or "")
-        if text is not None and window:
-            self._refuse_if_too_long(text, attachments, settings, window)
         with session_scope(write=True) as db:
-            repo = MessageRepository(db)
-            ChatRepository(db).lock(chat_id)  # one turn of a chat at a time, in every process
+            window = said or models.learnt_context_length(db, model)
+            if text is not None and window:
+                self._refuse_if_too_long(text, attachments, settings, window)
+            repo, turn = MessageRepository(db), TurnRepository(db)
+            if text is not None:
+                title = text if text.strip() else attachments[0].name if attachments else text
+                turn.claim(chat_id, messages=2, title=title_from_message(title))
+            else:
+                turn.claim(chat_id, messages=1)  # ChatNotFound; one turn of a chat at a time
             if answering(db, chat_id):
                 raise errors.InputError("input.chat_busy")
             if text is not None:
-                user = repo.create_message(chat_id, Sender.USER, text, parent_id=parent)
+                user = repo.create_message(
+                    chat_id, Sender.USER, text, parent_id=parent, counted=True
+                )
                 if keep is not None:
                     AttachmentRepository(db).copy_links(keep, user.id)
                 elif attachments:
                     new = [a for a in attachments if isinstance(a, NewAttachment)]
                     AttachmentRepository(db).attach(user.id, new)
-                title = text if text.strip() else attachments[0].name if attachments else text
-                ChatRepository(db).set_title_if_empty(chat_id, title_from_message(title))
             else:
                 assert question is not None
                 user = repo.get(question)
@@ -222,7 +240,10 @@ class ChatService:
                 Sender.LLM,
                 "",
                 status=Status.STREAMING,
-                parent_id=user.id,
+                # A new user message is the selected branch's end already; an answer again
+                # selects the path to its question.
+                parent_id=AT_LEAF if text is not None else user.id,
+                counted=True,
                 model=model,
                 params=request_params(settings),
                 writer=process_token(),
@@ -230,10 +251,7 @@ class ChatService:
             # The selected branch now ends with the user message and the empty answer (which the
             # context leaves out): exactly what the model must be sent.
             limit = MAX_HISTORY if window else self.context_limit + 1
-            rows = repo.context_rows(chat_id, limit=limit)
-            attached = AttachmentRepository(db).for_context(
-                message_id for message_id, role, _ in rows if role == "user"
-            )
+            rows, attached = turn.context(chat_id, limit)
             history = expand_history(rows, attached, images=vision is not False)
         to_send, dropped = self._fit(history, settings, window)
         if dropped:

@@ -13,6 +13,8 @@ from __future__ import annotations
 import logging
 from typing import Any
 
+from sqlalchemy.orm import Session
+
 from core import errors
 from core.conf.db import session_scope
 from core.providers.llm_studio_api import LMStudioAPIProvider
@@ -33,7 +35,13 @@ def context_length(provider: LMStudioAPIProvider, model: str | None) -> int | No
     if said:
         return said
     with session_scope() as db:
-        return ModelFactRepository(db).context_length(model)
+        return learnt_context_length(db, model)
+
+
+def learnt_context_length(db: Session, model: str | None) -> int | None:
+    """What was learnt of ``model``'s window, read in the caller's transaction: a turn asks the
+    server first, outside its write transaction (which never waits on the network), then this."""
+    return ModelFactRepository(db).context_length(model) if model else None
 
 
 def learn_context_length(model: str | None, tokens: int, source: str) -> None:

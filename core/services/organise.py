@@ -11,7 +11,19 @@ from collections.abc import Sequence
 
 from core.conf.db import session_scope
 from core.repositories.chats import ChatRepository
-from core.repositories.tags import TagRepository
+from core.repositories.tags import MAX_TAG_CHARS, TagRepository
+
+# MAX_TAG_CHARS: the pages' tag name boxes hold no more.
+__all__ = [
+    "MAX_TAG_CHARS",
+    "add_tag",
+    "delete_tag",
+    "remove_tag",
+    "rename_tag",
+    "set_archived",
+    "set_pinned",
+    "tags",
+]
 
 
 def set_pinned(chat_ids: Sequence[int], pinned: bool = True) -> None:

@@ -15,24 +15,11 @@ import pytest
 import streamlit as st
 
 from core.conf.db import session_scope
-from core.repositories.chats import ChatRepository
 from core.repositories.messages import MessageRepository
 from core.services import chats as chat_service
 from core.services import organise
+from tests.chat_rows import chat_with
 from tests.ui.conftest import shown_text, stored_chats, texts
-
-
-def chat_with(title: str, *texts_: str, model: str = "qwen3-8b") -> int:
-    """A chat whose messages alternate question / answer."""
-    with session_scope(write=True) as db:
-        chat_id = ChatRepository(db).create(title).id
-        messages = MessageRepository(db)
-        for number, text in enumerate(texts_):
-            if number % 2:
-                messages.create_message(chat_id, "llm", text, model=model)
-            else:
-                messages.create_message(chat_id, "user", text)
-    return chat_id
 
 
 def hits_html(at: Any) -> list[str]:

@@ -49,7 +49,6 @@ from core.services.attachments.reading import (
 )
 from core.services.attachments.store import (
     attachment_data,
-    messages_with_files_matching,
     prune_attachments,
 )
 
@@ -67,7 +66,6 @@ __all__ = [
     "export_data",
     "from_json",
     "markdown_link",
-    "messages_with_files_matching",
     "prepare",
     "prepare_all",
     "prune_attachments",

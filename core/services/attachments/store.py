@@ -1,5 +1,6 @@
-"""Reading stored attachments for the pages (an image's thumbnail, a file to download), finding
-messages by their files (History search), and removing the ones no message carries any more."""
+"""Reading stored attachments for the pages (an image's thumbnail, a file to download) and removing
+the ones no message carries any more. (Messages are found by their files through search:
+:mod:`core.services.search`, on the index of migration 0013.)"""
 
 from __future__ import annotations
 
@@ -17,10 +18,3 @@ def prune_attachments() -> int:
     """Delete the stored files no message carries any more (after deletions); how many."""
     with session_scope(write=True) as db:
         return AttachmentRepository(db).prune()
-
-
-def messages_with_files_matching(term: str, limit: int = 200) -> list[tuple[int, int, str]]:
-    """(chat id, message id, file name) of messages whose files' names or text contain ``term``
-    (case-insensitive), newest first."""
-    with session_scope() as db:
-        return AttachmentRepository(db).matching_messages(term, limit)

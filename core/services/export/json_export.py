@@ -56,29 +56,17 @@ from core.services.export.records import AT, ChatRecord, Files, chats_with_files
 from core.services.export.scope import ExportScope
 from core.services.export.writing import Counts, Output
 from core.services.preset_files import preset_to_json
-from core.vocab import SETTING_FIELDS
+from core.vocab import MESSAGE_FIELDS, SETTING_FIELDS
 
 FORMAT: Final = "charla"
 VERSION: Final = 1
 NATIVE: Final = "charla"  # the source of a chat made in Charla
 MIME: Final = "application/json"
 
-# A message's fields after the ones always written, in the order they are written; left out
-# when null (reasoning: when empty).
-OPTIONAL_FIELDS: Final = (
-    "reasoning",
-    "error_code",
-    "error_params",
-    "error",
-    "model",
-    "params",
-    "prompt_tokens",
-    "completion_tokens",
-    "time_to_first_token",
-    "tokens_per_second",
-    "load_time",
-    "finish_reason",
-)
+# A message's fields written only when set (null left out; reasoning: when empty), in the order
+# they are written, after the ones always written (the chat id is the enclosing chat's).
+_ALWAYS: Final = ("id", "chat_id", "parent_id", "selected", "sender", "content", "status")
+OPTIONAL_FIELDS: Final = tuple(name for name in MESSAGE_FIELDS if name not in _ALWAYS)
 
 
 def iso_now() -> str:

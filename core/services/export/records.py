@@ -38,33 +38,14 @@ from core.repositories.tags import TagRepository
 from core.schemas import AttachmentRecord, ChatSettings
 from core.services.export.csv_sql import iso_utc
 from core.services.export.scope import ExportScope, restrict
+from core.vocab import MESSAGE_FIELDS
 
 CHAT_BATCH: Final = 200  # chats fetched at a time (and their tags in one query)
 BATCH_ROWS: Final = 500  # messages fetched at a time
 FILES_BATCH: Final = 200  # messages whose attachments are looked up in one query
 
-# What a message of the export holds (every stored field but the live ones: writer, stop flag).
-MESSAGE_FIELDS: Final = (
-    "id",
-    "chat_id",
-    "parent_id",
-    "selected",
-    "sender",
-    "content",
-    "reasoning",
-    "status",
-    "error_code",
-    "error_params",
-    "error",
-    "model",
-    "params",
-    "prompt_tokens",
-    "completion_tokens",
-    "time_to_first_token",
-    "tokens_per_second",
-    "load_time",
-    "finish_reason",
-)
+# What a message of the export holds: :data:`core.vocab.MESSAGE_FIELDS` (the import's columns are
+# derived from it too: core.repositories.imports).
 # A message row's columns, in order: the writers read them by position (a Row's attribute access
 # costs about as much as writing the value out, a million times per million messages).
 MESSAGE_COLUMNS: Final = (*MESSAGE_FIELDS, "created_at", "shown_at")

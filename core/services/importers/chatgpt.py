@@ -39,7 +39,7 @@ from core.services.importers.fields import (
     text,
 )
 from core.services.importers.model import Conversation, Turn
-from core.services.importers.tree import Node, build, depth_first
+from core.services.importers.tree import build, walk
 from core.vocab import Sender, Status
 
 _ROLES = {"user": Sender.USER, "assistant": Sender.LLM}
@@ -163,12 +163,9 @@ def convert(raw: Any, name: str) -> Conversation:
         raise broken("no 'mapping'")
     default_model = text(raw.get("default_model_slug"))
     system = _System()
-    tree = []
-    for key in depth_first(nodes, "parent", "children"):
-        node = mapping(nodes[key])
-        turn = _turn(node.get("message"), default_model, system)
-        parent = node.get("parent")
-        tree.append(Node(str(key), parent if isinstance(parent, str) else None, turn))
+    tree = walk(
+        nodes, "parent", "children", lambda node: _turn(node.get("message"), default_model, system)
+    )
     current = raw.get("current_node")
     prompt = system.prompt or system.instructions
     return Conversation(

@@ -1,10 +1,13 @@
 """Which chat export a document is, judged from its content, and how many conversations it holds.
 
-The first pass of every import (:func:`detect`) reads each document whole with the streaming JSON
-parser ``ijson`` (its C backend), so that **bad input changes nothing**: a file that is not JSON,
-ends too early (a truncated download), or has no shape Charla knows is refused before a single
-conversation of it is stored. The same pass counts the conversations, which is the total of the
-progress bar. The second pass (:func:`conversations`) streams them one at a time.
+The first pass of every import (:func:`detect`) reads each document whole, streamed, so that
+**bad input changes nothing**: a file that is not JSON, ends too early (a truncated download), or
+has no shape Charla knows is refused before a single conversation of it is stored. The same pass
+counts the conversations, which is the total of the progress bar. The second pass
+(:func:`conversations`) streams them one at a time. An array (the big exports) is read element by
+element by the ``json`` module (:mod:`.elements`: the faster parser for whole conversations);
+objects, and an array ``json`` refuses (to say why), by the streaming parser ``ijson`` (its C
+backend).
 
 Shapes, decided from the content alone, never from the file name:
 
@@ -37,13 +40,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from enum import StrEnum
 from typing import IO, Any, Final
 
 import ijson
 
 from core.errors import InputError
+from core.services.importers.elements import array_elements
 from core.services.importers.sources import Document, human_size
 
 MAX_SINGLE_BYTES: Final = 64 * 1024**2
@@ -87,6 +91,7 @@ class Shape:
     prefix: str  # where ijson finds the conversations; "" is the document itself
     count: int
     presets: Any = None  # a Charla document's "presets", read in the same pass (None: none)
+    by_json: bool = True  # an array that the json module reads (see _array)
 
 
 class _Prefixed:
@@ -133,7 +138,8 @@ class _Unpaired:
                 out, used = data[:ready], ready
             self._held = data[used:]
             if out or not chunk:
-                self._context = (self._context + out)[-_CONTEXT:]
+                tail = out if len(out) >= _CONTEXT else self._context + out
+                self._context = tail[-_CONTEXT:]
                 return out
 
     def _rewrite(self, data: bytes, ready: int, *, final: bool) -> tuple[bytes, int]:
@@ -213,9 +219,33 @@ def _json_error(exc: Exception) -> InputError:
 
 
 def _array(document: Document) -> Shape | None:
-    """An array: judged by its first element, then read whole at C speed while counting the
-    elements by a field every conversation of that app carries (:data:`_COUNTED_BY`): asking the
-    parser for one small value per element spares building every conversation in this pass."""
+    """An array: judged by its first element, and its elements counted, all of it read by the
+    ``json`` module (:mod:`.elements`, which the import pass uses too). If that refuses it,
+    ``ijson`` reads it again to say why (:func:`_array_by_ijson`)."""
+    kind = None
+    count = 0
+    try:
+        with _json_stream(document) as (_first, stream):
+            for element in array_elements(stream):
+                if kind is None:
+                    kind = kind_of(element)
+                    if kind is None:
+                        return None
+                count += 1
+    except ValueError:  # not JSON (json.JSONDecodeError), not UTF-8 (UnicodeDecodeError)
+        found = _array_by_ijson(document)
+        return None if found is None else replace(found, by_json=False)
+    if kind is None:
+        if document.contained:
+            return None  # an empty list beside the export ("message_feedback.json": [])
+        raise InputError("transfer.no_conversations")
+    return Shape(kind, "item", count)
+
+
+def _array_by_ijson(document: Document) -> Shape | None:
+    """An array read by ``ijson``, which says why a document is not JSON: judged by its first
+    element, then read whole while counting the elements by a field every conversation of that app
+    carries (:data:`_COUNTED_BY`): one small value per element, not every conversation built."""
     with _json_stream(document) as (_first, stream):
         first = next(ijson.items(stream, "item", use_float=True), None)
     if first is None:
@@ -297,6 +327,9 @@ def conversations(document: Document, shape: Shape) -> Iterator[Any]:
     InputError if the file changed since :func:`detect` and no longer parses."""
     try:
         with _json_stream(document) as (_first, stream):
-            yield from ijson.items(stream, shape.prefix, use_float=True)
-    except ijson.JSONError as exc:
+            if shape.prefix == "item" and shape.by_json:
+                yield from array_elements(stream)
+            else:
+                yield from ijson.items(stream, shape.prefix, use_float=True)
+    except (ijson.JSONError, ValueError) as exc:
         raise _json_error(exc) from None

@@ -5,11 +5,19 @@
    zip checks is refused with its sentence before anything is written, so bad input changes
    nothing. This pass also counts the conversations: the progress bar's total.
 2. **Import conversation by conversation**, streamed (one in memory at a time): the source's
-   importer makes a :class:`~.model.Conversation`, and :func:`store` writes it **in its own
-   transaction**. A conversation that cannot be read or stored is skipped with its reason (a
-   :class:`~.model.Problem`) and the rest go in.
+   importer makes a :class:`~.model.Conversation`, and it is written **in its own savepoint**
+   of a transaction that a run of conversations shares (:class:`_Batch`), committed every
+   :data:`BATCH_ROWS` messages or so and at the end. A conversation that cannot be read or stored
+   is skipped with its reason (a :class:`~.model.Problem`): its savepoint is rolled back, so it
+   leaves nothing behind, and the rest go in. Beginning and committing a transaction for every
+   conversation cost as much as all the rest of the import's own work (``bench/transfer.py``);
+   a few thousand messages per transaction keep SQLite's write lock for a fraction of a second
+   at a time, so the chat page's writes still go through meanwhile, and a stopped import keeps
+   what it committed (importing again adds the rest). What a conversation added is counted when
+   its transaction commits.
 
-:func:`store` is where every source meets the same rules:
+:func:`store` (one conversation, its own transaction) and :class:`_Batch` are where every
+source meets the same rules:
 
 - **Yours.** Every chat goes to the current owner (:mod:`core.identity`), its tags are that
   person's tags, and a preset carried by the file becomes theirs.
@@ -20,41 +28,39 @@
   copy. A chat exported from Charla and imported back by the person whose database made it is
   recognised too (:func:`~core.services.export.json_export.parse_native_key`); another person's
   chat of that id is not "coming home".
-- **Text as the chat page treats it.** A person's message that no database can store (a NUL, an
-  unpaired surrogate: see :mod:`.detect`) is refused with the chat page's sentence, and its
-  conversation skipped; a model's text, a title, a model name are made storable (U+FFFD).
-  Settings are checked as the settings page checks them.
+- **Text as the chat page treats it** (:mod:`.rows`): a person's message that no database can
+  store is refused with the chat page's sentence, and its conversation skipped; a model's text, a
+  title, a model name are made storable. Settings are checked as the settings page checks them.
 - **Bulk writes.** The chat row and all its messages in two statements, on a Core connection
   (:class:`~core.repositories.imports.ImportRepository`); its tags and its messages' files (a
-  Charla export's attachments, stored once per content) in the same transaction.
+  Charla export's attachments, stored once per content) in the same savepoint.
 
 A Charla export of the whole history also carries presets, read in the check pass: they go in
-first, in their own transaction (:func:`core.services.presets.presets_from_json`), and the
-report counts those added.
+first, in their own transaction (:func:`core.services.presets.presets_from_json`; the shared one
+is committed before it: SQLite has one writer), and the report counts those added.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any, Final
 
+from sqlalchemy import RootTransaction
 from sqlalchemy.exc import SQLAlchemyError
 from sqlalchemy.orm import Session
 
-from core.conf.db import session_scope, write_transaction
+from core.conf.db import WRITE_OPTION, get_engine, session_scope, write_transaction
 from core.errors import InputError
 from core.identity import acting_as
 from core.models import utcnow
-from core.repositories.chats import settings_columns
-from core.repositories.imports import MESSAGE_COLUMNS, ImportRepository
+from core.repositories.imports import ImportRepository
 from core.repositories.scope import owner_id
 from core.repositories.tags import TagRepository
 from core.services.attachments import attach_to_message
 from core.services.export.json_export import NATIVE, parse_native_key
 from core.services.importers import charla, chatgpt, lmstudio, openwebui
-from core.services.importers.detect import UNPAIRED, Kind, Shape, conversations, detect
+from core.services.importers.detect import Kind, Shape, conversations, detect
 from core.services.importers.fields import broken
 from core.services.importers.model import (
     Conversation,
@@ -62,12 +68,10 @@ from core.services.importers.model import (
     ImportReport,
     Problem,
     Progress,
-    Turn,
 )
+from core.services.importers.rows import chat_row, link, message_row, theirs
 from core.services.importers.sources import Document, Found, from_bytes, from_path
 from core.services.presets import presets_from_json
-from core.text import MAX_TITLE_CHARS, check_text, storable
-from core.vocab import Sender
 
 CONVERTERS: Final[dict[Kind, Callable[[Any, str], Conversation]]] = {
     Kind.CHARLA: charla.convert,
@@ -79,83 +83,14 @@ CONVERTERS: Final[dict[Kind, Callable[[Any, str], Conversation]]] = {
 # but a file is anyone's JSON. Each is the reason that one conversation is skipped.
 _READING_ERRORS: Final = (KeyError, TypeError, ValueError, AttributeError, IndexError)
 _SOURCE_CHARS: Final = 32  # chats.source
-_CUT: Final = {"model": 300, "finish_reason": 32, "error_code": 64}  # column sizes
-_ID, _CHAT, _PARENT, _DEPTH, _CREATED = (
-    MESSAGE_COLUMNS.index(name) for name in ("id", "chat_id", "parent_id", "depth", "created_at")
-)
+# Messages (and chats) written per transaction; each conversation has its own savepoint in it.
+BATCH_ROWS: Final = 5_000
 
 
 @dataclass(frozen=True)
 class Stored:
     chat_id: int
     messages: int
-
-
-def theirs(text: str) -> str:
-    """Text from a model, a server or an app, made storable as the chat page does: NUL and
-    unpaired surrogates (read as :data:`~.detect.UNPAIRED`) become U+FFFD."""
-    text = storable(text)
-    return text.replace(UNPAIRED, "\ufffd") if UNPAIRED in text else text
-
-
-def typed(text: str) -> str:
-    """A person's message, checked as the chat page checks what is typed: InputError (the chat
-    page's sentence) for a NUL or an unpaired surrogate."""
-    if UNPAIRED in text:
-        raise InputError("input.invalid_characters")
-    return check_text(text)
-
-
-def _cut(value: str | None, limit: int) -> str | None:
-    return None if value is None else theirs(value)[:limit]
-
-
-def _message_row(turn: Turn, when: datetime) -> list[Any]:
-    """A turn as a row of :data:`MESSAGE_COLUMNS` (id, chat, parent and depth still to fill in),
-    its text made storable (a person's checked)."""
-    user = turn.sender == Sender.USER
-    return [
-        None,
-        None,
-        None,
-        0,
-        turn.selected,
-        turn.sender,
-        typed(turn.content) if user else theirs(turn.content),
-        theirs(turn.reasoning),
-        turn.status,
-        _cut(turn.error_code, 64),
-        turn.error_params,
-        _cut(turn.error, 1_000_000),
-        _cut(turn.model, 300),
-        turn.params,
-        turn.prompt_tokens,
-        turn.completion_tokens,
-        turn.time_to_first_token,
-        turn.tokens_per_second,
-        turn.load_time,
-        _cut(turn.finish_reason, 32),
-        turn.created_at or when,
-        turn.shown_at,
-    ]
-
-
-def _chat_row(conversation: Conversation, rows: Sequence[list[Any]], owner: int) -> dict[str, Any]:
-    times = [row[_CREATED] for row in rows]
-    created = conversation.created_at or min(times, default=None) or utcnow()
-    return {
-        "owner_id": owner,
-        "title": " ".join(theirs(conversation.title).split())[:MAX_TITLE_CHARS],
-        "title_by_user": conversation.title_by_user,
-        "created_at": created,
-        "last_activity": conversation.last_activity or max(times, default=created),
-        "message_count": len(rows),
-        "pinned": conversation.pinned,
-        "archived": conversation.archived,
-        "source": conversation.source,
-        "source_id": conversation.source_id,
-        **settings_columns(conversation.settings),
-    }
 
 
 def _came_home(repository: ImportRepository, conversation: Conversation, owner: int) -> bool:
@@ -170,45 +105,56 @@ def current_owner() -> int:
         return owner_id(db)
 
 
-def _link(rows: list[list[Any]], turns: Sequence[Turn], chat_id: int, ids: list[int]) -> None:
-    """Fill in each row's id, chat, parent id and depth."""
-    for index, (row, turn) in enumerate(zip(rows, turns, strict=True)):
-        parent = turn.parent
-        if parent is not None and not 0 <= parent < index:
-            raise broken("a message follows one that does not come before it")
-        row[_ID], row[_CHAT] = ids[index], chat_id
-        if parent is not None:
-            row[_PARENT], row[_DEPTH] = ids[parent], rows[parent][_DEPTH] + 1
+def _prepare(conversation: Conversation, owner: int) -> tuple[list[list[Any]], dict[str, Any]]:
+    """The conversation's message rows and chat row, checked (InputError) before any writing."""
+    if len(conversation.source) > _SOURCE_CHARS:
+        raise broken(f"source {conversation.source[:40]!r} is not one Charla knows")
+    fallback = conversation.created_at or utcnow()
+    rows = [message_row(turn, fallback) for turn in conversation.turns]
+    return rows, chat_row(conversation, rows, owner)
+
+
+def _write(
+    repository: ImportRepository,
+    conversation: Conversation,
+    prepared: tuple[list[list[Any]], dict[str, Any]],
+    owner: int,
+) -> Stored | None:
+    """Write a prepared conversation in the repository's transaction (None: already here)."""
+    rows, chat = prepared
+    home = _came_home(repository, conversation, owner)
+    chat_id = None if home else repository.add_chat(chat)
+    if chat_id is None:
+        return None  # already here
+    turns = conversation.turns
+    ids = repository.reserve_message_ids(len(rows))
+    link(rows, turns, chat_id, ids)
+    repository.add_messages(rows)
+    files = [(ids[i], turn.attachments) for i, turn in enumerate(turns) if turn.attachments]
+    if conversation.tags or files:
+        # In a savepoint of its own inside the caller's transaction: its commit releases the
+        # savepoint, and a failed flush rolls back only that, never the conversations written
+        # before in the same transaction. The tags are ``owner``'s (core.repositories.tags).
+        connection = repository.connection
+        with (
+            acting_as(owner),
+            Session(bind=connection, join_transaction_mode="create_savepoint") as session,
+        ):
+            _tag(TagRepository(session), chat_id, conversation.tags)
+            for message_id, attachments in files:
+                attach_to_message(session, message_id, attachments)
+            session.commit()
+    return Stored(chat_id, len(rows))
 
 
 def store(conversation: Conversation, owner: int | None = None) -> Stored | None:
     """Write one conversation in its own transaction, as ``owner``'s chat (default: the current
     owner); ``None`` if that person already imported it. InputError (nothing written) when it
     cannot be stored: its text, settings or tree."""
-    if len(conversation.source) > _SOURCE_CHARS:
-        raise broken(f"source {conversation.source[:40]!r} is not one Charla knows")
     owner = current_owner() if owner is None else owner
-    fallback = conversation.created_at or utcnow()
-    rows = [_message_row(turn, fallback) for turn in conversation.turns]
-    chat = _chat_row(conversation, rows, owner)
+    prepared = _prepare(conversation, owner)
     with write_transaction() as connection:
-        repository = ImportRepository(connection)
-        home = _came_home(repository, conversation, owner)
-        chat_id = None if home else repository.add_chat(chat)
-        if chat_id is None:
-            return None  # already here
-        turns = conversation.turns
-        ids = repository.reserve_message_ids(len(rows))
-        _link(rows, turns, chat_id, ids)
-        repository.add_messages(rows)
-        files = [(ids[i], turn.attachments) for i, turn in enumerate(turns) if turn.attachments]
-        if conversation.tags or files:
-            # Joins the transaction; the tags are created as ``owner``'s (core.repositories.tags).
-            with acting_as(owner), Session(bind=connection) as session:
-                _tag(TagRepository(session), chat_id, conversation.tags)
-                for message_id, attachments in files:
-                    attach_to_message(session, message_id, attachments)
-    return Stored(chat_id, len(rows))
+        return _write(ImportRepository(connection), conversation, prepared, owner)
 
 
 def _tag(tags: TagRepository, chat_id: int, names: Iterable[str]) -> None:
@@ -255,38 +201,89 @@ def _label(raw: Any, number: int) -> str:
     )
 
 
+def _not_stored(exc: SQLAlchemyError) -> InputError:
+    detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
+    return InputError("transfer.not_stored", why=detail)
+
+
+class _Batch:
+    """The write transaction a run of conversations shares, each in its own savepoint (see the
+    module docstring). What a conversation added is counted in its file's report when the
+    transaction commits; if the commit fails, each of them is a problem instead."""
+
+    def __init__(self, owner: int) -> None:
+        self.owner = owner
+        self._repository: ImportRepository | None = None
+        self._transaction: RootTransaction | None = None
+        self._rows = 0
+        self._pending: list[tuple[_File, str, str, Stored]] = []
+
+    def store(self, file: _File, where: str, label: str, conversation: Conversation) -> None:
+        """Write ``conversation`` in a savepoint (errors propagate, and it is as if it was never
+        written: InputError, or SQLAlchemyError after which the transaction goes on)."""
+        prepared = _prepare(conversation, self.owner)
+        if self._repository is None:
+            engine = get_engine().execution_options(**{WRITE_OPTION: True})
+            connection = engine.connect()
+            self._transaction = connection.begin()
+            self._repository = ImportRepository(connection)
+        try:
+            with self._repository.connection.begin_nested():
+                stored = _write(self._repository, conversation, prepared, self.owner)
+        except SQLAlchemyError:
+            self.commit()  # the others so far go in; the next conversation starts afresh
+            raise
+        if stored is None:
+            file.duplicates += 1
+            return
+        self._pending.append((file, where, label, stored))
+        self._rows += stored.messages + 1
+        if self._rows >= BATCH_ROWS:
+            self.commit()
+
+    def commit(self) -> None:
+        repository, transaction = self._repository, self._transaction
+        if repository is None or transaction is None:
+            return
+        pending, self._pending = self._pending, []
+        self._repository, self._transaction = None, None
+        self._rows = 0
+        try:
+            transaction.commit()
+        except SQLAlchemyError as exc:
+            for file, where, label, _stored in pending:
+                file.refuse(where, _not_stored(exc), label)
+        else:
+            for file, _where, _label, stored in pending:
+                file.chats += 1
+                file.messages += stored.messages
+        finally:
+            repository.connection.close()
+
+
 def _import_document(
-    file: _File, document: Document, shape: Shape, owner: int, step: Callable[[], None]
+    file: _File, document: Document, shape: Shape, batch: _Batch, step: Callable[[], None]
 ) -> None:
     convert = CONVERTERS[shape.kind]
     file.sources.add(shape.kind.value)
     if shape.presets is not None:
+        batch.commit()  # the presets' own transaction would wait for the batch's write lock
         try:  # all or nothing, in their own transaction; a preset already here is not added again
-            with acting_as(owner):
+            with acting_as(batch.owner):
                 file.presets += len(presets_from_json(shape.presets).added)
         except InputError as exc:
             file.refuse(document.name, exc)
     try:
         for number, raw in enumerate(conversations(document, shape), 1):
+            label = _label(raw, number)
             try:
-                stored = store(convert(raw, document.name), owner)
+                batch.store(file, document.name, label, convert(raw, document.name))
             except InputError as exc:
-                file.refuse(document.name, exc, _label(raw, number))
+                file.refuse(document.name, exc, label)
             except _READING_ERRORS as exc:
-                file.refuse(document.name, broken(type(exc).__name__), _label(raw, number))
+                file.refuse(document.name, broken(type(exc).__name__), label)
             except SQLAlchemyError as exc:
-                detail = str(getattr(exc, "orig", None) or exc).splitlines()[0]
-                file.refuse(
-                    document.name,
-                    InputError("transfer.not_stored", why=detail),
-                    _label(raw, number),
-                )
-            else:
-                if stored is None:
-                    file.duplicates += 1
-                else:
-                    file.chats += 1
-                    file.messages += stored.messages
+                file.refuse(document.name, _not_stored(exc), label)
             step()
     except InputError as exc:  # the file changed since it was checked
         file.refuse(document.name, exc)
@@ -326,9 +323,13 @@ def import_files(
 
     if progress is not None:
         progress(0, total)
-    for file in work:
-        for document, shape in file.plans:
-            _import_document(file, document, shape, owner, step)
+    batch = _Batch(owner)
+    try:
+        for file in work:
+            for document, shape in file.plans:
+                _import_document(file, document, shape, batch, step)
+    finally:
+        batch.commit()
     return ImportReport(tuple(file.report() for file in work), done)
 
 

@@ -39,7 +39,7 @@ from core.services.importers.fields import (
     text,
 )
 from core.services.importers.model import Conversation, Turn
-from core.services.importers.tree import Node, build, depth_first
+from core.services.importers.tree import build, walk
 from core.vocab import Sender, Status
 
 _DETAILS: Final = re.compile(r"<details\b([^>]*)>(.*?)</details>\s*", re.DOTALL | re.IGNORECASE)
@@ -138,12 +138,7 @@ def convert(raw: Any, name: str) -> Conversation:
     if not isinstance(messages, dict):
         raise broken("no 'history.messages'")
     system: list[str] = []
-    nodes = []
-    for key in depth_first(messages, "parentId", "childrenIds"):
-        message = mapping(messages[key])
-        parent = message.get("parentId")
-        turn = _turn(message, system)
-        nodes.append(Node(str(key), parent if isinstance(parent, str) else None, turn))
+    nodes = walk(messages, "parentId", "childrenIds", lambda message: _turn(message, system))
     current = history.get("currentId") or raw.get("current_message_id")
     prompt = text(chat.get("system")) or text(mapping(chat.get("params")).get("system"))
     prompt = prompt or join(system)

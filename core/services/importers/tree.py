@@ -4,7 +4,8 @@ ChatGPT, Open WebUI and LM Studio all keep a conversation as a tree (a regenerat
 edited question is a sibling of the one it replaces) with one branch shown. Their importers describe
 it as :class:`Node`\\ s — an id, a parent id, and the :class:`~.model.Turn` to store or ``None`` for
 what is not chat text (the system message, hidden context, tool calls and their results, empty
-placeholders) — and :func:`build` makes the list of turns :mod:`.load` stores:
+placeholders; :func:`walk` does it for a tree kept as objects by id) — and :func:`build` makes
+the list of turns :mod:`.load` stores:
 
 1. **Follow the tree, not the clock.** Children are taken in the order the nodes are given (their
    version order); times are never sorted (ChatGPT has children older than their parent). A node
@@ -30,16 +31,16 @@ order grow along every path, as Charla's tree requires.
 from __future__ import annotations
 
 from collections import defaultdict
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, replace
-from typing import Any
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
+from typing import Any, NamedTuple
 
+from core.services.importers.fields import mapping
 from core.services.importers.model import Turn
 from core.vocab import Sender, Status
 
 
-@dataclass(frozen=True)
-class Node:
+class Node(NamedTuple):  # a tuple: one is made for every message of an export
     key: str
     parent: str | None
     turn: Turn | None  # None: not chat text (its children move up)
@@ -68,6 +69,23 @@ def depth_first(nodes: Mapping[str, Any], parent: str, children: str) -> list[st
         order.append(key)
         stack += below[key][::-1]
     return order + [key for key in nodes if key not in seen]
+
+
+def walk(
+    nodes: Mapping[str, Any],
+    parent: str,
+    children: str,
+    turn: Callable[[dict[str, Any]], Turn | None],
+) -> list[Node]:
+    """The :class:`Node`\\ s of a tree kept as objects by id with ``parent`` and ``children`` ids
+    (ChatGPT's ``mapping``, Open WebUI's ``history.messages``), in :func:`depth_first` order, each
+    node's object made into its turn by ``turn`` (``None``: not chat text)."""
+    tree = []
+    for key in depth_first(nodes, parent, children):
+        node = mapping(nodes[key])
+        above = node.get(parent)
+        tree.append(Node(str(key), above if isinstance(above, str) else None, turn(node)))
+    return tree
 
 
 def _join(first: str, second: str) -> str:
