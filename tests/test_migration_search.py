@@ -17,7 +17,7 @@ from core.conf import db as conf_db
 from core.conf.db import _alembic_config, session_scope
 from core.repositories.messages import MessageRepository
 from core.services.search import search_messages
-from tests.test_migrations import _triggers
+from tests.test_migrations import _triggers, old_chat_with_a_message
 
 BEFORE = "0007"
 REVISION = "0008"
@@ -110,22 +110,7 @@ def test_0014_lists_the_words_already_indexed_and_going_back_keeps_the_search_tr
     command.upgrade(config, "0013")
     triggers = _triggers(engine)
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO chats (id, title, created_at, last_activity, message_count,"
-                " own_settings, title_by_user, pinned, archived, owner_id)"
-                " VALUES (1, 'Old', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1,"
-                " false, false, false, false, (SELECT id FROM users WHERE issuer = 'local'))"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO messages (id, chat_id, sender, content, reasoning, status,"
-                " created_at, depth, selected, stop_requested) VALUES (1, 1, 'user',"
-                " 'Fotosíntesis y glaciares', 'pensando', 'complete', CURRENT_TIMESTAMP, 0,"
-                " true, false)"
-            )
-        )
+        old_chat_with_a_message(connection, "Fotosíntesis y glaciares", "pensando")
 
     def found(query: str) -> set[int]:
         return {hit.message_id for hit in search_messages(query).hits}

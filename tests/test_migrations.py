@@ -10,7 +10,7 @@ from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 from core.conf.db import _alembic_config, create_db_engine, init_db
 from core.models import INSIGHTS_INDEXES, Base, exists_on
@@ -271,6 +271,26 @@ def test_0009_gives_every_chat_a_kind_and_indexes_the_answers_with_nothing_lost(
         assert connection.execute(query).all() == before
 
 
+def old_chat_with_a_message(connection: Connection, content: str, reasoning: str) -> None:
+    """Chat 1 of the local user with message 1, in the columns schema 0012 has (plain SQL)."""
+    connection.execute(
+        text(
+            "INSERT INTO chats (id, title, created_at, last_activity, message_count,"
+            " own_settings, title_by_user, pinned, archived, owner_id)"
+            " VALUES (1, 'Old', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1,"
+            " false, false, false, false, (SELECT id FROM users WHERE issuer = 'local'))"
+        )
+    )
+    connection.execute(
+        text(
+            "INSERT INTO messages (id, chat_id, sender, content, reasoning, status,"
+            " created_at, depth, selected, stop_requested) VALUES (1, 1, 'user', :content,"
+            " :reasoning, 'complete', CURRENT_TIMESTAMP, 0, true, false)"
+        ),
+        {"content": content, "reasoning": reasoning},
+    )
+
+
 def test_0013_indexes_existing_files_and_going_back_keeps_the_search_triggers(
     db_url: str,
 ) -> None:
@@ -285,21 +305,7 @@ def test_0013_indexes_existing_files_and_going_back_keeps_the_search_triggers(
     command.upgrade(config, "0012")
     triggers = _triggers(engine)
     with engine.begin() as connection:
-        connection.execute(
-            text(
-                "INSERT INTO chats (id, title, created_at, last_activity, message_count,"
-                " own_settings, title_by_user, pinned, archived, owner_id)"
-                " VALUES (1, 'Old', CURRENT_TIMESTAMP, CURRENT_TIMESTAMP, 1,"
-                " false, false, false, false, (SELECT id FROM users WHERE issuer = 'local'))"
-            )
-        )
-        connection.execute(
-            text(
-                "INSERT INTO messages (id, chat_id, sender, content, reasoning, status,"
-                " created_at, depth, selected, stop_requested) VALUES (1, 1, 'user', 'mira',"
-                " '', 'complete', CURRENT_TIMESTAMP, 0, true, false)"
-            )
-        )
+        old_chat_with_a_message(connection, "mira", "")
         connection.execute(
             text(
                 "INSERT INTO attachments (id, sha256, kind, mime, size, data, text,"
