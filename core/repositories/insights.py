@@ -201,9 +201,18 @@ class InsightsRepository:
 
     # --- the period and the options -----------------------------------------------------------
     def span(self) -> tuple[datetime, datetime] | None:
-        """The first and last answer's time (both ends of ``ix_answers_time``), or None."""
-        first = self.db.scalar(select(func.min(Message.created_at)).where(ANSWERS, mine()))
-        last = self.db.scalar(select(func.max(Message.created_at)).where(ANSWERS, mine()))
+        """The first and last answer's time (both ends of ``ix_answers_time``), or None.
+
+        Asked as the first row of each end, not ``min()``/``max()``: with the owner condition
+        PostgreSQL turned the aggregate into a hash join over every answer (77 ms at 1M), while
+        it walks the index from the end for the first row (0.6 ms)."""
+        ends = [
+            self.db.scalar(
+                select(Message.created_at).where(ANSWERS, mine()).order_by(order).limit(1)
+            )
+            for order in (Message.created_at.asc(), Message.created_at.desc())
+        ]
+        first, last = ends
         return None if first is None or last is None else (first, last)
 
     def models_used(self) -> list[str | None]:
