@@ -50,14 +50,18 @@ def _settings_of(chat: Chat | Row[Any]) -> ChatSettings:
 
 # A turn reads a chat's settings first, on the way to the answer's first token: built once
 # (core.repositories.statements says why).
-_OWN_SETTINGS = select(
+# A chat's own settings, as stored (the export writes the same columns).
+SETTINGS_COLUMNS = (
     Chat.own_settings,
     Chat.model,
     Chat.system_prompt,
     Chat.temperature,
     Chat.max_tokens,
     Chat.options,
-).where(Chat.id == bindparam("chat_id"), Chat.owner_id == BOUND_OWNER)
+)
+_OWN_SETTINGS = select(*SETTINGS_COLUMNS).where(
+    Chat.id == bindparam("chat_id"), Chat.owner_id == BOUND_OWNER
+)
 
 
 def to_summary(chat: Chat, tags: tuple[str, ...] = ()) -> ChatSummary:

@@ -34,6 +34,7 @@ from sqlalchemy.orm import Session, aliased
 from core.conf.db import get_engine
 from core.models import Chat, Message
 from core.repositories.attachments import AttachmentRepository
+from core.repositories.chats import SETTINGS_COLUMNS
 from core.repositories.tags import TagRepository
 from core.schemas import AttachmentRecord, ChatSettings
 from core.services.export.csv_sql import iso_utc
@@ -84,12 +85,7 @@ def _chat_query(dialect: str) -> Any:
         Chat.archived,
         Chat.source,
         Chat.source_id,
-        Chat.own_settings,
-        Chat.model,
-        Chat.system_prompt,
-        Chat.temperature,
-        Chat.max_tokens,
-        Chat.options,
+        *SETTINGS_COLUMNS,
         hidden.label("hidden_versions"),
     ).order_by(Chat.id)
 
