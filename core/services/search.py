@@ -40,7 +40,7 @@ from datetime import date, datetime, tzinfo
 from math import floor, log10
 from typing import TypedDict, Unpack
 
-from core.conf.db import session_scope
+from core.conf.db import get_engine, session_scope
 from core.errors import InputError
 from core.repositories import search_terms
 from core.repositories.messages import MessageRepository
@@ -202,10 +202,12 @@ def _fold_vocabulary(parsed: Query) -> None:
     """SQLite: before a prefix is expanded into words, add the words of messages written or
     changed since the last search to the vocabulary (:mod:`core.repositories.search_terms`), in a
     short write transaction of its own, and only when there is something to add."""
+    if get_engine().dialect.name != "sqlite":
+        return
     if not any(term.prefix for term in parsed.include + parsed.exclude):
         return
     with session_scope() as db:
-        if db.get_bind().dialect.name != "sqlite" or not search_terms.pending(db):
+        if not search_terms.pending(db):
             return
     with session_scope(write=True) as db:
         search_terms.fold_vocabulary(db)
