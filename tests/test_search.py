@@ -22,9 +22,8 @@ from core.repositories.messages import MessageRepository
 from core.search.snippets import parts
 from core.services import chats, organise
 from core.services import search as search_service
-from core.services.answers import AnswerWriter
 from core.services.search import SearchPage, find_in_chat, search_messages
-from tests.chat_rows import chat_with
+from tests.chat_rows import chat_with, streaming_answer
 
 
 def contents(page: SearchPage) -> list[str]:
@@ -221,12 +220,10 @@ def test_every_version_is_found_and_a_deleted_version_is_gone(db: str) -> None:
 
 def test_an_answer_is_found_while_it_streams_and_an_edit_replaces_its_words(db: str) -> None:
     chat_id = chat_with("Live", "write about glaciers")
-    with session_scope(write=True) as dbs:
-        answer = MessageRepository(dbs).create_message(chat_id, "llm", "", status="streaming")
-    writer = AnswerWriter(answer.id, save_interval=0)
+    answer_id, writer = streaming_answer(chat_id)
     writer.save("Glaciers are slow rivers of ice", "thinking about moraines")
     page = search_messages("glaciers rivers")
-    assert [hit.message_id for hit in page.hits] == [answer.id]
+    assert [hit.message_id for hit in page.hits] == [answer_id]
     reasoning = search_messages("moraines").hits[0]
     assert reasoning.in_reasoning and marked(reasoning.snippet) == ["moraines"]
     writer.save("Glaciers are slow rivers of ice that carve valleys", "thinking about moraines")

@@ -24,9 +24,8 @@ from core.repositories import search_terms
 from core.repositories.messages import MessageRepository
 from core.search.query import fts5_match, parse
 from core.services import search as search_service
-from core.services.answers import AnswerWriter
 from core.services.search import search_messages
-from tests.chat_rows import chat_with
+from tests.chat_rows import chat_with, streaming_answer
 from tests.test_search import found
 
 
@@ -55,16 +54,14 @@ def test_a_prefix_finds_words_of_messages_written_after_the_last_search(db: str)
 
 def test_a_prefix_follows_text_changed_while_streaming_and_by_an_edit(db: str) -> None:
     chat_id = chat_with("Live", "write about glaciers")
-    with session_scope(write=True) as dbs:
-        answer = MessageRepository(dbs).create_message(chat_id, "llm", "", status="streaming")
-    writer = AnswerWriter(answer.id, save_interval=0)
+    answer_id, writer = streaming_answer(chat_id)
     writer.save("Glaciers are slow", "")
     assert found("glac*") == {"write about glaciers", "Glaciers are slow"}
     writer.save("Glaciers are slow rivers carving valleys", "")
     assert found("valle*") == {"Glaciers are slow rivers carving valleys"}
     writer.finish("Glaciers are slow rivers carving valleys", "", "complete")
     with session_scope(write=True) as dbs:
-        MessageRepository(dbs).update_message(answer.id, content="Icebergs calve from moraines")
+        MessageRepository(dbs).update_message(answer_id, content="Icebergs calve from moraines")
     assert found("morai*") == {"Icebergs calve from moraines"}
     assert found("valle*") == set()  # the old word is still a known word, and matches nothing
 
